@@ -1,1 +1,178 @@
-export async function main(argv: string[]): Promise<number> { console.log(argv.length); return 0; }
+/**
+ * The `joulesim` command line. Bad input of any kind ends in one line on stderr and exit code 2, never a trace.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { InputError, isInputError } from '../errors.js';
+import { packageRoot, scenariosDir } from '../paths.js';
+import { summaryJson, summaryTable } from '../report/summary.js';
+import { runScenario } from '../runScenario.js';
+import { parseScenario } from '../scenario/loadScenario.js';
+import { registerCalibrateCommands } from './calibrateCommands.js';
+
+export const DEFAULT_SCENARIO = join(scenariosDir, 'default.json');
+
+function positiveInteger(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InputError(flag, '', `expected a positive integer, got "${value}"`);
+    return Number(value);
+  };
+}
+
+function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InputError(flag, '', `expected a positive number, got "${value}"`);
+    return x;
+  };
+}
+
+export interface RunFlags {
+  trace?: string;
+  traceFormat?: string;
+  offline?: boolean;
+  gpu?: string;
+  model?: string;
+  stack?: string;
+  scheduler?: string;
+  batchSize?: number;
+  tp?: number;
+  replicas?: number;
+  router?: string;
+  seed?: number;
+  powerCapW?: number;
+  costModel?: string;
+  maxRunSteps?: number;
+  json?: boolean;
+  out?: string;
+  progress?: boolean;
+}
+
+/** Flags become a partial scenario merged over the file, so they are validated by the same schema. */
+export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unknown>; workload?: Record<string, unknown> } {
+  const cluster: Record<string, unknown> = {};
+  const scheduler: Record<string, unknown> = {};
+  if (f.gpu !== undefined) cluster.gpu = f.gpu;
+  if (f.model !== undefined) cluster.model = f.model;
+  if (f.stack !== undefined) cluster.stack = f.stack;
+  if (f.tp !== undefined) cluster.tp = f.tp;
+  if (f.replicas !== undefined) cluster.replicas = f.replicas;
+  if (f.router !== undefined) cluster.router = f.router;
+  if (f.powerCapW !== undefined) cluster.power_cap_w = f.powerCapW;
+  if (f.costModel !== undefined) cluster.cost_model = f.costModel;
+  if (f.scheduler !== undefined) scheduler.kind = f.scheduler;
+  if (f.batchSize !== undefined) scheduler.batch_size = f.batchSize;
+  if (f.maxRunSteps !== undefined) scheduler.max_run_steps = f.maxRunSteps;
+  if (Object.keys(scheduler).length) cluster.scheduler = scheduler;
+  const overrides: Record<string, unknown> = {};
+  if (Object.keys(cluster).length) overrides.cluster = cluster;
+  if (f.seed !== undefined) overrides.seed = f.seed;
+  let workload: Record<string, unknown> | undefined;
+  if (f.trace !== undefined) {
+    // A trace from the command line replaces the scenario's workload and resolves against the working directory.
+    workload = { kind: 'trace', path: resolve(f.trace), format: f.traceFormat ?? 'auto' };
+  } else if (f.traceFormat !== undefined) {
+    overrides.workload = { format: f.traceFormat };
+  }
+  if (f.offline) {
+    workload = workload ? { ...workload, offline: true } : undefined;
+    if (!workload) overrides.workload = { ...(overrides.workload as object | undefined), offline: true };
+  }
+  return { overrides, workload };
+}
+
+function readScenarioJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError(path, '', 'cannot read the scenario file');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(path, '', `not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function runCommand(scenarioPath: string | undefined, flags: RunFlags): void {
+  const path = scenarioPath ? resolve(scenarioPath) : DEFAULT_SCENARIO;
+  const raw = readScenarioJson(path) as Record<string, unknown>;
+  const { overrides, workload } = overridesFromFlags(flags);
+  const base = workload && typeof raw === 'object' && raw !== null ? { ...raw, workload } : raw;
+  const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides);
+  const started = Date.now();
+  let lastReport = started;
+  // Progress is for the person watching; it reads the wall clock but never feeds the simulation.
+  const onProgress =
+    flags.progress === false
+      ? undefined
+      : (events: number, simulated: number, completed: number) => {
+          const now = Date.now();
+          if (now - lastReport < 2000) return;
+          lastReport = now;
+          process.stderr.write(`joulesim: ${completed} requests done, simulated ${simulated.toFixed(0)} s, ${events} events, ${((now - started) / 1000).toFixed(0)} s elapsed\n`);
+        };
+  const { summary } = runScenario(loaded, { outDir: flags.out, onProgress });
+  process.stdout.write(flags.json ? summaryJson(summary) + '\n' : summaryTable(summary));
+  if (flags.out && !flags.json) process.stdout.write(`wrote ${join(flags.out, 'summary.json')}, requests.csv, timeseries.csv\n`);
+}
+
+export function buildProgram(): Command {
+  const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const program = new Command('joulesim')
+    .description('Discrete-event simulator of LLM serving energy and latency, calibrated on real GPUs.')
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('Simulate a scenario (default: scenarios/default.json, the Azure 2023 conversation trace on one H100 with vLLM-style continuous batching).')
+    .argument('[scenario]', 'scenario JSON file')
+    .option('--trace <file>', 'replay this trace instead of the scenario workload (CSV, Azure, BurstGPT or Mooncake; auto-detected)')
+    .addOption(new Option('--trace-format <format>', 'override trace format detection').choices(['auto', 'csv', 'azure', 'burstgpt', 'mooncake']))
+    .option('--offline', 'every request arrives at t = 0 (the paper setting)')
+    .option('--gpu <id>', 'GPU id (a6000, rtx6000-ada, a100-pcie, a100-sxm, h100-sxm, h200, l40s, b200)')
+    .option('--model <id>', 'model id (llama-3.1-8b, llama-3.2-1b, qwen1.5-32b, olmo-1b, olmo-7b, olmoe-1b-7b, ...)')
+    .option('--stack <id>', 'serving stack id (hf-eager, hf-compile, hf-paged, vllm, vllm-eager)')
+    .addOption(new Option('--scheduler <kind>', 'batching policy (default: the stack’s)').choices(['static', 'continuous']))
+    .option('--batch-size <n>', 'static batch size, or max running sequences for continuous batching', positiveInteger('--batch-size'))
+    .option('--tp <n>', 'tensor-parallel GPUs per replica', positiveInteger('--tp'))
+    .option('--replicas <n>', 'number of replicas behind the router', positiveInteger('--replicas'))
+    .addOption(new Option('--router <kind>', 'how arrivals are spread over replicas').choices(['round_robin', 'least_outstanding']))
+    .option('--seed <n>', 'seed for every random draw', (v) => {
+      if (!/^\d+$/.test(v)) throw new InputError('--seed', '', `expected a non-negative integer, got "${v}"`);
+      return Number(v);
+    })
+    .option('--power-cap-w <watts>', 'per-GPU power cap; steps that would draw more run longer', positiveNumber('--power-cap-w'))
+    .addOption(new Option('--cost-model <mode>', 'calibrated profile, transferred profile or datasheet roofline').choices(['auto', 'calibrated', 'roofline']))
+    .option('--max-run-steps <n>', 'longest decode run priced as one event (1 = step-by-step reference path)', positiveInteger('--max-run-steps'))
+    .option('--json', 'print the summary as JSON')
+    .option('--out <dir>', 'write summary.json, requests.csv and timeseries.csv to this folder')
+    .option('--no-progress', 'no progress lines on stderr')
+    .action((scenario: string | undefined, flags: RunFlags) => runCommand(scenario, flags));
+
+  registerCalibrateCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander has already printed its message (or the help text).
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isInputError(e)) {
+      process.stderr.write(`joulesim: ${e.message}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`joulesim: internal error: ${err.message}\n${process.env.JOULESIM_DEBUG ? (err.stack ?? '') + '\n' : ''}`);
+    return 1;
+  }
+}

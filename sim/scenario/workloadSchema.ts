@@ -31,6 +31,9 @@ export const traceFormats = ['auto', 'csv', 'azure', 'burstgpt', 'mooncake'] as 
 
 export const lengthsSchema = {
   description: 'How request lengths are drawn for synthetic arrivals.',
+  type: 'object',
+  discriminator: { propertyName: 'kind' },
+  required: ['kind'],
   oneOf: [
     {
       type: 'object',
@@ -69,6 +72,9 @@ export const lengthsSchema = {
 } as const;
 
 export const workloadSchema = {
+  type: 'object',
+  discriminator: { propertyName: 'kind' },
+  required: ['kind'],
   oneOf: [
     {
       type: 'object',

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The exact command lines used on the lent GPU machine for the checked-in measurements (one phase per call).
+#   bash calibration/harness/device_session.sh smoke|eager-measure|eager-validate|paged
+# Results go to $RES (default /tmp/res) and are packed into $OUT/<phase>.tgz at the end of the phase; each step has
+# its own timeout so the packing always happens inside the machine's 10-minute limit.
+set -u
+PHASE=${1:?phase}
+RES=${RES:-/tmp/res}
+OUT=${OUT:-/tmp/out}
+H=calibration/harness
+W=calibration/validation/workloads
+export PYTHONUNBUFFERED=1
+mkdir -p "$RES" "$OUT"
+cd "$(dirname "$0")/../.."
+
+case "$PHASE" in
+smoke)
+  nvidia-smi --query-gpu=name,driver_version,power.limit,clocks.max.sm,clocks.sm,clocks.mem,memory.used,memory.total --format=csv
+  python3 -m pip show transformers torch nvidia-ml-py 2>/dev/null | grep -E "^(Name|Version|Location)"
+  python3 -c "import flash_attn" 2>&1 | tail -1; python3 -c "import kernels" 2>&1 | tail -1
+  TF=$(python3 -c "import transformers, os; print(os.path.dirname(transformers.__file__))")
+  echo "transformers at $TF"; ls "$TF/generation/continuous_batching"
+  tar czf "$OUT/cb_source.tgz" -C "$TF" generation/continuous_batching generation/configuration_utils.py \
+      integrations/sdpa_paged.py integrations/eager_paged.py integrations/flash_paged.py
+  (cd "$TF" && md5sum generation/continuous_batching/*.py integrations/sdpa_paged.py) > "$RES/cb_source.md5"
+  timeout 75 python3 $H/measure.py --stack hf-eager --quick --out "$RES/m" --budget-s 55
+  timeout 70 python3 $H/measure.py --stack hf-paged --quick --out "$RES/m" --budget-s 50
+  timeout 45 python3 $H/validate_run.py --stack hf-eager --workload $W/smoke-8.csv --batch-size 4 --mode offline \
+      --out "$RES/v/smoke-eager" --repeats 1 --idle-s 2
+  timeout 50 python3 $H/validate_run.py --stack hf-paged --workload $W/smoke-8.csv --mode online \
+      --arrival-span-s 2 --out "$RES/v/smoke-paged-online" --repeats 1 --idle-s 2
+  ;;
+eager-measure)
+  timeout 570 python3 $H/measure.py --model llama-3.1-8b --stack hf-eager --out "$RES/m" --budget-s 520
+  ;;
+eager-validate)
+  timeout 250 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-conv-64.csv --batch-size 8 \
+      --mode offline --repeats 2 --budget-s 240 --out "$RES/v/hf-eager-static-b8-azure-conv"
+  timeout 150 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-conv-64.csv --batch-size 16 \
+      --mode offline --repeats 2 --budget-s 140 --out "$RES/v/hf-eager-static-b16-azure-conv"
+  timeout 140 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-code-64.csv --batch-size 8 \
+      --mode offline --repeats 3 --budget-s 130 --out "$RES/v/hf-eager-static-b8-azure-code"
+  ;;
+paged)
+  timeout 200 python3 $H/measure.py --model llama-3.1-8b --stack hf-paged --out "$RES/m" --budget-s 180
+  timeout 110 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-64.csv --mode offline \
+      --repeats 2 --budget-s 100 --out "$RES/v/hf-paged-offline-azure-conv"
+  timeout 240 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-64.csv --mode online \
+      --arrival-span-s "${SPAN:-40}" --repeats 2 --budget-s 230 --out "$RES/v/hf-paged-online-azure-conv"
+  ;;
+*) echo "unknown phase $PHASE"; exit 2 ;;
+esac
+tar czf "$OUT/$PHASE.tgz" -C "$RES" .
+ls -la "$OUT"

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Measure step costs of one model on one GPU, for the joulesim fitter (format: docs/ARCHITECTURE.md).
+
+  python3 calibration/harness/measure.py --model llama-3.1-8b --stack hf-eager --out DIR [--budget-s N] [--quick]
+  python3 calibration/harness/measure.py --model llama-3.1-8b --stack hf-paged --out DIR [--budget-s N] [--quick]
+
+Writes DIR/<stack>.json (rewritten after every point, so a run stopped by its budget keeps what it measured) and
+DIR/<stack>.log. Every point is warmed up once, then timed in energy windows of >= --window-s seconds (the NVML
+energy counter ticks about every 100 ms): `seconds` holds one entry per execution (the jitter), `joules` one entry
+per window (window energy / executions in it), and `energy_windows` the raw windows.
+
+hf-eager (model.generate, greedy, exactly max_new_tokens new tokens):
+  prefill  batch {1,2,4,8,16,32,64} x input {32,128,512,1024,2048,4096}, max_new_tokens=1, B*I <= 65536
+  decode   batch {1,4,8,16,32,64,128} x input {128,1024}, max_new_tokens=64 (a prefill step + 63 decode steps)
+  mixed    batch {4,8,16} of Azure-conversation-like prompt lengths (fixed seed), left-padded with an attention
+           mask, max_new_tokens=32; steps are the padded shapes, true lengths in `true_input_tokens`
+hf-paged (transformers continuous batching, default config; B requests submitted together):
+  batch {1,8,32,64} x input {128,1024} x output {64}; every scheduler step is logged (prefill chunks with their
+  cached tokens, decode sequences with their contexts) and written as the record's `steps`, with per-step wall
+  times in `step_timings`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import records  # noqa: E402
+from nvml_meter import EnergyMeter, environment  # noqa: E402
+
+PREFILL_BATCHES = [1, 2, 4, 8, 16, 32, 64]
+PREFILL_INPUTS = [32, 128, 512, 1024, 2048, 4096]
+MAX_PREFILL_TOKENS = 65536
+DECODE_BATCHES = [1, 4, 8, 16, 32, 64, 128]
+DECODE_INPUTS = [128, 1024]
+DECODE_OUTPUT = 64
+MIXED_BATCHES = [4, 8, 16]
+MIXED_OUTPUT = 32
+PAGED_BATCHES = [1, 8, 32, 64]
+PAGED_INPUTS = [128, 1024]
+PAGED_OUTPUT = 64
+
+
+class Budget:
+    def __init__(self, seconds: float):
+        self.t0 = time.time()
+        self.seconds = seconds
+
+    def left(self) -> float:
+        return self.seconds - (time.time() - self.t0)
+
+
+class Log:
+    def __init__(self, path: str):
+        self.f = open(path, "a", buffering=1)
+
+    def __call__(self, *parts):
+        line = time.strftime("%H:%M:%S ") + " ".join(str(p) for p in parts)
+        print(line, flush=True)
+        self.f.write(line + "\n")
+
+
+def conversation_lengths(batch: int, seed: int) -> list[int]:
+    """Prompt lengths drawn from the Azure 2023 conversation trace shipped with the workloads (capped at 2048), or
+    from a lognormal fit of it (median ~1020) if that file is not there."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "..", "validation", "workloads", "azure-conv-lengths.csv")
+    rng = random.Random(seed)
+    if os.path.exists(path):
+        with open(path) as f:
+            next(f)
+            pool = [int(line.split(",")[0]) for line in f if line.strip()]
+        return [min(2048, max(16, rng.choice(pool))) for _ in range(batch)]
+    return [min(2048, max(16, int(rng.lognormvariate(6.9, 0.9)))) for _ in range(batch)]
+
+
+def timed_point(meter: EnergyMeter, execute, window_s: float, windows: int, warmup: int = 1) -> dict:
+    """Warm up, then run `execute()` (returns a dict with 'seconds') until each energy window is >= window_s."""
+    import torch
+
+    for _ in range(warmup):
+        execute()
+    torch.cuda.synchronize()
+    seconds, joules, wins, extras = [], [], [], []
+    for _ in range(windows):
+        count = 0
+        with meter.window() as w:
+            while True:
+                r = execute()
+                seconds.append(r["seconds"])
+                extras.append(r)
+                count += 1
+                if w.elapsed() >= window_s:
+                    break
+        joules.append(w.joules / count)
+        wins.append({"executions": count, "seconds": round(w.seconds, 4), "joules": round(w.joules, 3),
+                     "avg_watts": round(w.avg_watts, 1), "power_samples_w": [p for _, p in w.power_samples]})
+    return {"seconds": seconds, "joules": joules, "windows": wins, "extras": extras}
+
+
+# ----------------------------------------------------------------------------------------------------- hf-eager
+def eager_points(quick: bool):
+    pts = []
+    if quick:
+        dec = [(1, 128), (4, 128)]
+        pre = [(1, 32), (2, 128)]
+        mixed = [4]
+        dec_out, mixed_out = 8, 8
+    else:
+        dec = [(b, i) for i in DECODE_INPUTS for b in DECODE_BATCHES]
+        pre = [(b, i) for b in PREFILL_BATCHES for i in PREFILL_INPUTS if b * i <= MAX_PREFILL_TOKENS]
+        mixed = MIXED_BATCHES
+        dec_out, mixed_out = DECODE_OUTPUT, MIXED_OUTPUT
+    # decode first (it dominates serving energy), the heaviest decode point last
+    for b, i in dec:
+        pts.append(("decode", b, i, dec_out))
+    for b, i in pre:
+        pts.append(("prefill", b, i, 1))
+    for b in mixed:
+        pts.append(("mixed", b, None, mixed_out))
+    return pts
+
+
+def run_eager(args, meter, model, log, budget, doc, out_path):
+    import torch
+
+    from hf_eager import left_padded_batch, random_prompts, run_generate
+
+    vocab = model.config.vocab_size
+    for kind, b, i, o in eager_points(args.quick):
+        if budget.left() < 15:
+            log("budget exhausted; skipping", kind, b, i, o)
+            doc["skipped"].append({"kind": kind, "batch": b, "input": i, "output": o, "why": "time budget"})
+            continue
+        seed = 1000 * b + (i or 0) + o
+        if kind == "mixed":
+            lengths = conversation_lengths(b, seed=b)
+        else:
+            lengths = [i] * b
+        prompts = random_prompts(lengths, vocab, seed)
+        ids, mask = left_padded_batch(prompts)
+        width = ids.shape[1]
+        label = f"{kind} b{b} i{width if kind != 'mixed' else f'max{width}'} o{o}"
+        window_s = args.window_s
+        windows = 1 if args.quick else (2 if kind != "decode" or b <= 4 else 2)
+        # a rough cost guess from one warm-up decides whether the point fits in what is left
+        try:
+            t = time.perf_counter()
+            run_generate(model, ids, mask, o)
+            one = time.perf_counter() - t
+            need = max(window_s, one) * windows + one + 2
+            if need > budget.left() - 10:
+                windows = 1
+                need = max(window_s, one) + one + 2
+            if need > budget.left() - 10:
+                log("not enough budget for", label, f"(needs ~{need:.0f}s)")
+                doc["skipped"].append({"label": label, "why": f"time budget (needs ~{need:.0f}s)"})
+                continue
+            res = timed_point(meter, lambda: run_generate(model, ids, mask, o, clock_first_token=(o > 1)),
+                              window_s, windows, warmup=1)
+        except torch.cuda.OutOfMemoryError as e:
+            torch.cuda.empty_cache()
+            log("OOM", label, str(e).splitlines()[0])
+            doc["skipped"].append({"label": label, "why": "CUDA out of memory"})
+            continue
+        if kind == "prefill":
+            steps = [{"kind": "prefill", "count": b, "new_tokens": i, "cached_tokens": 0}]
+        else:
+            steps = records.uniform_generate_steps(b, width, o)
+        extra = {"energy_windows": res["windows"], "batch": b, "input_tokens": width, "output_tokens": o}
+        if o > 1:
+            extra["first_token_seconds"] = [round(r["first_token_seconds"], 6) for r in res["extras"]
+                                            if r.get("first_token_seconds") is not None]
+        if kind == "mixed":
+            extra.update(true_input_tokens=lengths, padded_input_tokens=width, attention_mask=True,
+                         padding="left", length_source="azure-2023 conversation ContextTokens, capped at 2048")
+        rec = records.make_record(label, steps, res["seconds"], res["joules"], meter.sm_mhz(), **extra)
+        doc["records"].append(rec)
+        records.write_json(out_path, doc)
+        log(f"{label}: {rec['seconds_median']*1000:.1f} ms [{rec['seconds_spread']['min']*1000:.1f}-"
+            f"{rec['seconds_spread']['max']*1000:.1f}] x{rec['reps']}, {rec['joules_median']:.1f} J, "
+            f"{rec['avg_watts']} W, sm {rec['sm_mhz_after']} MHz, left {budget.left():.0f}s")
+
+
+# ----------------------------------------------------------------------------------------------------- hf-paged
+def run_paged(args, meter, model, log, budget, doc, out_path):
+    from hf_eager import random_prompts
+    from hf_paged import PagedServer, StepLog, step_summary
+
+    server = PagedServer(model, StepLog())
+    try:
+        doc["stack_config"].update(server.resolved_config())
+        records.write_json(out_path, doc)
+        log("resolved CB config:", doc["stack_config"])
+        if args.quick:
+            grid = [(1, 128, 8), (4, 128, 8)]
+        else:
+            grid = [(b, i, PAGED_OUTPUT) for i in PAGED_INPUTS for b in PAGED_BATCHES]
+        vocab = model.config.vocab_size
+        for b, i, o in grid:
+            label = f"paged b{b} i{i} o{o}"
+            if budget.left() < 20:
+                doc["skipped"].append({"label": label, "why": "time budget"})
+                continue
+            prompts = random_prompts([i] * b, vocab, seed=7000 + b + i)
+            outs = [o] * b
+            # warm-up: same shapes, fewer tokens
+            server.run(prompts, [min(o, 8)] * b, log_steps=False)
+            runs, seconds, joules, wins, timings = [], [], [], [], []
+            windows = 1 if args.quick else 2
+            for _ in range(windows):
+                count = 0
+                with meter.window() as w:
+                    while True:
+                        r = server.run(prompts, outs)
+                        runs.append(r)
+                        seconds.append(r["t_end"] - r["t0"])
+                        count += 1
+                        if w.elapsed() >= args.window_s or budget.left() < 20:
+                            break
+                joules.append(w.joules / count)
+                wins.append({"executions": count, "seconds": round(w.seconds, 4), "joules": round(w.joules, 3),
+                             "avg_watts": round(w.avg_watts, 1), "power_samples_w": [p for _, p in w.power_samples]})
+                if budget.left() < 30:
+                    break
+            summaries = [step_summary(r["raw_steps"], r["t0"]) for r in runs]
+            first = summaries[0]
+            same = all(s["steps"] == first["steps"] for s in summaries)
+            extra = {
+                "batch": b, "input_tokens": i, "output_tokens": o, "energy_windows": wins,
+                "submission": "all requests at t=0, entering the scheduler together (gated)",
+                "step_count": first["step_count"],
+                "steps_identical_across_reps": same,
+                "step_timings": [s["step_timings"] for s in summaries],
+                "first_token_seconds": [[q["first_token_s"] for q in r["requests"]] for r in runs],
+                "finish_seconds": [[q["finish_s"] for q in r["requests"]] for r in runs],
+            }
+            if not same:
+                extra["steps_by_rep"] = [s["steps"] for s in summaries]
+            rec = records.make_record(label, first["steps"], seconds, joules, meter.sm_mhz(), **extra)
+            doc["records"].append(rec)
+            records.write_json(out_path, doc)
+            fw = sum(row[2] for row in first["step_timings"]["rows"])
+            log(f"{label}: {rec['seconds_median']:.3f} s [{min(seconds):.3f}-{max(seconds):.3f}] x{len(seconds)}, "
+                f"{rec['joules_median']:.1f} J, {rec['avg_watts']} W, {first['step_count']} steps, forward "
+                f"{fw:.3f}s of {seconds[0]:.3f}s, same steps {same}, left {budget.left():.0f}s")
+    finally:
+        server.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="llama-3.1-8b")
+    ap.add_argument("--stack", required=True, choices=["hf-eager", "hf-paged"])
+    ap.add_argument("--out", required=True, help="output folder")
+    ap.add_argument("--budget-s", type=float, default=540.0, help="stop starting new points after this (seconds)")
+    ap.add_argument("--quick", action="store_true", help="tiny shapes, short windows (smoke test)")
+    ap.add_argument("--window-s", type=float, default=None, help="energy window length (default 2.0, quick 0.3)")
+    ap.add_argument("--idle-s", type=float, default=None, help="idle-power sampling time (default 10, quick 2)")
+    args = ap.parse_args()
+    if args.window_s is None:
+        args.window_s = 0.3 if args.quick else 2.0
+    if args.idle_s is None:
+        args.idle_s = 2.0 if args.quick else 10.0
+
+    budget = Budget(args.budget_s)
+    os.makedirs(args.out, exist_ok=True)
+    out_path = os.path.join(args.out, f"{args.stack}.json")
+    log = Log(os.path.join(args.out, f"{args.stack}.log"))
+
+    import torch
+
+    from model_builder import build_model
+
+    meter = EnergyMeter()
+    env = environment(meter)
+    log("environment:", env)
+    model, info = build_model(args.model, attn_implementation="sdpa")
+    log("model:", info)
+    # one small forward so the CUDA context and kernels are up before idle is sampled
+    with torch.no_grad():
+        model(torch.ones((1, 8), dtype=torch.long, device="cuda"))
+    torch.cuda.synchronize()
+    time.sleep(1.0)
+    idle = meter.idle(args.idle_s)
+    idle["note"] = "model loaded, GPU idle, sampled before any measured point"
+    log("idle:", {k: v for k, v in idle.items() if k != "watts_samples"})
+
+    stack_config = {"model_info": info, "quick": args.quick, "window_s": args.window_s}
+    if args.stack == "hf-eager":
+        stack_config.update(api="model.generate (greedy, do_sample=False, eos_token_id=None, exact max_new_tokens)",
+                            cache="DynamicCache (transformers default)", attn_implementation="sdpa",
+                            cuda_graphs=False, torch_compile=False)
+    doc = records.measurement_file(args.model, args.stack, env, stack_config, idle, [], skipped=[],
+                                   gpu_key="h100-sxm" if "H100" in env["gpu_name"] else None)
+    records.write_json(out_path, doc)
+    try:
+        if args.stack == "hf-eager":
+            run_eager(args, meter, model, log, budget, doc, out_path)
+        else:
+            run_paged(args, meter, model, log, budget, doc, out_path)
+    except Exception:
+        doc["error"] = traceback.format_exc()
+        log("ERROR", doc["error"])
+    doc["idle_after"] = {k: v for k, v in meter.idle(min(5.0, args.idle_s)).items()}
+    doc["wall_seconds"] = round(time.time() - budget.t0, 1)
+    records.write_json(out_path, doc)
+    meter.close()
+    log("done:", len(doc["records"]), "records,", len(doc["skipped"]), "skipped,", doc["wall_seconds"], "s")
+    return 1 if "error" in doc else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

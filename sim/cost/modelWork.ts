@@ -1,0 +1,21 @@
+/**
+ * What one token costs a given model, reduced to the handful of numbers the step cost model needs. Kept apart
+ * from the architecture file so the cost model can be tested with hand-written numbers.
+ */
+export interface ModelWork {
+  /** 2 × matmul parameters a token passes through (active experts only), excluding the LM head. */
+  readonly matmulFlopsPerToken: number;
+  /** 2 × hidden × vocab, for each sequence that samples a token in a step. */
+  readonly lmHeadFlopsPerToken: number;
+  /** 4 × layers × heads × head_dim: QKᵀ and AV for one (query, key) pair. */
+  readonly attentionFlopsPerPair: number;
+  readonly kvBytesPerToken: number;
+  /** Weight bytes a step reads for this many tokens (constant for dense models, grows with tokens for MoE). */
+  weightBytesPerStep(tokens: number): number;
+  /** Bytes of one all-reduce per token under tensor parallelism (hidden × 2 bytes for bf16). */
+  readonly allReduceBytesPerToken: number;
+  /** All-reduces per step under tensor parallelism (2 per layer: after attention and after the MLP). */
+  readonly allReducesPerStep: number;
+  readonly residentWeightBytes: number;
+  readonly maxContextTokens: number;
+}

@@ -1,0 +1,182 @@
+/**
+ * Prices a step: FLOPs and bytes from the model, seconds from a roofline (compute leg, memory leg, fixed and
+ * per-sequence overhead, tensor-parallel all-reduce), joules from a power model that is a floor plus energy per
+ * FLOP and per byte, and a power cap that stretches the step when its power would exceed the cap.
+ *
+ *   seconds = max( overhead + FLOPs/F,  overhead + bytes/BW,  dynamicJ / (cap − baseW) )
+ *   joules  = gpus · ( baseW · seconds + dynamicJ )      dynamicJ = e_f · FLOPs + e_b · bytes   (per GPU)
+ *
+ * Every term is linear in a decode step's context sum, so a run of decode steps has an exact closed form.
+ */
+import type { CostParameters } from './costParameters.js';
+import type { ModelWork } from './modelWork.js';
+import type { Step } from './step.js';
+import { type Line, maxOfLinesAt, sumMaxOfLines } from './linearEnvelope.js';
+
+export interface StepCost {
+  readonly seconds: number;
+  /** Energy of the whole replica (all its GPUs) during the step. */
+  readonly joules: number;
+}
+
+/** Per-GPU lines in the step index k for a decode run: seconds(k) = max(time lines), dynamic joules(k) = line. */
+interface DecodeRunLines {
+  readonly timeLines: readonly Line[];
+  readonly dynamicJoules: Line;
+}
+
+export class StepCostModel {
+  private readonly tp: number;
+  /** Headroom between the busy floor and the cap: dynamic power above it stretches the step. */
+  private readonly capHeadroomWatts: number;
+  private readonly lineCache = new Map<number, DecodeRunLines>();
+
+  constructor(
+    readonly work: ModelWork,
+    readonly params: CostParameters,
+  ) {
+    this.tp = params.gpusPerReplica;
+    this.capHeadroomWatts = params.powerCapWatts - params.busyBaseWatts;
+    if (!(this.capHeadroomWatts > 0)) {
+      throw new Error(`power cap ${params.powerCapWatts} W must exceed the busy floor ${params.busyBaseWatts} W`);
+    }
+  }
+
+  /** Time of the tensor-parallel all-reduces of a step that pushes `tokens` tokens through the layers. */
+  allReduceSeconds(tokens: number): number {
+    const n = this.tp;
+    if (n <= 1) return 0;
+    const messageBytes = tokens * this.work.allReduceBytesPerToken;
+    const perCollective =
+      this.params.interconnectLatencySeconds + ((2 * (n - 1)) / n) * (messageBytes / this.params.interconnectBytesPerSecond);
+    return this.work.allReducesPerStep * perCollective;
+  }
+
+  private overheadSeconds(sequences: number, tokens: number): number {
+    return (
+      this.params.stepOverheadSeconds + this.params.perSequenceOverheadSeconds * sequences + this.allReduceSeconds(tokens)
+    );
+  }
+
+  private secondsAndJoules(flopsPerGpu: number, bytesPerGpu: number, overheadSeconds: number): StepCost {
+    const p = this.params;
+    const dynamicJoules = p.joulesPerFlop * flopsPerGpu + p.joulesPerByte * bytesPerGpu;
+    const seconds = Math.max(
+      overheadSeconds + flopsPerGpu / p.computeFlopsPerSecond,
+      overheadSeconds + bytesPerGpu / p.memoryBytesPerSecond,
+      dynamicJoules / this.capHeadroomWatts,
+    );
+    return { seconds, joules: this.tp * (p.busyBaseWatts * seconds + dynamicJoules) };
+  }
+
+  /** FLOPs and bytes of a general step (prefill chunks and decode sequences), whole replica. */
+  stepWork(step: Step): { flops: number; bytes: number; tokens: number; sequences: number } {
+    const w = this.work;
+    let newTokens = 0;
+    let cachedTokens = 0;
+    let attentionPairs = step.decodeContextSum + step.decodeCount;
+    const chunks = step.chunkNewTokens.length;
+    for (let i = 0; i < chunks; i++) {
+      const p = step.chunkNewTokens[i];
+      const c = step.chunkCachedTokens[i];
+      newTokens += p;
+      cachedTokens += c;
+      // Causal attention: the j-th new token (1-based) attends to c + j keys.
+      attentionPairs += p * c + (p * (p + 1)) / 2;
+    }
+    const tokens = newTokens + step.decodeCount;
+    const sampling = step.chunksProducingToken + step.decodeCount;
+    const flops =
+      w.matmulFlopsPerToken * tokens + w.lmHeadFlopsPerToken * sampling + w.attentionFlopsPerPair * attentionPairs;
+    const bytes = w.weightBytesPerStep(tokens) + w.kvBytesPerToken * (cachedTokens + step.decodeContextSum + tokens);
+    return { flops, bytes, tokens, sequences: chunks + step.decodeCount };
+  }
+
+  stepCost(step: Step): StepCost {
+    if (step.chunkNewTokens.length === 0) return this.decodeRunCost(step.decodeCount, step.decodeContextSum, 0, 1);
+    const { flops, bytes, tokens, sequences } = this.stepWork(step);
+    return this.secondsAndJoules(flops / this.tp, bytes / this.tp, this.overheadSeconds(sequences, tokens));
+  }
+
+  /**
+   * Lines of a decode run of n sequences whose context sum is contextSum0 at step 0 and grows by n per step.
+   * Cached by n: the lines are written relative to contextSum0 = 0, and shifted by the caller's start.
+   */
+  private decodeLines(n: number): DecodeRunLines {
+    let cached = this.lineCache.get(n);
+    if (cached) return cached;
+    const w = this.work;
+    const p = this.params;
+    const tp = this.tp;
+    const overhead = this.overheadSeconds(n, n);
+    // At context sum x: FLOPs = f0 + f1·x, bytes = b0 + b1·x (per GPU); x = contextSum0 + n·k.
+    const f0 = ((w.matmulFlopsPerToken + w.lmHeadFlopsPerToken + w.attentionFlopsPerPair) * n) / tp;
+    const f1 = w.attentionFlopsPerPair / tp;
+    const b0 = (w.weightBytesPerStep(n) + w.kvBytesPerToken * n) / tp;
+    const b1 = w.kvBytesPerToken / tp;
+    const d0 = p.joulesPerFlop * f0 + p.joulesPerByte * b0;
+    const d1 = p.joulesPerFlop * f1 + p.joulesPerByte * b1;
+    cached = {
+      // Lines in x here; decodeRunCost re-expresses them in k.
+      timeLines: [
+        { a: overhead + f0 / p.computeFlopsPerSecond, b: f1 / p.computeFlopsPerSecond },
+        { a: overhead + b0 / p.memoryBytesPerSecond, b: b1 / p.memoryBytesPerSecond },
+        { a: d0 / this.capHeadroomWatts, b: d1 / this.capHeadroomWatts },
+      ],
+      dynamicJoules: { a: d0, b: d1 },
+    };
+    this.lineCache.set(n, cached);
+    return cached;
+  }
+
+  /** Lines in the step index k for a run starting at contextSum0. */
+  private linesInK(n: number, contextSum0: number): { time: Line[]; dyn: Line } {
+    const base = this.decodeLines(n);
+    const inK = (l: Line): Line => ({ a: l.a + l.b * contextSum0, b: l.b * n });
+    return { time: base.timeLines.map(inK), dyn: inK(base.dynamicJoules) };
+  }
+
+  /** Seconds and replica joules of decode steps k0 .. k1-1 of a run (k = 0 has context sum contextSum0). */
+  decodeRunCost(n: number, contextSum0: number, k0: number, k1: number): StepCost {
+    const { time, dyn } = this.linesInK(n, contextSum0);
+    const seconds = sumMaxOfLines(time, k0, k1);
+    const count = k1 - k0;
+    const dynamicJoules = dyn.a * count + dyn.b * ((count * (k0 + k1 - 1)) / 2);
+    return { seconds, joules: this.tp * (this.params.busyBaseWatts * seconds + dynamicJoules) };
+  }
+
+  /** Seconds of the single decode step k of a run. */
+  decodeStepSeconds(n: number, contextSum0: number, k: number): number {
+    return maxOfLinesAt(this.linesInK(n, contextSum0).time, k);
+  }
+
+  /**
+   * The fewest steps k (1 ≤ k ≤ maxSteps) whose cumulative time reaches elapsedSeconds: the step boundary at or
+   * after a moment inside the run. Returns maxSteps when the run ends first.
+   */
+  decodeStepsToReach(n: number, contextSum0: number, maxSteps: number, elapsedSeconds: number): number {
+    const { time } = this.linesInK(n, contextSum0);
+    let lo = 1;
+    let hi = maxSteps;
+    if (sumMaxOfLines(time, 0, hi) < elapsedSeconds) return maxSteps;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sumMaxOfLines(time, 0, mid) >= elapsedSeconds) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /**
+   * Replica joules spent in the first `elapsedSeconds` of a run of `steps` steps: whole steps exactly, plus the
+   * elapsed fraction of the step in progress (a single step draws constant power).
+   */
+  decodeRunJoulesAt(n: number, contextSum0: number, steps: number, elapsedSeconds: number): number {
+    if (elapsedSeconds <= 0) return 0;
+    const k = this.decodeStepsToReach(n, contextSum0, steps, elapsedSeconds);
+    const before = this.decodeRunCost(n, contextSum0, 0, k - 1);
+    const step = this.decodeRunCost(n, contextSum0, k - 1, k);
+    const fraction = Math.min(1, Math.max(0, (elapsedSeconds - before.seconds) / step.seconds));
+    return before.joules + fraction * step.joules;
+  }
+}

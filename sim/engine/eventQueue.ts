@@ -1,0 +1,48 @@
+/**
+ * The simulation clock: events ordered by (time, insertion sequence), so simultaneous events run in the order they
+ * were scheduled and every run of the same scenario replays identically. Knows nothing about GPUs or requests.
+ */
+import { Heap } from 'heap-js';
+
+export interface EventTarget {
+  /** Called when the event fires; `token` lets the target recognise events it has since superseded. */
+  onEvent(timeSeconds: number, token: number): void;
+}
+
+interface Entry {
+  timeSeconds: number;
+  sequence: number;
+  target: EventTarget;
+  token: number;
+}
+
+export class EventQueue {
+  private readonly heap = new Heap<Entry>((a, b) => a.timeSeconds - b.timeSeconds || a.sequence - b.sequence);
+  private sequence = 0;
+  /** Events fired so far (a benchmark figure). */
+  fired = 0;
+  nowSeconds = 0;
+
+  schedule(timeSeconds: number, target: EventTarget, token = 0): void {
+    if (!(timeSeconds >= this.nowSeconds)) {
+      throw new Error(`event scheduled in the past: ${timeSeconds} < now ${this.nowSeconds}`);
+    }
+    this.heap.push({ timeSeconds, sequence: this.sequence++, target, token });
+  }
+
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  /** Fire events in order until none is left. */
+  run(onProgress?: (fired: number, nowSeconds: number) => void): void {
+    for (;;) {
+      const e = this.heap.pop();
+      if (!e) return;
+      this.nowSeconds = e.timeSeconds;
+      this.fired++;
+      e.target.onEvent(e.timeSeconds, e.token);
+      if (onProgress && (this.fired & 0xffff) === 0) onProgress(this.fired, this.nowSeconds);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * One simulation: arrivals stream from the workload one at a time, a router sends each to a replica, replicas run
+ * their schedulers until every request has finished or been rejected. The clock is the event queue's; nothing here
+ * reads the wall clock.
+ */
+import type { StepCostModel } from '../cost/stepCostModel.js';
+import { EnergyLedger } from '../report/energyLedger.js';
+import { RequestMetrics, type RequestRowWriter } from '../report/requestMetrics.js';
+import { TimeSeries, type TimeSeriesRow } from '../report/timeSeries.js';
+import { LiveRequest } from '../serving/liveRequest.js';
+import { Replica, type WorkObserver } from '../serving/replica.js';
+import { makeRouter, type RouterKind } from '../serving/router.js';
+import type { Scheduler } from '../serving/scheduler.js';
+import type { RequestSource, RequestSpec, WorkloadReport } from '../workload/request.js';
+import { EventQueue, type EventTarget } from './eventQueue.js';
+
+export interface SimulationSetup {
+  readonly source: RequestSource;
+  readonly replicas: number;
+  readonly router: RouterKind;
+  /** A fresh scheduler for each replica; it reports finished requests through onFinished. */
+  makeScheduler(onFinished: (request: LiveRequest, finishSeconds: number) => void): Scheduler;
+  readonly costModel: StepCostModel;
+  readonly idleWattsPerReplica: number;
+  readonly intervalSeconds: number;
+  readonly maxIntervals: number;
+  readonly rowWriter?: RequestRowWriter | null;
+  readonly observer?: WorkObserver | null;
+  readonly onProgress?: (eventsFired: number, simulatedSeconds: number, completed: number) => void;
+}
+
+export interface SimulationResult {
+  readonly metrics: RequestMetrics;
+  readonly ledger: EnergyLedger;
+  readonly timeSeries: TimeSeriesRow[];
+  readonly intervalSeconds: number;
+  readonly makespanSeconds: number;
+  readonly eventsFired: number;
+  readonly workload: WorkloadReport;
+  readonly requestsArrived: number;
+}
+
+/** Feeds arrivals into the clock one at a time, so a trace of any length streams. */
+class ArrivalFeeder implements EventTarget {
+  private next: RequestSpec | undefined;
+  arrived = 0;
+  lastArrivalSeconds = 0;
+
+  constructor(
+    private readonly iterator: Iterator<RequestSpec>,
+    private readonly events: EventQueue,
+    private readonly deliver: (spec: RequestSpec, nowSeconds: number) => void,
+  ) {}
+
+  start(): void {
+    this.pull();
+  }
+
+  private pull(): void {
+    const it = this.iterator.next();
+    this.next = it.done ? undefined : it.value;
+    if (this.next) this.events.schedule(Math.max(this.next.arrivalSeconds, this.events.nowSeconds), this);
+  }
+
+  /** Delivers every request arriving at this instant in one event, so replicas see them together. */
+  onEvent(timeSeconds: number): void {
+    this.lastArrivalSeconds = timeSeconds;
+    for (;;) {
+      const spec = this.next!;
+      const it = this.iterator.next();
+      this.next = it.done ? undefined : it.value;
+      this.arrived++;
+      this.deliver(spec, timeSeconds);
+      if (this.next === undefined) return;
+      if (this.next.arrivalSeconds > timeSeconds) break;
+    }
+    this.events.schedule(this.next.arrivalSeconds, this);
+  }
+}
+
+export function simulate(setup: SimulationSetup): SimulationResult {
+  const events = new EventQueue();
+  const ledger = new EnergyLedger(setup.replicas);
+  const timeSeries = new TimeSeries(setup.replicas, setup.intervalSeconds, setup.maxIntervals);
+  const metrics = new RequestMetrics(setup.rowWriter ?? null);
+  const context = { events, ledger, timeSeries, observer: setup.observer ?? null };
+  const replicas: Replica[] = [];
+  for (let i = 0; i < setup.replicas; i++) {
+    const scheduler = setup.makeScheduler((r, t) => metrics.onFinished(r, t, i));
+    replicas.push(new Replica(i, scheduler, setup.costModel, setup.idleWattsPerReplica, context));
+  }
+  const route = makeRouter(setup.router, replicas);
+  const feeder = new ArrivalFeeder(setup.source[Symbol.iterator](), events, (spec, now) => {
+    const index = route();
+    const reason = replicas[index].arrive(new LiveRequest(spec), now);
+    if (reason !== null) metrics.onRejected(spec, reason, index);
+  });
+  feeder.start();
+  const progress = setup.onProgress;
+  events.run(progress ? (fired, now) => progress(fired, now, metrics.completed) : undefined);
+
+  const stuck = replicas.reduce((sum, r) => sum + r.outstanding(), 0);
+  if (stuck > 0 || metrics.completed + metrics.rejected !== feeder.arrived) {
+    throw new Error(`internal: ${stuck} requests never finished (${metrics.completed} done, ${metrics.rejected} rejected, ${feeder.arrived} arrived)`);
+  }
+  const makespanSeconds = Math.max(metrics.lastFinishSeconds, feeder.lastArrivalSeconds);
+  for (const r of replicas) r.close(makespanSeconds);
+  return {
+    metrics,
+    ledger,
+    timeSeries: timeSeries.rows(makespanSeconds),
+    intervalSeconds: timeSeries.intervalSeconds,
+    makespanSeconds,
+    eventsFired: events.fired,
+    workload: setup.source.report,
+    requestsArrived: feeder.arrived,
+  };
+}

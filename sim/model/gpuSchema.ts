@@ -1,0 +1,68 @@
+/**
+ * JSON Schema of a GPU file (`models/gpus/<id>.json`): datasheet numbers, each with where it came from and how
+ * far to trust it. One object gives both the TypeScript type (`FromSchema`) and the runtime check (ajv).
+ */
+import type { FromSchema } from 'json-schema-to-ts';
+
+/** How far to trust a number: from a measurement here, down to a reasoned guess. The middle values are the
+ *  confidence column of the shared gpu_specs.csv, kept verbatim so a file can be traced back to its row. */
+export const confidenceLevels = [
+  'measured',
+  'vendor-datasheet',
+  'vendor-doc(partial)',
+  'vendor-table-reproduced',
+  'secondary-citing-datasheet',
+  'secondary',
+  'partly-unverified',
+  'estimate',
+] as const;
+
+const confidence = { enum: confidenceLevels } as const;
+const positiveNumber = { type: 'number', exclusiveMinimum: 0 } as const;
+
+export const gpuSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'id', 'name', 'bf16_dense_tflops', 'memory_gb', 'memory_usable_gib', 'memory_usable_source',
+    'memory_bandwidth_gb_s', 'tdp_w', 'idle_w', 'idle_w_source', 'interconnect', 'source', 'confidence',
+  ],
+  properties: {
+    id: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]*$' },
+    name: { type: 'string', minLength: 1 },
+    bf16_dense_tflops: { ...positiveNumber, description: 'Dense (not 2:4 sparse) bf16 tensor-core peak.' },
+    bf16_sparse_tflops: positiveNumber,
+    memory_gb: { ...positiveNumber, description: 'Marketed memory, decimal GB.' },
+    memory_type: { type: 'string' },
+    memory_usable_gib: { ...positiveNumber, description: 'What the driver exposes (nvidia-smi memory.total), GiB.' },
+    memory_usable_source: { type: 'string', minLength: 1 },
+    memory_bandwidth_gb_s: { ...positiveNumber, description: 'Datasheet peak, decimal GB/s.' },
+    tdp_w: { ...positiveNumber, description: 'Board power limit (the default cap).' },
+    idle_w: { ...positiveNumber, description: 'Power with a model loaded and nothing running.' },
+    idle_w_source: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['source', 'confidence'],
+      properties: { source: { type: 'string', minLength: 1 }, confidence },
+    },
+    interconnect: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'bandwidth_gb_s', 'latency_us', 'source', 'confidence'],
+      description: 'The GPU-to-GPU link tensor parallelism would use inside one node.',
+      properties: {
+        kind: { enum: ['nvlink', 'pcie'] },
+        bandwidth_gb_s: { ...positiveNumber, description: 'Per GPU, one direction, decimal GB/s.' },
+        latency_us: { ...positiveNumber, description: 'Fixed cost of one small collective, microseconds.' },
+        source: { type: 'string', minLength: 1 },
+        confidence,
+      },
+    },
+    source: { type: 'string', minLength: 1 },
+    confidence,
+    notes: { type: 'string' },
+  },
+} as const;
+
+export type Gpu = FromSchema<typeof gpuSchema>;
+export type Confidence = (typeof confidenceLevels)[number];

@@ -1,0 +1,40 @@
+/**
+ * JSON Schema of a serving-stack file (`models/stacks/<id>.json`): how a framework batches and caches, and the
+ * roofline priors (overheads and efficiencies) that stand in for it until a calibrated profile exists.
+ */
+import type { FromSchema } from 'json-schema-to-ts';
+
+const fraction = { type: 'number', exclusiveMinimum: 0, maximum: 1 } as const;
+const seconds = { type: 'number', minimum: 0 } as const;
+
+export const stackSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'id', 'description', 'batching', 'kv_cache', 'cuda_graphs', 'compiled', 'step_overhead_s',
+    'per_sequence_overhead_s', 'compute_efficiency', 'memory_efficiency', 'gpu_memory_utilization', 'source',
+  ],
+  properties: {
+    id: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]*$' },
+    description: { type: 'string', minLength: 1 },
+    batching: {
+      enum: ['static', 'continuous'],
+      description: 'static: a batch runs until its last sequence ends; continuous: sequences join and leave each step.',
+    },
+    kv_cache: { enum: ['contiguous', 'paged'] },
+    cuda_graphs: { type: 'boolean' },
+    compiled: { type: 'boolean', description: 'torch.compile (or equivalent) fuses kernels.' },
+    step_overhead_s: { ...seconds, description: 'CPU and launch time of every step (the roofline τ).' },
+    per_sequence_overhead_s: { ...seconds, description: 'Extra CPU time per sequence in a step.' },
+    compute_efficiency: { ...fraction, description: 'Achieved fraction of datasheet bf16 dense peak.' },
+    memory_efficiency: { ...fraction, description: 'Achieved fraction of datasheet memory bandwidth.' },
+    kv_block_tokens: { type: 'integer', minimum: 1, description: 'Tokens per KV-cache block (paged only).' },
+    gpu_memory_utilization: { ...fraction, description: 'Fraction of usable GPU memory for weights + KV cache.' },
+    source: { type: 'string', minLength: 1 },
+  },
+  // A paged cache is allocated in blocks, so its block size must be known (the loader rejects the converse).
+  if: { type: 'object', required: ['kv_cache'], properties: { kv_cache: { const: 'paged' } } },
+  then: { required: ['kv_block_tokens'] },
+} as const;
+
+export type Stack = FromSchema<typeof stackSchema>;

@@ -1,0 +1,90 @@
+/**
+ * The files `--out DIR` writes besides summary.json: requests.csv, streamed as requests finish (a buffered file
+ * writer, so a million-request run never holds its rows), and timeseries.csv from the interval series.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { LiveRequest } from '../serving/liveRequest.js';
+import type { RequestSpec } from '../workload/request.js';
+import type { RequestRowWriter } from './requestMetrics.js';
+import type { TimeSeriesRow } from './timeSeries.js';
+
+/** Numbers in CSVs: full precision would be noise; 9 significant digits are plenty and stay deterministic. */
+export function num(x: number): string {
+  if (!Number.isFinite(x)) return '';
+  return String(Number(x.toPrecision(9)));
+}
+
+function csvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const REQUEST_COLUMNS =
+  'id,replica,status,arrival_s,admitted_s,first_token_s,finish_s,input_tokens,output_tokens,ttft_s,tpot_s,e2e_s,energy_j,preemptions,reason';
+
+export class RequestCsvWriter implements RequestRowWriter {
+  private readonly fd: number;
+  private buffer = '';
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+    this.buffer = REQUEST_COLUMNS + '\n';
+  }
+
+  private write(line: string): void {
+    this.buffer += line;
+    if (this.buffer.length > 1 << 16) this.flush();
+  }
+
+  private flush(): void {
+    writeSync(this.fd, this.buffer);
+    this.buffer = '';
+  }
+
+  finished(r: LiveRequest, finishSeconds: number, replica: number): void {
+    const s = r.spec;
+    const tpot = s.outputTokens > 1 ? (finishSeconds - r.firstTokenSeconds) / (s.outputTokens - 1) : Number.NaN;
+    this.write(
+      `${s.id},${replica},completed,${num(s.arrivalSeconds)},${num(r.admittedSeconds)},${num(r.firstTokenSeconds)},${num(finishSeconds)},${s.inputTokens},${s.outputTokens},${num(r.firstTokenSeconds - s.arrivalSeconds)},${num(tpot)},${num(finishSeconds - s.arrivalSeconds)},${num(r.energyJoules)},${r.preemptions},\n`,
+    );
+  }
+
+  rejected(s: RequestSpec, reason: string, replica: number): void {
+    this.write(`${s.id},${replica},rejected,${num(s.arrivalSeconds)},,,,${s.inputTokens},${s.outputTokens},,,,0,0,${csvField(reason)}\n`);
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+export function timeSeriesCsv(rows: readonly TimeSeriesRow[], replicas: number): string {
+  const header = ['start_s', 'end_s', 'power_w', 'prefill_j', 'decode_j', 'idle_j', 'cumulative_energy_j', 'running', 'queued'];
+  for (let r = 0; r < replicas; r++) header.push(`replica${r}_power_w`, `replica${r}_running`, `replica${r}_queued`);
+  const lines = [header.join(',')];
+  let cumulative = 0;
+  for (const row of rows) {
+    const span = row.endSeconds - row.startSeconds;
+    let prefill = 0;
+    let decode = 0;
+    let idle = 0;
+    let running = 0;
+    let queued = 0;
+    const perReplica: string[] = [];
+    for (let r = 0; r < replicas; r++) {
+      const joules = row.prefillJoules[r] + row.decodeJoules[r] + row.idleJoules[r];
+      prefill += row.prefillJoules[r];
+      decode += row.decodeJoules[r];
+      idle += row.idleJoules[r];
+      running += row.running[r];
+      queued += row.queued[r];
+      perReplica.push(num(span > 0 ? joules / span : 0), num(row.running[r]), num(row.queued[r]));
+    }
+    const total = prefill + decode + idle;
+    cumulative += total;
+    lines.push(
+      [num(row.startSeconds), num(row.endSeconds), num(span > 0 ? total / span : 0), num(prefill), num(decode), num(idle), num(cumulative), num(running), num(queued), ...perReplica].join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
+}

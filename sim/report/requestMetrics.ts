@@ -1,0 +1,51 @@
+/**
+ * Latency and token statistics of finished requests, plus the count and reasons of rejected ones. Per-request rows
+ * stream to an optional writer as requests finish, so nothing per request is kept beyond three float64 samples.
+ */
+import type { LiveRequest } from '../serving/liveRequest.js';
+import type { RequestSpec } from '../workload/request.js';
+import { SampleList } from './quantiles.js';
+
+export interface RequestRowWriter {
+  finished(request: LiveRequest, finishSeconds: number, replica: number): void;
+  rejected(spec: RequestSpec, reason: string, replica: number): void;
+}
+
+export class RequestMetrics {
+  readonly ttftSeconds = new SampleList();
+  readonly tpotSeconds = new SampleList();
+  readonly e2eSeconds = new SampleList();
+  completed = 0;
+  rejected = 0;
+  readonly rejectionReasons = new Map<string, number>();
+  inputTokens = 0;
+  outputTokens = 0;
+  attributedJoules = 0;
+  preemptions = 0;
+  lastFinishSeconds = 0;
+
+  constructor(private readonly writer: RequestRowWriter | null) {}
+
+  onFinished(r: LiveRequest, finishSeconds: number, replica: number): void {
+    const s = r.spec;
+    this.completed++;
+    this.inputTokens += s.inputTokens;
+    this.outputTokens += s.outputTokens;
+    this.attributedJoules += r.energyJoules;
+    this.preemptions += r.preemptions;
+    this.ttftSeconds.push(r.firstTokenSeconds - s.arrivalSeconds);
+    this.e2eSeconds.push(finishSeconds - s.arrivalSeconds);
+    // Time per output token after the first; undefined for single-token outputs.
+    if (s.outputTokens > 1) this.tpotSeconds.push((finishSeconds - r.firstTokenSeconds) / (s.outputTokens - 1));
+    if (finishSeconds > this.lastFinishSeconds) this.lastFinishSeconds = finishSeconds;
+    this.writer?.finished(r, finishSeconds, replica);
+  }
+
+  onRejected(spec: RequestSpec, reason: string, replica: number): void {
+    this.rejected++;
+    // Group reasons by their wording without the numbers, so the summary lists kinds, not every request.
+    const kind = reason.replace(/[0-9.]+/g, 'N');
+    this.rejectionReasons.set(kind, (this.rejectionReasons.get(kind) ?? 0) + 1);
+    this.writer?.rejected(spec, reason, replica);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The run summary: one object with stable snake_case keys (the `--json` output and summary.json), and the
+ * human-readable table printed on stdout.
+ */
+import type { SimulationResult } from '../engine/simulation.js';
+import type { ResolvedConfig } from '../scenario/buildSimulation.js';
+import type { Quantiles } from './quantiles.js';
+
+export interface Summary {
+  readonly scenario: string;
+  readonly gpu: string;
+  readonly model: string;
+  readonly stack: string;
+  readonly tp: number;
+  readonly replicas: number;
+  readonly router: string;
+  readonly scheduler: Record<string, unknown>;
+  readonly seed: number;
+  readonly cost_model: { kind: string; description: string; profile?: string };
+  readonly workload: { description: string; rows_read: number; requests: number; skipped: Record<string, number> };
+  readonly requests_completed: number;
+  readonly requests_rejected: number;
+  readonly rejection_reasons: Record<string, number>;
+  readonly preemptions: number;
+  readonly input_tokens: number;
+  readonly output_tokens: number;
+  readonly makespan_s: number;
+  readonly energy_j: number;
+  readonly energy_kwh: number;
+  readonly energy_per_output_token_j: number;
+  readonly energy_per_request_j: number;
+  readonly avg_power_w: number;
+  readonly energy_breakdown_j: { prefill: number; decode: number; idle: number };
+  readonly attributed_energy_j: number;
+  readonly ttft_s: Quantiles;
+  readonly tpot_s: Quantiles;
+  readonly e2e_s: Quantiles;
+  readonly throughput_output_tokens_per_s: number;
+  readonly throughput_requests_per_s: number;
+  readonly events: number;
+  readonly warnings: string[];
+}
+
+function schedulerSummary(r: ResolvedConfig): Record<string, unknown> {
+  const s = r.scheduler;
+  if (s.kind === 'static') {
+    return { kind: 'static', batch_size: s.config.batchSize, group_by_length_bins: s.config.groupByLengthBins };
+  }
+  const c = s.config;
+  return {
+    kind: 'continuous',
+    max_running_sequences: c.maxRunningSequences,
+    max_batched_tokens: c.maxBatchedTokens,
+    chunked_prefill: c.chunkedPrefill,
+    kv_block_tokens: c.blockTokens,
+    kv_blocks: c.totalBlocks,
+  };
+}
+
+export function buildSummary(name: string, result: SimulationResult, resolved: ResolvedConfig, warnings: string[]): Summary {
+  const m = result.metrics;
+  const e = result.ledger.totals();
+  const makespan = result.makespanSeconds;
+  const w = result.workload;
+  return {
+    scenario: name,
+    gpu: resolved.gpu,
+    model: resolved.model,
+    stack: resolved.stack,
+    tp: resolved.tp,
+    replicas: resolved.replicas,
+    router: resolved.router,
+    scheduler: schedulerSummary(resolved),
+    seed: resolved.seed,
+    cost_model: {
+      kind: resolved.cost.provenance.kind,
+      description: resolved.cost.provenance.description,
+      ...(resolved.cost.provenance.profilePath ? { profile: resolved.cost.provenance.profilePath } : {}),
+    },
+    workload: { description: w.description, rows_read: w.rowsRead, requests: result.requestsArrived, skipped: { ...w.skipped } },
+    requests_completed: m.completed,
+    requests_rejected: m.rejected,
+    rejection_reasons: Object.fromEntries([...m.rejectionReasons.entries()].sort()),
+    preemptions: m.preemptions,
+    input_tokens: m.inputTokens,
+    output_tokens: m.outputTokens,
+    makespan_s: makespan,
+    energy_j: e.total,
+    energy_kwh: e.total / 3.6e6,
+    energy_per_output_token_j: m.outputTokens > 0 ? e.total / m.outputTokens : 0,
+    energy_per_request_j: m.completed > 0 ? e.total / m.completed : 0,
+    avg_power_w: makespan > 0 ? e.total / makespan : 0,
+    energy_breakdown_j: { prefill: e.prefill, decode: e.decode, idle: e.idle },
+    attributed_energy_j: m.attributedJoules,
+    ttft_s: m.ttftSeconds.summary(),
+    tpot_s: m.tpotSeconds.summary(),
+    e2e_s: m.e2eSeconds.summary(),
+    throughput_output_tokens_per_s: makespan > 0 ? m.outputTokens / makespan : 0,
+    throughput_requests_per_s: makespan > 0 ? m.completed / makespan : 0,
+    events: result.eventsFired,
+    warnings,
+  };
+}
+
+/** JSON with NaN (an empty quantile) written as null, two-space indent, stable key order. */
+export function summaryJson(s: Summary): string {
+  return JSON.stringify(s, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+}
+
+function fmt(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return x.toExponential(digits - 1);
+  return x.toFixed(a >= 100 ? 1 : digits);
+}
+
+function ms(q: Quantiles): string {
+  return `${fmt(q.p50 * 1000)} / ${fmt(q.p90 * 1000)} / ${fmt(q.p99 * 1000)} ms`;
+}
+
+export function summaryTable(s: Summary): string {
+  const b = s.energy_breakdown_j;
+  const pct = (x: number) => (s.energy_j > 0 ? `${((100 * x) / s.energy_j).toFixed(1)}%` : '-');
+  const rows: [string, string][] = [
+    ['scenario', s.scenario],
+    ['cluster', `${s.replicas} × ${s.gpu}${s.tp > 1 ? ` (tp ${s.tp})` : ''}, ${s.model}, ${s.stack}, ${String(s.scheduler.kind)} batching`],
+    ['cost model', `${s.cost_model.kind}: ${s.cost_model.description}`],
+    ['workload', `${s.workload.description}; ${s.workload.requests} requests${Object.keys(s.workload.skipped).length ? `, skipped ${JSON.stringify(s.workload.skipped)}` : ''}`],
+    ['requests', `${s.requests_completed} completed, ${s.requests_rejected} rejected, ${s.preemptions} preemptions`],
+    ['tokens', `${s.input_tokens} in, ${s.output_tokens} out`],
+    ['makespan', `${fmt(s.makespan_s)} s`],
+    ['energy', `${fmt(s.energy_j)} J = ${fmt(s.energy_kwh, 4)} kWh`],
+    ['  prefill / decode / idle', `${fmt(b.prefill)} J (${pct(b.prefill)}) / ${fmt(b.decode)} J (${pct(b.decode)}) / ${fmt(b.idle)} J (${pct(b.idle)})`],
+    ['energy per output token', `${fmt(s.energy_per_output_token_j, 4)} J`],
+    ['energy per request', `${fmt(s.energy_per_request_j)} J`],
+    ['average power', `${fmt(s.avg_power_w)} W`],
+    ['TTFT p50/p90/p99', ms(s.ttft_s)],
+    ['TPOT p50/p90/p99', ms(s.tpot_s)],
+    ['end-to-end p50/p90/p99', ms(s.e2e_s)],
+    ['throughput', `${fmt(s.throughput_output_tokens_per_s)} output tokens/s, ${fmt(s.throughput_requests_per_s)} requests/s`],
+  ];
+  for (const [k, v] of Object.entries(s.rejection_reasons)) rows.push(['  rejected', `${v} × ${k}`]);
+  for (const w of s.warnings) rows.push(['warning', w]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}

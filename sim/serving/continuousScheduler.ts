@@ -1,0 +1,284 @@
+/**
+ * Iteration-level (continuous) batching as vLLM does it: a cap on running sequences and on tokens per step, a paged
+ * KV cache, admission only when blocks are free, preemption of the newest request by recompute when a decode step
+ * finds no free block.
+ *
+ * - chunkedPrefill (vLLM v1 default): every step runs all decodes first, then fills the rest of the token budget
+ *   with prompt chunks (in-progress prompts first, then new admissions): mixed steps.
+ * - without it (vLLM v0 default): a step is either prompts only (admissions first) or decodes only.
+ *
+ * When no prompt work is pending the batch is unchanged until the next finish, block shortage or admissible
+ * arrival, and the scheduler hands the replica one decode run for all those steps.
+ */
+import { Heap } from 'heap-js';
+import type { Step } from '../cost/step.js';
+import { KvBlockPool } from './kvBlockPool.js';
+import type { LiveRequest } from './liveRequest.js';
+import { RequestQueue } from './requestQueue.js';
+import { RunningList } from './runningList.js';
+import type { Scheduler } from './scheduler.js';
+import type { Work, WorkOutcome } from './work.js';
+
+export interface ContinuousConfig {
+  readonly maxRunningSequences: number;
+  readonly maxBatchedTokens: number;
+  readonly chunkedPrefill: boolean;
+  readonly blockTokens: number;
+  readonly totalBlocks: number;
+  /** Blocks kept free at admission so running requests can grow (vLLM's watermark, 1% by default). */
+  readonly admissionWatermarkBlocks: number;
+  readonly maxContextTokens: number;
+  /** Longest decode run planned as one unit; 1 gives the step-by-step reference path. */
+  readonly maxRunSteps: number;
+}
+
+export class ContinuousScheduler implements Scheduler {
+  private readonly waiting = new RequestQueue();
+  private readonly running = new RunningList();
+  /** Running requests whose prompt is not fully computed yet, in admission order. */
+  private prefilling: LiveRequest[] = [];
+  private readonly finishHeap = new Heap<LiveRequest>(
+    (a, b) => a.finishCounter - b.finishCounter || a.spec.id - b.spec.id,
+  );
+  private readonly pool: KvBlockPool;
+  /** Decode steps run so far on this replica: a decoding request has generated decodeOffset + counter tokens. */
+  private counter = 0;
+  private decodeCount = 0;
+  /** Σ (input + decodeOffset − 1) over decoding requests: their context sum is decodeBase + decodeCount·counter. */
+  private decodeBase = 0;
+  /** Decode energy per decoding request, accumulated since the start (attribution without touching each request). */
+  private decodeJoulesPerRequest = 0;
+  private admitSequence = 0;
+  // The step in flight (chunks and whether it carries decodes).
+  private chunkRequests: LiveRequest[] = [];
+  private chunkTokens: number[] = [];
+  private stepHasDecodes = false;
+
+  constructor(
+    private readonly config: ContinuousConfig,
+    private readonly onFinished: (request: LiveRequest, finishSeconds: number) => void,
+  ) {
+    this.pool = new KvBlockPool(config.totalBlocks, config.blockTokens);
+  }
+
+  enqueue(request: LiveRequest): string | null {
+    const { inputTokens, outputTokens } = request.spec;
+    const c = this.config;
+    const blocks = this.pool.blocksFor(inputTokens + outputTokens - 1);
+    if (blocks > c.totalBlocks) {
+      return `needs ${blocks} KV blocks of ${c.blockTokens} tokens; the whole cache holds ${c.totalBlocks}`;
+    }
+    if (inputTokens + outputTokens > c.maxContextTokens) {
+      return `input + output = ${inputTokens + outputTokens} tokens exceeds the model context of ${c.maxContextTokens}`;
+    }
+    if (!c.chunkedPrefill && inputTokens > c.maxBatchedTokens) {
+      return `prompt of ${inputTokens} tokens exceeds max batched tokens ${c.maxBatchedTokens} without chunked prefill`;
+    }
+    this.waiting.push(request);
+    return null;
+  }
+
+  wantsToAdmit(): boolean {
+    return this.waiting.length === 0 && this.running.size < this.config.maxRunningSequences;
+  }
+
+  outstanding(): number {
+    return this.waiting.length + this.running.size;
+  }
+
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  queuedCount(): number {
+    return this.waiting.length;
+  }
+
+  plan(nowSeconds: number): Work | null {
+    this.chunkRequests = [];
+    this.chunkTokens = [];
+    this.stepHasDecodes = false;
+    const chunked = this.config.chunkedPrefill;
+    if (chunked) {
+      this.secureDecodeBlocks();
+      this.scheduleChunks(this.config.maxBatchedTokens - this.decodeCount, nowSeconds);
+    } else {
+      this.scheduleChunks(this.config.maxBatchedTokens, nowSeconds);
+      if (this.chunkRequests.length === 0) this.secureDecodeBlocks();
+    }
+    if (this.chunkRequests.length === 0) {
+      if (this.decodeCount === 0) return null;
+      return this.planDecodeRun();
+    }
+    this.stepHasDecodes = chunked && this.decodeCount > 0;
+    return { kind: 'step', step: this.buildStep() };
+  }
+
+  /** Preempt the newest running requests until the next decode step's new blocks fit. */
+  private secureDecodeBlocks(): void {
+    while (this.decodeCount > 0 && this.pool.blocksNeeded(this.counter, 1) > this.pool.freeBlocks) {
+      const victim = this.running.newest();
+      if (!victim) break;
+      this.preempt(victim);
+    }
+  }
+
+  private scheduleChunks(tokenBudget: number, nowSeconds: number): void {
+    let budget = tokenBudget;
+    const pool = this.pool;
+    const chunked = this.config.chunkedPrefill;
+    for (const r of this.prefilling) {
+      if (budget <= 0) break;
+      let take = Math.min(r.promptTokens - r.prefilledTokens, budget);
+      const held = pool.blocksFor(r.prefilledTokens);
+      const fit = (held + pool.freeBlocks) * pool.blockTokens - r.prefilledTokens;
+      take = Math.min(take, fit);
+      if (take <= 0) break;
+      pool.allocate(pool.blocksFor(r.prefilledTokens + take) - held);
+      this.chunkRequests.push(r);
+      this.chunkTokens.push(take);
+      budget -= take;
+    }
+    while (budget > 0 && this.waiting.length > 0 && this.running.size < this.config.maxRunningSequences) {
+      const r = this.waiting.peek()!;
+      const take = chunked ? Math.min(r.promptTokens, budget) : r.promptTokens;
+      if (take > budget) break;
+      const blocks = pool.blocksFor(take);
+      // The watermark keeps room for running requests to grow; with nothing running it would only deadlock.
+      const watermark = this.running.size > 0 ? this.config.admissionWatermarkBlocks : 0;
+      if (blocks > pool.freeBlocks - watermark) break;
+      this.waiting.shift();
+      pool.allocate(blocks);
+      r.admitSequence = this.admitSequence++;
+      if (Number.isNaN(r.admittedSeconds)) r.admittedSeconds = nowSeconds;
+      this.running.append(r);
+      this.prefilling.push(r);
+      this.chunkRequests.push(r);
+      this.chunkTokens.push(take);
+      budget -= take;
+    }
+  }
+
+  private buildStep(): Step {
+    const n = this.chunkRequests.length;
+    const cached = new Array<number>(n);
+    let producing = 0;
+    for (let i = 0; i < n; i++) {
+      const r = this.chunkRequests[i];
+      cached[i] = r.prefilledTokens;
+      if (r.prefilledTokens + this.chunkTokens[i] === r.promptTokens) producing++;
+    }
+    const decodes = this.stepHasDecodes ? this.decodeCount : 0;
+    return {
+      chunkNewTokens: this.chunkTokens,
+      chunkCachedTokens: cached,
+      chunksProducingToken: producing,
+      decodeCount: decodes,
+      decodeContextSum: decodes > 0 ? this.decodeBase + this.decodeCount * this.counter : 0,
+    };
+  }
+
+  private planDecodeRun(): Work {
+    const untilFinish = this.finishHeap.peek()!.finishCounter - this.counter;
+    const steps = this.pool.maxStepsWithin(this.counter, this.pool.freeBlocks, Math.min(untilFinish, this.config.maxRunSteps));
+    return {
+      kind: 'decodeRun',
+      sequences: this.decodeCount,
+      contextSum0: this.decodeBase + this.decodeCount * this.counter,
+      steps,
+      interruptible: true,
+    };
+  }
+
+  complete(work: Work, outcome: WorkOutcome): void {
+    const now = outcome.endSeconds;
+    if (work.kind === 'decodeRun') {
+      this.advanceDecodes(outcome.stepsDone, outcome.joules);
+    } else {
+      let tokens = this.stepHasDecodes ? this.decodeCount : 0;
+      for (const t of this.chunkTokens) tokens += t;
+      const joulesPerToken = outcome.joules / tokens;
+      if (this.stepHasDecodes) this.advanceDecodes(1, joulesPerToken * this.decodeCount);
+      let anyPromptDone = false;
+      for (let i = 0; i < this.chunkRequests.length; i++) {
+        const r = this.chunkRequests[i];
+        r.energyJoules += joulesPerToken * this.chunkTokens[i];
+        r.prefilledTokens += this.chunkTokens[i];
+        if (r.prefilledTokens < r.promptTokens) continue;
+        anyPromptDone = true;
+        r.generatedTokens++;
+        if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
+        if (r.generatedTokens >= r.spec.outputTokens) this.finish(r, now, r.promptTokens);
+        else this.joinDecodes(r);
+      }
+      if (anyPromptDone) this.prefilling = this.prefilling.filter((r) => r.prefilledTokens < r.promptTokens);
+    }
+    this.chunkRequests = [];
+    this.chunkTokens = [];
+    this.popFinished(now);
+  }
+
+  /** `steps` decode steps ran for every decoding request, costing `joules` in all. */
+  private advanceDecodes(steps: number, joules: number): void {
+    this.pool.allocate(this.pool.blocksNeeded(this.counter, steps));
+    this.decodeJoulesPerRequest += joules / this.decodeCount;
+    this.counter += steps;
+  }
+
+  private popFinished(now: number): void {
+    while (this.finishHeap.length > 0 && this.finishHeap.peek()!.finishCounter <= this.counter) {
+      const r = this.finishHeap.pop()!;
+      const tokensInCache = this.leaveDecodes(r);
+      this.finish(r, now, tokensInCache);
+    }
+  }
+
+  private joinDecodes(r: LiveRequest): void {
+    const input = r.spec.inputTokens;
+    r.decodeOffset = r.generatedTokens - this.counter;
+    r.finishCounter = r.spec.outputTokens - r.decodeOffset;
+    r.decodeJoulesAtJoin = this.decodeJoulesPerRequest;
+    r.inDecodeSet = true;
+    this.decodeBase += input + r.decodeOffset - 1;
+    this.decodeCount++;
+    this.pool.addDecoding(input + r.generatedTokens - 1, this.counter);
+    this.finishHeap.push(r);
+  }
+
+  /** Takes r out of the decode set; returns the tokens it holds in the KV cache. */
+  private leaveDecodes(r: LiveRequest): number {
+    const input = r.spec.inputTokens;
+    r.generatedTokens = r.decodeOffset + this.counter;
+    const tokensInCache = input + r.generatedTokens - 1;
+    this.pool.removeDecoding(tokensInCache, this.counter);
+    this.decodeBase -= input + r.decodeOffset - 1;
+    this.decodeCount--;
+    r.energyJoules += this.decodeJoulesPerRequest - r.decodeJoulesAtJoin;
+    r.inDecodeSet = false;
+    return tokensInCache;
+  }
+
+  private finish(r: LiveRequest, now: number, tokensInCache: number): void {
+    this.pool.release(this.pool.blocksFor(tokensInCache));
+    this.running.remove(r);
+    this.onFinished(r, now);
+  }
+
+  /** Recompute preemption: drop the request's KV cache; it re-queues first with its output so far as prompt. */
+  private preempt(r: LiveRequest): void {
+    let tokensInCache: number;
+    if (r.inDecodeSet) {
+      tokensInCache = this.leaveDecodes(r);
+      this.finishHeap.remove(r);
+    } else {
+      tokensInCache = r.prefilledTokens;
+      this.prefilling = this.prefilling.filter((x) => x !== r);
+    }
+    this.pool.release(this.pool.blocksFor(tokensInCache));
+    this.running.remove(r);
+    r.promptTokens = r.spec.inputTokens + r.generatedTokens;
+    r.prefilledTokens = 0;
+    r.preemptions++;
+    this.waiting.pushFront(r);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Paged KV-cache accounting. Blocks hold `blockTokens` tokens. Decoding sequences are tracked only by their phase
+ * within a block (how many tokens until they need the next block), so the blocks a run of K decode steps needs —
+ * and the longest run that fits in the free blocks — cost O(blockTokens), not O(sequences).
+ */
+export class KvBlockPool {
+  freeBlocks: number;
+  /** phaseCount[r]: decoding sequences that need a new block at every counter c with (r + c) % blockTokens == 0. */
+  private readonly phaseCount: Int32Array;
+  private decodeSequences = 0;
+
+  constructor(
+    readonly totalBlocks: number,
+    readonly blockTokens: number,
+  ) {
+    this.freeBlocks = totalBlocks;
+    this.phaseCount = new Int32Array(blockTokens);
+  }
+
+  blocksFor(tokens: number): number {
+    return Math.ceil(tokens / this.blockTokens);
+  }
+
+  private phaseOf(tokensInCache: number, counter: number): number {
+    // The next decode step at counter c writes token index tokensInCache + (c' - counter); it opens a new block when
+    // that index is a multiple of blockTokens.
+    const bs = this.blockTokens;
+    return (((tokensInCache - counter) % bs) + bs) % bs;
+  }
+
+  /** A sequence with tokensInCache cached tokens joins the decode set at decode counter `counter`. */
+  addDecoding(tokensInCache: number, counter: number): void {
+    this.phaseCount[this.phaseOf(tokensInCache, counter)]++;
+    this.decodeSequences++;
+  }
+
+  removeDecoding(tokensInCache: number, counter: number): void {
+    this.phaseCount[this.phaseOf(tokensInCache, counter)]--;
+    this.decodeSequences--;
+  }
+
+  /** Sequences that open a new block in the decode step at counter c. */
+  private needingAt(counter: number): number {
+    const bs = this.blockTokens;
+    return this.phaseCount[(bs - (counter % bs)) % bs];
+  }
+
+  /** New blocks the decode steps at counters c .. c+steps-1 need. */
+  blocksNeeded(counter: number, steps: number): number {
+    const bs = this.blockTokens;
+    const fullCycles = Math.floor(steps / bs);
+    let need = fullCycles * this.decodeSequences;
+    for (let i = fullCycles * bs; i < steps; i++) need += this.needingAt(counter + i);
+    return need;
+  }
+
+  /** The most decode steps from counter c whose new blocks fit in `available` blocks (capped at limit). */
+  maxStepsWithin(counter: number, available: number, limit: number): number {
+    const n = this.decodeSequences;
+    if (n === 0) return limit;
+    const bs = this.blockTokens;
+    const fullCycles = Math.floor(available / n);
+    if (fullCycles * bs >= limit) return limit;
+    let left = available - fullCycles * n;
+    let steps = fullCycles * bs;
+    for (let i = 0; i < bs && steps < limit; i++) {
+      const need = this.needingAt(counter + steps);
+      if (need > left) break;
+      left -= need;
+      steps++;
+    }
+    return steps;
+  }
+
+  allocate(blocks: number): void {
+    if (blocks > this.freeBlocks) throw new Error(`KV pool over-allocated: ${blocks} > ${this.freeBlocks} free`);
+    this.freeBlocks -= blocks;
+  }
+
+  release(blocks: number): void {
+    this.freeBlocks += blocks;
+    if (this.freeBlocks > this.totalBlocks) throw new Error('KV pool released more blocks than it holds');
+  }
+}

@@ -1,0 +1,43 @@
+import type { RequestSpec } from '../workload/request.js';
+
+/**
+ * A request inside a replica. Decoding requests do not store their token count directly: it is
+ * `decodeOffset + replica decode counter`, so a run of K decode steps updates no per-request field.
+ */
+export class LiveRequest {
+  /** Tokens the next prefill must compute: the input, plus generated tokens after a preemption (recompute). */
+  promptTokens: number;
+  /** Prompt tokens already computed (chunked prefill). */
+  prefilledTokens = 0;
+  /** Output tokens produced so far; stale while the request is in the decode set (see decodeOffset). */
+  generatedTokens = 0;
+  firstTokenSeconds = Number.NaN;
+  /** Energy attributed to this request so far (prefill shares, decode shares, recomputation included). */
+  energyJoules = 0;
+  preemptions = 0;
+  /** When the replica admitted it (batch start for static batching): queueing delay ends here. */
+  admittedSeconds = Number.NaN;
+
+  // Decode-set bookkeeping (continuous batching).
+  decodeOffset = 0;
+  /** Replica decode counter at which the last token is produced. */
+  finishCounter = 0;
+  /** Decode energy accumulator of the replica when this request joined the decode set. */
+  decodeJoulesAtJoin = 0;
+  inDecodeSet = false;
+  /** Order of admission; preemption takes the most recently admitted first (as vLLM does). */
+  admitSequence = 0;
+  // Intrusive doubly-linked list of running requests, in admission order.
+  prev: LiveRequest | null = null;
+  next: LiveRequest | null = null;
+
+  constructor(readonly spec: RequestSpec) {
+    this.promptTokens = spec.inputTokens;
+  }
+}
+
+/** Where finished and rejected requests go (metrics, CSV writer). */
+export interface RequestSink {
+  finished(request: LiveRequest, finishSeconds: number, replica: number): void;
+  rejected(spec: RequestSpec, reason: string, atSeconds: number, replica: number): void;
+}

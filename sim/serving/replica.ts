@@ -1,0 +1,147 @@
+/**
+ * One serving replica (1..N GPUs running one model): runs what its scheduler plans, back to back, and accounts time
+ * and energy. Between work it draws idle power. An arrival may cut a decode run short at the next step boundary
+ * when the scheduler would admit it there.
+ */
+import type { StepCost, StepCostModel } from '../cost/stepCostModel.js';
+import { prefillTokens } from '../cost/step.js';
+import type { EventQueue, EventTarget } from '../engine/eventQueue.js';
+import type { EnergyLedger } from '../report/energyLedger.js';
+import type { TimeSeries } from '../report/timeSeries.js';
+import type { LiveRequest } from './liveRequest.js';
+import type { Scheduler } from './scheduler.js';
+import type { Work } from './work.js';
+
+/** Sees every piece of work a replica runs (the trace-event exporter, range checks). */
+export interface WorkObserver {
+  work(replica: number, startSeconds: number, endSeconds: number, work: Work, stepsDone: number, joules: number): void;
+}
+
+export interface ReplicaContext {
+  readonly events: EventQueue;
+  readonly ledger: EnergyLedger;
+  readonly timeSeries: TimeSeries | null;
+  readonly observer: WorkObserver | null;
+}
+
+export class Replica implements EventTarget {
+  private work: Work | null = null;
+  private workStartSeconds = 0;
+  private plannedSteps = 0;
+  private workCost: StepCost = { seconds: 0, joules: 0 };
+  /** Identifies the latest scheduled completion; an older one (superseded by a cut) is ignored. */
+  private token = 0;
+  private lastBusyEndSeconds = 0;
+  private startPending = false;
+
+  constructor(
+    readonly index: number,
+    readonly scheduler: Scheduler,
+    readonly cost: StepCostModel,
+    /** Idle power of the whole replica (every GPU). */
+    private readonly idleWatts: number,
+    private readonly context: ReplicaContext,
+  ) {}
+
+  outstanding(): number {
+    return this.scheduler.outstanding();
+  }
+
+  /** A request routed here arrives; returns a rejection reason, or null when accepted. */
+  arrive(request: LiveRequest, nowSeconds: number): string | null {
+    const reason = this.scheduler.enqueue(request, nowSeconds);
+    if (reason !== null) return reason;
+    const w = this.work;
+    if (w === null) {
+      // Start once every request arriving at this same instant is queued (offline batches fill up), via an event.
+      if (!this.startPending) {
+        this.startPending = true;
+        this.token++;
+        this.context.events.schedule(nowSeconds, this, this.token);
+      }
+    } else if (w.kind === 'decodeRun' && w.interruptible && this.scheduler.wantsToAdmit()) this.cutRunAt(nowSeconds);
+    this.reportCounts(nowSeconds);
+    return null;
+  }
+
+  onEvent(timeSeconds: number, token: number): void {
+    if (token !== this.token) return;
+    if (this.startPending) this.startPending = false;
+    else this.finishWork(timeSeconds);
+    this.startNext(timeSeconds);
+    this.reportCounts(timeSeconds);
+  }
+
+  /** Account idle power up to the end of the simulation. */
+  close(endSeconds: number): void {
+    this.accountIdle(endSeconds);
+  }
+
+  private reportCounts(nowSeconds: number): void {
+    this.context.timeSeries?.setCounts(this.index, nowSeconds, this.scheduler.runningCount(), this.scheduler.queuedCount());
+  }
+
+  private accountIdle(untilSeconds: number): void {
+    const gap = untilSeconds - this.lastBusyEndSeconds;
+    if (!(gap > 0)) return;
+    const joules = this.idleWatts * gap;
+    this.context.ledger.addIdle(this.index, gap, joules);
+    this.context.timeSeries?.addEnergy(this.index, 'idle', this.lastBusyEndSeconds, untilSeconds, joules);
+    this.lastBusyEndSeconds = untilSeconds;
+  }
+
+  private startNext(nowSeconds: number): void {
+    const w = this.scheduler.plan(nowSeconds);
+    this.work = w;
+    if (w === null) return;
+    this.accountIdle(nowSeconds);
+    if (w.kind === 'step') {
+      this.plannedSteps = 1;
+      this.workCost = this.cost.stepCost(w.step);
+    } else {
+      this.plannedSteps = w.steps;
+      this.workCost = this.cost.decodeRunCost(w.sequences, w.contextSum0, 0, w.steps);
+    }
+    this.workStartSeconds = nowSeconds;
+    this.token++;
+    this.context.events.schedule(nowSeconds + this.workCost.seconds, this, this.token);
+  }
+
+  /** Stop the running decode run at the first step boundary at or after now. */
+  private cutRunAt(nowSeconds: number): void {
+    const w = this.work;
+    if (w === null || w.kind !== 'decodeRun') return;
+    const steps = this.cost.decodeStepsToReach(w.sequences, w.contextSum0, this.plannedSteps, nowSeconds - this.workStartSeconds);
+    if (steps >= this.plannedSteps) return;
+    this.plannedSteps = steps;
+    this.workCost = this.cost.decodeRunCost(w.sequences, w.contextSum0, 0, steps);
+    this.token++;
+    this.context.events.schedule(this.workStartSeconds + this.workCost.seconds, this, this.token);
+  }
+
+  private finishWork(endSeconds: number): void {
+    const w = this.work!;
+    const start = this.workStartSeconds;
+    const { seconds, joules } = this.workCost;
+    const ctx = this.context;
+    if (w.kind === 'step') {
+      const prefill = prefillTokens(w.step);
+      const prefillJoules = (joules * prefill) / (prefill + w.step.decodeCount);
+      ctx.ledger.addBusy(this.index, seconds, prefillJoules, joules - prefillJoules);
+      if (ctx.timeSeries) {
+        ctx.timeSeries.addEnergy(this.index, 'prefill', start, endSeconds, prefillJoules);
+        ctx.timeSeries.addEnergy(this.index, 'decode', start, endSeconds, joules - prefillJoules);
+      }
+    } else {
+      ctx.ledger.addBusy(this.index, seconds, 0, joules);
+      const steps = this.plannedSteps;
+      ctx.timeSeries?.addDecodeRun(this.index, start, endSeconds, joules, (elapsed) =>
+        this.cost.decodeRunJoulesAt(w.sequences, w.contextSum0, steps, elapsed),
+      );
+    }
+    ctx.observer?.work(this.index, start, endSeconds, w, this.plannedSteps, joules);
+    this.lastBusyEndSeconds = endSeconds;
+    this.work = null;
+    this.scheduler.complete(w, { endSeconds, stepsDone: this.plannedSteps, joules });
+  }
+}

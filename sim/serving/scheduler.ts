@@ -1,0 +1,21 @@
+import type { LiveRequest } from './liveRequest.js';
+import type { Work, WorkOutcome } from './work.js';
+
+/**
+ * A batching policy inside one replica. The replica owns time and energy; the scheduler owns which requests run.
+ * Calls alternate: plan() → (replica runs it) → complete(). enqueue() may come at any time.
+ */
+export interface Scheduler {
+  /** A request routed here arrives. Returns a reason string when it can never be served (rejected). */
+  enqueue(request: LiveRequest, nowSeconds: number): string | null;
+  /** The next work, or null when there is nothing to do. */
+  plan(nowSeconds: number): Work | null;
+  /** The planned work finished (a decode run possibly after fewer steps than planned). */
+  complete(work: Work, outcome: WorkOutcome): void;
+  /** Whether an arrival now would join the batch at the next step (so a running decode run should stop there). */
+  wantsToAdmit(): boolean;
+  /** Requests waiting or running here (the least-outstanding router reads it). */
+  outstanding(): number;
+  runningCount(): number;
+  queuedCount(): number;
+}
