@@ -78,10 +78,6 @@ export class ContinuousScheduler implements Scheduler {
     return null;
   }
 
-  wantsToAdmit(): boolean {
-    return this.waiting.length === 0 && this.running.size < this.config.maxRunningSequences;
-  }
-
   outstanding(): number {
     return this.waiting.length + this.running.size;
   }
@@ -186,7 +182,9 @@ export class ContinuousScheduler implements Scheduler {
       sequences: this.decodeCount,
       contextSum0: this.decodeBase + this.decodeCount * this.counter,
       steps,
-      interruptible: true,
+      // With nobody waiting and a free seat, an arrival joins at the next step; a waiting head that is blocked
+      // (seats or blocks) stays blocked until a finish, which ends the run anyway, and arrivals queue behind it.
+      interruptible: this.waiting.length === 0 && this.running.size < this.config.maxRunningSequences,
     };
   }
 

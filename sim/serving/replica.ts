@@ -59,7 +59,7 @@ export class Replica implements EventTarget {
         this.token++;
         this.context.events.schedule(nowSeconds, this, this.token);
       }
-    } else if (w.kind === 'decodeRun' && w.interruptible && this.scheduler.wantsToAdmit()) this.cutRunAt(nowSeconds);
+    } else if (w.kind === 'decodeRun' && w.interruptible) this.cutRunAt(nowSeconds);
     this.reportCounts(nowSeconds);
     return null;
   }

@@ -12,8 +12,6 @@ export interface Scheduler {
   plan(nowSeconds: number): Work | null;
   /** The planned work finished (a decode run possibly after fewer steps than planned). */
   complete(work: Work, outcome: WorkOutcome): void;
-  /** Whether an arrival now would join the batch at the next step (so a running decode run should stop there). */
-  wantsToAdmit(): boolean;
   /** Requests waiting or running here (the least-outstanding router reads it). */
   outstanding(): number;
   runningCount(): number;

@@ -79,10 +79,6 @@ export class StaticScheduler implements Scheduler {
     return null;
   }
 
-  wantsToAdmit(): boolean {
-    return false;
-  }
-
   outstanding(): number {
     return this.queued + this.batch.length;
   }

@@ -11,7 +11,7 @@ export type Work =
       readonly sequences: number;
       readonly contextSum0: number;
       readonly steps: number;
-      /** Whether a new arrival may cut the run short at the next step boundary (continuous batching admits it). */
+      /** Whether an arrival during the run joins the batch at the next step boundary (so the run stops there). */
       readonly interruptible: boolean;
     };
 
