@@ -27,15 +27,11 @@ export interface RunOutput {
 export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunOutput {
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
   const rowWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv')) : null;
-  let rangeCheck: FittedRangeCheck | null = null;
-  const { setup, resolved } = buildSimulation(loaded, {
-    rowWriter,
-    onProgress: opts.onProgress,
-    observer: {
-      work: (...args) => (rangeCheck ?? opts.observer)?.work(...args),
-    },
-  });
-  if (resolved.cost.fittedRange) rangeCheck = new FittedRangeCheck(resolved.cost.fittedRange, opts.observer ?? null);
+  const built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress });
+  const resolved = built.resolved;
+  const range = resolved.cost.fittedRange;
+  const rangeCheck = range ? new FittedRangeCheck(range, opts.observer ?? null) : null;
+  const setup = { ...built.setup, observer: rangeCheck ?? opts.observer ?? null };
   let result: SimulationResult;
   try {
     result = simulate(setup);

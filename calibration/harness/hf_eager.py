@@ -11,6 +11,8 @@ import time
 import torch
 from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList
 
+from device import DEVICE, sync
+
 PAD_ID = 0
 
 
@@ -20,7 +22,7 @@ def random_prompts(lengths: list[int], vocab_size: int, seed: int) -> list[list[
     return [torch.randint(10, vocab_size, (n,), generator=g).tolist() for n in lengths]
 
 
-def left_padded_batch(prompts: list[list[int]], device: str = "cuda") -> tuple[torch.Tensor, torch.Tensor]:
+def left_padded_batch(prompts: list[list[int]], device: str = DEVICE) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(len(p) for p in prompts)
     ids = torch.full((len(prompts), width), PAD_ID, dtype=torch.long)
     mask = torch.zeros((len(prompts), width), dtype=torch.long)
@@ -39,7 +41,7 @@ class FirstTokenClock(LogitsProcessor):
 
     def __call__(self, input_ids, scores):
         if self.first_token_time is None:
-            torch.cuda.synchronize()
+            sync()
             self.first_token_time = time.perf_counter()
         return scores
 
@@ -66,11 +68,11 @@ def run_generate(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, m
     if clock_first_token:
         clock = FirstTokenClock()
         processors.append(clock)
-    torch.cuda.synchronize()
+    sync()
     t0 = time.perf_counter()
     out = model.generate(input_ids=input_ids, attention_mask=attention_mask,
                          generation_config=generation_config(max_new_tokens), logits_processor=processors)
-    torch.cuda.synchronize()
+    sync()
     t1 = time.perf_counter()
     new_tokens = out.shape[1] - input_ids.shape[1]
     if new_tokens != max_new_tokens:

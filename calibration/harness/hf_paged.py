@@ -20,9 +20,27 @@ import time
 import torch
 from transformers import GenerationConfig
 
+from device import memory_gib
 from records import steps_from_compositions
 
 PAD_ID = 0
+
+
+def cb_overrides(args) -> dict:
+    """ContinuousBatchingConfig fields set on the command line (none by default: the library's defaults)."""
+    out = {}
+    if getattr(args, "cb_num_blocks", None):
+        out["num_blocks"] = args.cb_num_blocks
+    if getattr(args, "cb_max_batch_tokens", None):
+        out["max_batch_tokens"] = args.cb_max_batch_tokens
+    return out
+
+
+def add_cb_arguments(ap) -> None:
+    ap.add_argument("--cb-num-blocks", type=int, default=None,
+                    help="hf-paged: override ContinuousBatchingConfig.num_blocks (default: library's choice)")
+    ap.add_argument("--cb-max-batch-tokens", type=int, default=None,
+                    help="hf-paged: override ContinuousBatchingConfig.max_batch_tokens (default: library's choice)")
 
 
 class StepLog:
@@ -122,15 +140,24 @@ def step_summary(steps: list[dict], t0: float) -> dict:
 class PagedServer:
     """A running ContinuousBatchingManager with the library's default ContinuousBatchingConfig."""
 
-    def __init__(self, model, step_log: StepLog):
+    def __init__(self, model, step_log: StepLog, cb_overrides: dict | None = None):
         self.model = model
         self.log = step_log
         gen_cfg = GenerationConfig(do_sample=False, eos_token_id=None, bos_token_id=None, pad_token_id=PAD_ID,
                                    max_new_tokens=16)
-        self.manager = model.init_continuous_batching(generation_config=gen_cfg)
+        cb_config = None
+        if cb_overrides:  # only for harness tests on small machines; measurements use the library defaults
+            from transformers.generation.configuration_utils import ContinuousBatchingConfig
+
+            cb_config = ContinuousBatchingConfig(**cb_overrides)
+        self.cb_overrides = cb_overrides or {}
+        self.manager = model.init_continuous_batching(generation_config=gen_cfg, continuous_batching_config=cb_config)
         self.manager.start()
         deadline = time.time() + 120
         while self.manager.batch_processor is None and time.time() < deadline:
+            if not self.manager.is_running():
+                err = self.manager.background_thread_status.fatal_error
+                raise RuntimeError(f"continuous batching thread died at start: {err!r}")
             time.sleep(0.05)
         if self.manager.batch_processor is None:
             raise RuntimeError("continuous batching processor did not start")
@@ -144,6 +171,7 @@ class PagedServer:
         cache = bp.cache
         out = {
             "api": "model.init_continuous_batching(generation_config) + manager.start() (default ContinuousBatchingConfig)",
+            "config_overrides": self.cb_overrides,
             "attn_implementation_during_cb": self.model.config._attn_implementation,
             "scheduler": type(bp.scheduler).__name__,
             "safety_margin": bp.scheduler.safety_margin,
@@ -164,8 +192,7 @@ class PagedServer:
             "logit_processing": bool(m.logit_processor.do_processing),
             "kv_cache_gib": round(sum(t.numel() * t.element_size() for t in cache.key_cache + cache.value_cache)
                                   / 2**30, 2),
-            "gpu_memory_allocated_gib": round(torch.cuda.memory_allocated() / 2**30, 2),
-            "gpu_memory_reserved_gib": round(torch.cuda.memory_reserved() / 2**30, 2),
+            **memory_gib(),
         }
         io = bp.inputs_and_outputs
         if getattr(io, "attention_mask", None):

@@ -32,6 +32,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import records  # noqa: E402
+from hf_paged import add_cb_arguments, cb_overrides  # noqa: E402
 from nvml_meter import EnergyMeter, environment  # noqa: E402
 
 PREFILL_BATCHES = [1, 2, 4, 8, 16, 32, 64]
@@ -82,11 +83,11 @@ def conversation_lengths(batch: int, seed: int) -> list[int]:
 
 def timed_point(meter: EnergyMeter, execute, window_s: float, windows: int, warmup: int = 1) -> dict:
     """Warm up, then run `execute()` (returns a dict with 'seconds') until each energy window is >= window_s."""
-    import torch
+    from device import sync
 
     for _ in range(warmup):
         execute()
-    torch.cuda.synchronize()
+    sync()
     seconds, joules, wins, extras = [], [], [], []
     for _ in range(windows):
         count = 0
@@ -193,7 +194,7 @@ def run_paged(args, meter, model, log, budget, doc, out_path):
     from hf_eager import random_prompts
     from hf_paged import PagedServer, StepLog, step_summary
 
-    server = PagedServer(model, StepLog())
+    server = PagedServer(model, StepLog(), cb_overrides=cb_overrides(args))
     try:
         doc["stack_config"].update(server.resolved_config())
         records.write_json(out_path, doc)
@@ -208,17 +209,19 @@ def run_paged(args, meter, model, log, budget, doc, out_path):
             if budget.left() < 20:
                 doc["skipped"].append({"label": label, "why": "time budget"})
                 continue
-            prompts = random_prompts([i] * b, vocab, seed=7000 + b + i)
+            # Fresh prompts for every run: the default config shares complete KV blocks between requests with
+            # equal prefixes (prefix caching survives across runs), so reusing prompts would skip their prefill.
+            seeds = iter(range(7000 + 1000 * b + i, 7000 + 1000 * b + i + 1000))
             outs = [o] * b
             # warm-up: same shapes, fewer tokens
-            server.run(prompts, [min(o, 8)] * b, log_steps=False)
+            server.run(random_prompts([i] * b, vocab, seed=next(seeds)), [min(o, 8)] * b, log_steps=False)
             runs, seconds, joules, wins, timings = [], [], [], [], []
             windows = 1 if args.quick else 2
             for _ in range(windows):
                 count = 0
                 with meter.window() as w:
                     while True:
-                        r = server.run(prompts, outs)
+                        r = server.run(random_prompts([i] * b, vocab, seed=next(seeds)), outs)
                         runs.append(r)
                         seconds.append(r["t_end"] - r["t0"])
                         count += 1
@@ -234,7 +237,8 @@ def run_paged(args, meter, model, log, budget, doc, out_path):
             same = all(s["steps"] == first["steps"] for s in summaries)
             extra = {
                 "batch": b, "input_tokens": i, "output_tokens": o, "energy_windows": wins,
-                "submission": "all requests at t=0, entering the scheduler together (gated)",
+                "submission": "all requests at t=0, entering the scheduler together (gated); fresh random prompts "
+                              "every run, so no prefix-cache hits",
                 "step_count": first["step_count"],
                 "steps_identical_across_reps": same,
                 "step_timings": [s["step_timings"] for s in summaries],
@@ -263,6 +267,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="tiny shapes, short windows (smoke test)")
     ap.add_argument("--window-s", type=float, default=None, help="energy window length (default 2.0, quick 0.3)")
     ap.add_argument("--idle-s", type=float, default=None, help="idle-power sampling time (default 10, quick 2)")
+    ap.add_argument("--arch-file", default=None, help="architecture JSON (default models/architectures/<model>.json)")
+    add_cb_arguments(ap)
     args = ap.parse_args()
     if args.window_s is None:
         args.window_s = 0.3 if args.quick else 2.0
@@ -281,12 +287,14 @@ def main():
     meter = EnergyMeter()
     env = environment(meter)
     log("environment:", env)
-    model, info = build_model(args.model, attn_implementation="sdpa")
+    model, info = build_model(args.model, attn_implementation="sdpa", arch_file=args.arch_file)
     log("model:", info)
     # one small forward so the CUDA context and kernels are up before idle is sampled
+    from device import DEVICE, sync
+
     with torch.no_grad():
-        model(torch.ones((1, 8), dtype=torch.long, device="cuda"))
-    torch.cuda.synchronize()
+        model(torch.ones((1, 8), dtype=torch.long, device=DEVICE))
+    sync()
     time.sleep(1.0)
     idle = meter.idle(args.idle_s)
     idle["note"] = "model loaded, GPU idle, sampled before any measured point"

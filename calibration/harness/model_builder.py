@@ -48,15 +48,17 @@ _PASS_THROUGH = [
 ]
 
 
-def load_architecture(model_id: str) -> tuple[dict, str]:
+def load_architecture(model_id: str, arch_file: str | None = None) -> tuple[dict, str]:
     """Returns (fields, source description). Accepts the fields at the top level of the JSON or under one of
     "hf_config" / "config" / "architecture"."""
-    path = os.path.join(REPO_ROOT, "models", "architectures", f"{model_id}.json")
+    path = arch_file or os.path.join(REPO_ROOT, "models", "architectures", f"{model_id}.json")
+    if arch_file and not os.path.exists(arch_file):
+        raise FileNotFoundError(arch_file)
     if os.path.exists(path):
         with open(path) as f:
             data = json.load(f)
         fields = dict(data)
-        for key in ("hf_config", "config", "architecture"):
+        for key in ("hf_config", "config", "architecture", "moe"):
             if isinstance(data.get(key), dict):
                 fields.update(data[key])
         return fields, os.path.relpath(path, REPO_ROOT)
@@ -74,7 +76,7 @@ def hf_config(fields: dict):
     model_type = fields.get("hf_model_type") or fields.get("model_type")
     if not model_type:
         if num_experts > 0:
-            model_type = "mixtral"
+            model_type = "olmoe" if fields.get("qk_norm") else "mixtral"
         elif fields.get("qkv_bias"):
             model_type = "qwen2"
         else:
@@ -92,22 +94,24 @@ def hf_config(fields: dict):
     return AutoConfig.for_model(model_type, **kw)
 
 
-def build_model(model_id: str, attn_implementation: str = "sdpa"):
-    """Returns (model, info). The model is on cuda, bf16, eval mode, random weights."""
+def build_model(model_id: str, attn_implementation: str = "sdpa", arch_file: str | None = None):
+    """Returns (model, info). The model is on the GPU, bf16, eval mode, random weights."""
     import torch
     from transformers import AutoModelForCausalLM, GenerationConfig
 
-    fields, source = load_architecture(model_id)
+    from device import DEVICE, memory_gib, sync
+
+    fields, source = load_architecture(model_id, arch_file)
     cfg = hf_config(fields)
     t0 = time.perf_counter()
     torch.manual_seed(0)
-    with torch.device("cuda"):
+    with torch.device(DEVICE):
         model = AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16, attn_implementation=attn_implementation)
     model.eval()
     model.generation_config = GenerationConfig(
         do_sample=False, eos_token_id=None, bos_token_id=None, pad_token_id=0, max_new_tokens=16
     )
-    torch.cuda.synchronize()
+    sync()
     n_params = sum(p.numel() for p in model.parameters())
     info = {
         "model_id": model_id,
@@ -119,6 +123,6 @@ def build_model(model_id: str, attn_implementation: str = "sdpa"):
         "attn_implementation": attn_implementation,
         "weights": "random (from_config, torch.manual_seed(0))",
         "build_seconds": round(time.perf_counter() - t0, 2),
-        "gpu_memory_allocated_gib": round(torch.cuda.memory_allocated() / 2**30, 2),
+        **memory_gib(),
     }
     return model, info

@@ -37,6 +37,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import records  # noqa: E402
+from hf_paged import add_cb_arguments, cb_overrides  # noqa: E402
 from nvml_meter import EnergyMeter, environment  # noqa: E402
 
 FORMAT = "joulesim-validation-run/1"
@@ -67,14 +68,13 @@ def eager_batches(n: int, batch_size: int) -> list[list[int]]:
 
 
 def run_eager_once(model, rows, prompts, batch_size: int, online: bool) -> dict:
-    import torch
-
+    from device import sync
     from hf_eager import left_padded_batch, run_generate
 
     batches = eager_batches(len(rows), batch_size)
     reqs = [None] * len(rows)
     batch_log = []
-    torch.cuda.synchronize()
+    sync()
     t0 = time.perf_counter()
     for k, members in enumerate(batches):
         if online:
@@ -123,6 +123,8 @@ def main():
     ap.add_argument("--idle-s", type=float, default=10.0)
     ap.add_argument("--budget-s", type=float, default=0, help="stop starting new repeats after this (0 = no limit)")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N requests")
+    ap.add_argument("--arch-file", default=None, help="architecture JSON (default models/architectures/<model>.json)")
+    add_cb_arguments(ap)
     args = ap.parse_args()
     t_start = time.time()
 
@@ -152,11 +154,17 @@ def main():
 
     meter = EnergyMeter()
     env = environment(meter)
-    model, info = build_model(args.model, attn_implementation="sdpa")
-    prompts = random_prompts([r["input_tokens"] for r in rows], model.config.vocab_size, seed=12345)
+    model, info = build_model(args.model, attn_implementation="sdpa", arch_file=args.arch_file)
+    lengths = [r["input_tokens"] for r in rows]
+    vocab = model.config.vocab_size
+    # Fresh prompts for the warm-up and for every repeat: hf-paged's default config keeps complete KV blocks of
+    # earlier requests for prefix sharing, so replaying the same prompts would skip most of their prefill.
+    prompts_for = lambda rep: random_prompts(lengths, vocab, seed=12345 + rep)  # noqa: E731
+    from device import DEVICE, sync
+
     with torch.no_grad():
-        model(torch.ones((1, 8), dtype=torch.long, device="cuda"))
-    torch.cuda.synchronize()
+        model(torch.ones((1, 8), dtype=torch.long, device=DEVICE))
+    sync()
     time.sleep(1.0)
     idle = meter.idle(args.idle_s)
     print(f"idle {idle['watts_median']} W (counter {idle['watts_counter_average']} W)", flush=True)
@@ -175,7 +183,8 @@ def main():
         "workload": {"source": os.path.relpath(os.path.abspath(args.workload)), "requests": len(rows),
                      "arrival_scale": scale if args.mode == "online" else None,
                      "arrivals": "all at t=0" if args.mode == "offline" else "trace arrival times x arrival_scale",
-                     "prompts": "random token ids, seed 12345; random-weight model, no EOS"},
+                     "prompts": "random token ids, seed 12345 + repeat (fresh each repeat, so no prefix-cache "
+                                "hits); random-weight model, no EOS"},
         "model_info": info,
         "measured": None,
     }
@@ -186,13 +195,18 @@ def main():
         if args.stack == "hf-paged":
             from hf_paged import PagedServer, StepLog, step_summary
 
-            server = PagedServer(model, StepLog())
-            doc["scheduler"].update(server.resolved_config())
+            server = PagedServer(model, StepLog(), cb_overrides=cb_overrides(args))
+            cb = server.resolved_config()
+            # keys the simulator's scheduler section understands first, then everything the library resolved to
+            doc["scheduler"].update({"batch_size": cb["max_requests_per_batch"],
+                                     "max_batched_tokens": cb["max_batch_tokens"], "chunked_prefill": True,
+                                     "kv_block_tokens": cb["block_size"], "kv_blocks": cb["num_blocks"]})
+            doc["scheduler"]["resolved"] = cb
             # warm-up: every prompt prefilled once plus a couple of decode steps, all at once
-            server.run(prompts, [2] * len(rows), log_steps=False)
+            server.run(prompts_for(-1), [2] * len(rows), log_steps=False)
         else:
-            eager_warmup(model, rows, prompts, args.batch_size)
-        torch.cuda.synchronize()
+            eager_warmup(model, rows, prompts_for(-1), args.batch_size)
+        sync()
         time.sleep(1.0)
         for rep in range(args.repeats):
             if args.budget_s and rep > 0:
@@ -200,6 +214,7 @@ def main():
                 if time.time() - t_start + per > args.budget_s:
                     print("budget: stopping before repeat", rep, flush=True)
                     break
+            prompts = prompts_for(rep)
             e0 = meter.energy_j()
             if args.stack == "hf-eager":
                 res = run_eager_once(model, rows, prompts, args.batch_size, online=(args.mode == "online"))

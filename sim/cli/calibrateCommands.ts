@@ -1,6 +1,29 @@
 import type { Command } from 'commander';
+import { fitCommand, parseFixed } from '../../calibration/fit/fitCommand.js';
+import { validateRun, validationTable } from '../../calibration/validate/validateRuns.js';
 
-/** `joulesim calibrate fit|validate`. */
+/** `joulesim calibrate fit|validate`: turn GPU measurements into a profile, and check it on measured runs. */
 export function registerCalibrateCommands(program: Command): void {
-  program.command('calibrate').description('Fit profiles to GPU measurements and validate them on measured runs.');
+  const calibrate = program.command('calibrate').description('Fit profiles to GPU measurements and validate them on measured end-to-end runs.');
+  calibrate
+    .command('fit')
+    .description('Fit step time, step power and idle power to harness measurements; writes a profile JSON.')
+    .argument('<measurements...>', 'measurement files written by calibration/harness/measure.py')
+    .requiredOption('--out <file>', 'profile to write, e.g. calibration/profiles/h100-sxm/llama-3.1-8b/hf-eager.json')
+    .option('--gpu <id>', 'GPU id, when the measurement files do not name it')
+    .option('--holdout <regex>', 'keep records whose label matches out of the fit and report their error')
+    .option('--fix <key=value...>', 'hold a coefficient at a value instead of fitting it (e.g. per_sequence_overhead_s=0)')
+    .action((files: string[], o: { out: string; gpu?: string; holdout?: string; fix?: string[] }) => {
+      process.stdout.write(fitCommand(files, { ...o, fixed: parseFixed(o.fix ?? []) }).summary);
+    });
+  calibrate
+    .command('validate')
+    .description('Replay measured end-to-end runs through the simulator and print measured vs simulated with % errors.')
+    .argument('<runs...>', 'run folders holding run.json and workload.csv (calibration/validation/<name>)')
+    .option('--profile <file>', 'use this profile instead of the one for the run’s gpu/model/stack')
+    .option('--json', 'print the comparison as JSON')
+    .action((runs: string[], o: { profile?: string; json?: boolean }) => {
+      const results = runs.map((r) => validateRun(r, o.profile));
+      process.stdout.write(o.json ? JSON.stringify(results, null, 2) + '\n' : validationTable(results));
+    });
 }

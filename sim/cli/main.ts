@@ -168,7 +168,8 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isInputError(e)) {
-      process.stderr.write(`joulesim: ${e.message}\n`);
+      // One line even when the detail quotes multi-line input (V8's JSON.parse messages do).
+      process.stderr.write(`joulesim: ${e.message.replace(/\r?\n/g, '\\n')}\n`);
       return 2;
     }
     const err = e as Error;

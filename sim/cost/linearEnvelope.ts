@@ -59,8 +59,10 @@ export function sumMaxOfLines(lines: readonly Line[], k0: number, k1: number): n
     const lo = cuts[s];
     const hi = cuts[s + 1];
     if (hi <= lo) continue;
-    // No two lines cross strictly inside [lo, hi), so the line on top at lo stays on top (ties are equal values).
-    total += seriesSum(lines[argmaxAt(lines, lo)], lo, hi);
+    // No two lines cross strictly inside [lo, hi), so one line is on top on the whole piece. Pick it at the piece's
+    // middle, not at lo: two lines crossing exactly at the integer lo tie there, and the first of them need not be
+    // the one on top at lo + 1.
+    total += seriesSum(lines[argmaxAt(lines, lo + (hi - lo - 1) / 2)], lo, hi);
   }
   return total;
 }

@@ -11,7 +11,8 @@
 import type { CostParameters } from './costParameters.js';
 import type { ModelWork } from './modelWork.js';
 import type { Step } from './step.js';
-import { type Line, maxOfLinesAt, sumMaxOfLines } from './linearEnvelope.js';
+import { DecodeRunCurve } from './decodeRunCurve.js';
+import type { Line } from './linearEnvelope.js';
 
 export interface StepCost {
   readonly seconds: number;
@@ -129,54 +130,31 @@ export class StepCostModel {
     return cached;
   }
 
-  /** Lines in the step index k for a run starting at contextSum0. */
-  private linesInK(n: number, contextSum0: number): { time: Line[]; dyn: Line } {
+  /** The cost curve of a decode run of n sequences starting at context sum contextSum0, in the step index k. */
+  decodeRun(n: number, contextSum0: number): DecodeRunCurve {
     const base = this.decodeLines(n);
     const inK = (l: Line): Line => ({ a: l.a + l.b * contextSum0, b: l.b * n });
-    return { time: base.timeLines.map(inK), dyn: inK(base.dynamicJoules) };
+    return new DecodeRunCurve(base.timeLines.map(inK), inK(base.dynamicJoules), this.tp, this.params.busyBaseWatts);
   }
 
   /** Seconds and replica joules of decode steps k0 .. k1-1 of a run (k = 0 has context sum contextSum0). */
   decodeRunCost(n: number, contextSum0: number, k0: number, k1: number): StepCost {
-    const { time, dyn } = this.linesInK(n, contextSum0);
-    const seconds = sumMaxOfLines(time, k0, k1);
-    const count = k1 - k0;
-    const dynamicJoules = dyn.a * count + dyn.b * ((count * (k0 + k1 - 1)) / 2);
-    return { seconds, joules: this.tp * (this.params.busyBaseWatts * seconds + dynamicJoules) };
+    const curve = this.decodeRun(n, contextSum0);
+    return { seconds: curve.seconds(k0, k1), joules: curve.joules(k0, k1) };
+  }
+
+  /** The fewest steps k (1 ≤ k ≤ maxSteps) whose cumulative time reaches elapsedSeconds (maxSteps if none). */
+  decodeStepsToReach(n: number, contextSum0: number, maxSteps: number, elapsedSeconds: number): number {
+    return this.decodeRun(n, contextSum0).stepsToReach(elapsedSeconds, maxSteps);
+  }
+
+  /** Replica joules spent in the first elapsedSeconds of a run of `steps` steps. */
+  decodeRunJoulesAt(n: number, contextSum0: number, steps: number, elapsedSeconds: number): number {
+    return this.decodeRun(n, contextSum0).joulesAt(elapsedSeconds, steps);
   }
 
   /** Seconds of the single decode step k of a run. */
   decodeStepSeconds(n: number, contextSum0: number, k: number): number {
-    return maxOfLinesAt(this.linesInK(n, contextSum0).time, k);
-  }
-
-  /**
-   * The fewest steps k (1 ≤ k ≤ maxSteps) whose cumulative time reaches elapsedSeconds: the step boundary at or
-   * after a moment inside the run. Returns maxSteps when the run ends first.
-   */
-  decodeStepsToReach(n: number, contextSum0: number, maxSteps: number, elapsedSeconds: number): number {
-    const { time } = this.linesInK(n, contextSum0);
-    let lo = 1;
-    let hi = maxSteps;
-    if (sumMaxOfLines(time, 0, hi) < elapsedSeconds) return maxSteps;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sumMaxOfLines(time, 0, mid) >= elapsedSeconds) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
-  /**
-   * Replica joules spent in the first `elapsedSeconds` of a run of `steps` steps: whole steps exactly, plus the
-   * elapsed fraction of the step in progress (a single step draws constant power).
-   */
-  decodeRunJoulesAt(n: number, contextSum0: number, steps: number, elapsedSeconds: number): number {
-    if (elapsedSeconds <= 0) return 0;
-    const k = this.decodeStepsToReach(n, contextSum0, steps, elapsedSeconds);
-    const before = this.decodeRunCost(n, contextSum0, 0, k - 1);
-    const step = this.decodeRunCost(n, contextSum0, k - 1, k);
-    const fraction = Math.min(1, Math.max(0, (elapsedSeconds - before.seconds) / step.seconds));
-    return before.joules + fraction * step.joules;
+    return this.decodeRun(n, contextSum0).seconds(k, k + 1);
   }
 }

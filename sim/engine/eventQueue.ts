@@ -9,7 +9,12 @@ export interface EventTarget {
   onEvent(timeSeconds: number, token: number): void;
 }
 
-interface Entry {
+/** A scheduled event, as returned by schedule(): pass it to cancel() to withdraw the event. */
+export interface EventHandle {
+  readonly timeSeconds: number;
+}
+
+interface Entry extends EventHandle {
   timeSeconds: number;
   sequence: number;
   target: EventTarget;
@@ -23,11 +28,18 @@ export class EventQueue {
   fired = 0;
   nowSeconds = 0;
 
-  schedule(timeSeconds: number, target: EventTarget, token = 0): void {
+  schedule(timeSeconds: number, target: EventTarget, token = 0): EventHandle {
     if (!(timeSeconds >= this.nowSeconds)) {
       throw new Error(`event scheduled in the past: ${timeSeconds} < now ${this.nowSeconds}`);
     }
-    this.heap.push({ timeSeconds, sequence: this.sequence++, target, token });
+    const entry: Entry = { timeSeconds, sequence: this.sequence++, target, token };
+    this.heap.push(entry);
+    return entry;
+  }
+
+  /** Withdraws a scheduled event that has not fired (the heap holds about one event per replica, so this is cheap). */
+  cancel(handle: EventHandle): void {
+    this.heap.remove(handle as Entry);
   }
 
   get pending(): number {

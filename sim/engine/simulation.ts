@@ -50,6 +50,8 @@ class ArrivalFeeder implements EventTarget {
     private readonly iterator: Iterator<RequestSpec>,
     private readonly events: EventQueue,
     private readonly deliver: (spec: RequestSpec, nowSeconds: number) => void,
+    /** Called once all requests of one instant are delivered. */
+    private readonly delivered: (nowSeconds: number) => void,
   ) {}
 
   start(): void {
@@ -71,10 +73,10 @@ class ArrivalFeeder implements EventTarget {
       this.next = it.done ? undefined : it.value;
       this.arrived++;
       this.deliver(spec, timeSeconds);
-      if (this.next === undefined) return;
-      if (this.next.arrivalSeconds > timeSeconds) break;
+      if (this.next === undefined || this.next.arrivalSeconds > timeSeconds) break;
     }
-    this.events.schedule(this.next.arrivalSeconds, this);
+    this.delivered(timeSeconds);
+    if (this.next !== undefined) this.events.schedule(this.next.arrivalSeconds, this);
   }
 }
 
@@ -83,18 +85,27 @@ export function simulate(setup: SimulationSetup): SimulationResult {
   const ledger = new EnergyLedger(setup.replicas);
   const timeSeries = new TimeSeries(setup.replicas, setup.intervalSeconds, setup.maxIntervals);
   const metrics = new RequestMetrics(setup.rowWriter ?? null);
-  const context = { events, ledger, timeSeries, observer: setup.observer ?? null };
+  const pendingStarts: Replica[] = [];
+  const context = { events, ledger, timeSeries, observer: setup.observer ?? null, deferStart: (r: Replica) => pendingStarts.push(r) };
   const replicas: Replica[] = [];
   for (let i = 0; i < setup.replicas; i++) {
     const scheduler = setup.makeScheduler((r, t) => metrics.onFinished(r, t, i));
     replicas.push(new Replica(i, scheduler, setup.costModel, setup.idleWattsPerReplica, context));
   }
   const route = makeRouter(setup.router, replicas);
-  const feeder = new ArrivalFeeder(setup.source[Symbol.iterator](), events, (spec, now) => {
-    const index = route();
-    const reason = replicas[index].arrive(new LiveRequest(spec), now);
-    if (reason !== null) metrics.onRejected(spec, reason, index);
-  });
+  const feeder = new ArrivalFeeder(
+    setup.source[Symbol.iterator](),
+    events,
+    (spec, now) => {
+      const index = route();
+      const reason = replicas[index].arrive(new LiveRequest(spec), now);
+      if (reason !== null) metrics.onRejected(spec, reason, index);
+    },
+    (now) => {
+      for (const r of pendingStarts) r.startIfIdle(now);
+      pendingStarts.length = 0;
+    },
+  );
   feeder.start();
   const progress = setup.onProgress;
   events.run(progress ? (fired, now) => progress(fired, now, metrics.completed) : undefined);

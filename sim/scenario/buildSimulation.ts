@@ -86,7 +86,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     const chunkedPrefill = s.chunked_prefill ?? true;
     const maxBatchedTokens = s.max_batched_tokens ?? (chunkedPrefill ? DEFAULT_CHUNKED_TOKENS : DEFAULT_UNCHUNKED_TOKENS);
     const blockTokens = s.kv_block_tokens ?? stack.kv_block_tokens ?? 16;
-    const totalBlocks = pagedBlockCount(budget, blockTokens, maxBatchedTokens, `${file}:/cluster`);
+    const totalBlocks = s.kv_blocks ?? pagedBlockCount(budget, blockTokens, maxBatchedTokens, `${file}:/cluster`);
     scheduler = {
       kind,
       config: {

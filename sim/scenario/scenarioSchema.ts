@@ -29,6 +29,11 @@ export const schedulerSchema = {
       description: "Static: batch requests from the same (input, output) length bin of the paper's estimator.",
     },
     kv_block_tokens: { type: 'integer', minimum: 1, description: 'Continuous: tokens per KV block (default: the stack).' },
+    kv_blocks: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Continuous: number of KV blocks, instead of sizing the cache from GPU memory (e.g. what a measured stack resolved to).',
+    },
     max_run_steps: {
       type: 'integer',
       minimum: 1,

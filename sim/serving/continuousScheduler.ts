@@ -97,7 +97,11 @@ export class ContinuousScheduler implements Scheduler {
     const chunked = this.config.chunkedPrefill;
     if (chunked) {
       this.secureDecodeBlocks();
+      // The decodes' new blocks are taken when the step completes (advanceDecodes): keep prompt chunks off them.
+      const reserved = this.pool.blocksNeeded(this.counter, 1);
+      this.pool.allocate(reserved);
       this.scheduleChunks(this.config.maxBatchedTokens - this.decodeCount, nowSeconds);
+      this.pool.release(reserved);
     } else {
       this.scheduleChunks(this.config.maxBatchedTokens, nowSeconds);
       if (this.chunkRequests.length === 0) this.secureDecodeBlocks();
@@ -138,7 +142,9 @@ export class ContinuousScheduler implements Scheduler {
     while (budget > 0 && this.waiting.length > 0 && this.running.size < this.config.maxRunningSequences) {
       const r = this.waiting.peek()!;
       const take = chunked ? Math.min(r.promptTokens, budget) : r.promptTokens;
-      if (take > budget) break;
+      // A recomputed prompt (input + output so far) can exceed the budget fresh prompts were checked against at
+      // enqueue; without chunking it could then never run, so it runs alone in a step.
+      if (take > budget && !(r.preemptions > 0 && budget === tokenBudget)) break;
       const blocks = pool.blocksFor(take);
       // The watermark keeps room for running requests to grow; with nothing running it would only deadlock.
       const watermark = this.running.size > 0 ? this.config.admissionWatermarkBlocks : 0;

@@ -3,9 +3,10 @@
  * and energy. Between work it draws idle power. An arrival may cut a decode run short at the next step boundary
  * when the scheduler would admit it there.
  */
+import type { DecodeRunCurve } from '../cost/decodeRunCurve.js';
 import type { StepCost, StepCostModel } from '../cost/stepCostModel.js';
 import { prefillTokens } from '../cost/step.js';
-import type { EventQueue, EventTarget } from '../engine/eventQueue.js';
+import type { EventHandle, EventQueue, EventTarget } from '../engine/eventQueue.js';
 import type { EnergyLedger } from '../report/energyLedger.js';
 import type { TimeSeries } from '../report/timeSeries.js';
 import type { LiveRequest } from './liveRequest.js';
@@ -22,6 +23,8 @@ export interface ReplicaContext {
   readonly ledger: EnergyLedger;
   readonly timeSeries: TimeSeries | null;
   readonly observer: WorkObserver | null;
+  /** Ask to be started once the requests arriving at this instant have all been delivered. */
+  deferStart(replica: Replica): void;
 }
 
 export class Replica implements EventTarget {
@@ -29,8 +32,11 @@ export class Replica implements EventTarget {
   private workStartSeconds = 0;
   private plannedSteps = 0;
   private workCost: StepCost = { seconds: 0, joules: 0 };
-  /** Identifies the latest scheduled completion; an older one (superseded by a cut) is ignored. */
+  /** The cost curve of the decode run in flight (cuts and interval splits query it). */
+  private runCurve: DecodeRunCurve | null = null;
+  /** Identifies the latest scheduled completion (a guard: a cut run's old completion is cancelled, not left). */
   private token = 0;
+  private pendingEvent: EventHandle | null = null;
   private lastBusyEndSeconds = 0;
   private startPending = false;
 
@@ -53,11 +59,11 @@ export class Replica implements EventTarget {
     if (reason !== null) return reason;
     const w = this.work;
     if (w === null) {
-      // Start once every request arriving at this same instant is queued (offline batches fill up), via an event.
+      // Start once every request arriving at this same instant is queued (offline batches fill up): the arrival
+      // feeder calls startIfIdle after delivering them all.
       if (!this.startPending) {
         this.startPending = true;
-        this.token++;
-        this.context.events.schedule(nowSeconds, this, this.token);
+        this.context.deferStart(this);
       }
     } else if (w.kind === 'decodeRun' && w.interruptible) this.cutRunAt(nowSeconds);
     this.reportCounts(nowSeconds);
@@ -65,11 +71,18 @@ export class Replica implements EventTarget {
   }
 
   onEvent(timeSeconds: number, token: number): void {
-    if (token !== this.token) return;
-    if (this.startPending) this.startPending = false;
-    else this.finishWork(timeSeconds);
+    if (token !== this.token || this.work === null) return;
+    this.finishWork(timeSeconds);
     this.startNext(timeSeconds);
     this.reportCounts(timeSeconds);
+  }
+
+  /** Starts work deferred by arrivals at this instant. */
+  startIfIdle(nowSeconds: number): void {
+    if (!this.startPending) return;
+    this.startPending = false;
+    if (this.work === null) this.startNext(nowSeconds);
+    this.reportCounts(nowSeconds);
   }
 
   /** Account idle power up to the end of the simulation. */
@@ -100,23 +113,27 @@ export class Replica implements EventTarget {
       this.workCost = this.cost.stepCost(w.step);
     } else {
       this.plannedSteps = w.steps;
-      this.workCost = this.cost.decodeRunCost(w.sequences, w.contextSum0, 0, w.steps);
+      const curve = this.cost.decodeRun(w.sequences, w.contextSum0);
+      this.runCurve = curve;
+      this.workCost = { seconds: curve.secondsUpTo(w.steps), joules: curve.joules(0, w.steps) };
     }
     this.workStartSeconds = nowSeconds;
     this.token++;
-    this.context.events.schedule(nowSeconds + this.workCost.seconds, this, this.token);
+    this.pendingEvent = this.context.events.schedule(nowSeconds + this.workCost.seconds, this, this.token);
   }
 
   /** Stop the running decode run at the first step boundary at or after now. */
   private cutRunAt(nowSeconds: number): void {
     const w = this.work;
     if (w === null || w.kind !== 'decodeRun') return;
-    const steps = this.cost.decodeStepsToReach(w.sequences, w.contextSum0, this.plannedSteps, nowSeconds - this.workStartSeconds);
+    const curve = this.runCurve!;
+    const steps = curve.stepsToReach(nowSeconds - this.workStartSeconds, this.plannedSteps);
     if (steps >= this.plannedSteps) return;
     this.plannedSteps = steps;
-    this.workCost = this.cost.decodeRunCost(w.sequences, w.contextSum0, 0, steps);
+    this.workCost = { seconds: curve.secondsUpTo(steps), joules: curve.joules(0, steps) };
     this.token++;
-    this.context.events.schedule(this.workStartSeconds + this.workCost.seconds, this, this.token);
+    if (this.pendingEvent) this.context.events.cancel(this.pendingEvent);
+    this.pendingEvent = this.context.events.schedule(this.workStartSeconds + this.workCost.seconds, this, this.token);
   }
 
   private finishWork(endSeconds: number): void {
@@ -135,9 +152,8 @@ export class Replica implements EventTarget {
     } else {
       ctx.ledger.addBusy(this.index, seconds, 0, joules);
       const steps = this.plannedSteps;
-      ctx.timeSeries?.addDecodeRun(this.index, start, endSeconds, joules, (elapsed) =>
-        this.cost.decodeRunJoulesAt(w.sequences, w.contextSum0, steps, elapsed),
-      );
+      const curve = this.runCurve!;
+      ctx.timeSeries?.addDecodeRun(this.index, start, endSeconds, joules, (elapsed) => curve.joulesAt(elapsed, steps));
     }
     ctx.observer?.work(this.index, start, endSeconds, w, this.plannedSteps, joules);
     this.lastBusyEndSeconds = endSeconds;

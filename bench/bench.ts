@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: seeded workloads, each case in a fresh process; prints simulated requests per wall second, events
+ * and peak memory. Not part of the test run: this machine is shared, so compare ratios within one run.
+ */
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import seedrandom from 'seedrandom';
+
+const caseScript = fileURLToPath(new URL('./benchCase.js', import.meta.url));
+
+/** Azure-conversation-like lengths resampled from the bundled trace; Poisson arrivals. */
+function synthetic(count: number, ratePerSecond: number): Record<string, unknown> {
+  return {
+    kind: 'synthetic',
+    arrival: { process: 'poisson', rate_per_s: ratePerSecond },
+    count,
+    lengths: { kind: 'trace', path: 'traces/AzureLLMInferenceTrace_conv.csv', format: 'azure' },
+  };
+}
+
+function cluster(replicas: number, kind: 'static' | 'continuous', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    gpu: 'h100-sxm',
+    model: 'llama-3.1-8b',
+    stack: kind === 'static' ? 'hf-eager' : 'vllm',
+    replicas,
+    router: 'least_outstanding',
+    scheduler: { kind, ...(kind === 'static' ? { batch_size: 32 } : {}) },
+    ...extra,
+  };
+}
+
+/** A 10M-row plain CSV trace, written once (seeded), so the streamed-trace case reads a real file. */
+async function writeTrace(path: string, rows: number, ratePerSecond: number): Promise<void> {
+  const rng = seedrandom('bench-trace');
+  const out = createWriteStream(path);
+  let t = 0;
+  let chunk = 'arrival_s,input_tokens,output_tokens\n';
+  for (let i = 0; i < rows; i++) {
+    t += -Math.log(1 - rng()) / ratePerSecond;
+    // Lognormal lengths with the Azure 2023 conversation trace's means (~1155 in, ~211 out).
+    const input = Math.max(1, Math.round(Math.exp(6.6 + 0.9 * gauss(rng))));
+    const output = Math.max(1, Math.round(Math.exp(4.9 + 0.9 * gauss(rng))));
+    chunk += `${t.toFixed(6)},${Math.min(input, 8000)},${Math.min(output, 2000)}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      chunk = '';
+    }
+  }
+  out.write(chunk);
+  await new Promise<void>((r) => out.end(() => r()));
+}
+
+function gauss(rng: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+}
+
+interface CaseResult {
+  name: string;
+  requests: number;
+  wall_s: number;
+  requests_per_s: number;
+  events: number;
+  peak_rss_mb: number;
+  rejected: number;
+}
+
+function run(name: string, scenario: Record<string, unknown>): CaseResult {
+  const out = execFileSync(process.execPath, ['--max-old-space-size=4096', caseScript, JSON.stringify({ name, scenario })], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as CaseResult;
+  process.stderr.write(`  ${name}: ${r.wall_s.toFixed(2)} s\n`);
+  return r;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const dir = mkdtempSync(join(tmpdir(), 'joulesim-bench-'));
+  const results: CaseResult[] = [];
+  try {
+    const rate16 = 16 * 4; // 16 H100 replicas at ~4 requests/s each: busy, not overloaded
+    results.push(run('azure-conv trace, 1 replica, continuous', { seed: 1, workload: { kind: 'trace', path: 'traces/AzureLLMInferenceTrace_conv.csv' }, cluster: cluster(1, 'continuous') }));
+    results.push(run('100k synthetic, 16 replicas, continuous', { seed: 1, workload: synthetic(100_000, rate16), cluster: cluster(16, 'continuous') }));
+    results.push(run('1M synthetic, 16 replicas, continuous', { seed: 1, workload: synthetic(1_000_000, rate16), cluster: cluster(16, 'continuous') }));
+    results.push(run('100k synthetic, 16 replicas, static b32', { seed: 1, workload: synthetic(100_000, rate16), cluster: cluster(16, 'static') }));
+    results.push(run('100k synthetic, 8 replicas tp2, continuous', { seed: 1, workload: synthetic(100_000, rate16 / 2), cluster: cluster(8, 'continuous', { tp: 2 }) }));
+    if (!quick) {
+      const trace = join(dir, 'trace-10m.csv');
+      process.stderr.write('  writing a 10M-row trace...\n');
+      await writeTrace(trace, 10_000_000, rate16);
+      results.push(run('10M streamed trace, 16 replicas, continuous', { seed: 1, workload: { kind: 'trace', path: trace, format: 'csv' }, cluster: cluster(16, 'continuous') }));
+    }
+  } finally {
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  }
+  const header = '| case | requests | wall s | simulated requests / s | events | peak RSS MB |';
+  const lines = [header, '| --- | ---: | ---: | ---: | ---: | ---: |'];
+  for (const r of results) {
+    lines.push(`| ${r.name} | ${r.requests.toLocaleString('en-US')} | ${r.wall_s.toFixed(2)} | ${Math.round(r.requests_per_s).toLocaleString('en-US')} | ${r.events.toLocaleString('en-US')} | ${r.peak_rss_mb.toFixed(0)} |`);
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(`${lines.join('\n')}\n\nnode ${process.version}, ${cpus().length} × ${cpu}, ${new Date().toISOString().slice(0, 10)}\n`);
+}
+
+await main();

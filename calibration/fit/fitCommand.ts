@@ -1,0 +1,158 @@
+/**
+ * `joulesim calibrate fit MEASUREMENTS... --out PROFILE.json`: validate the harness files, fit, and write a profile
+ * with its coefficients, fitted ranges, residuals (and held-out errors) and provenance.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { modelWorkFor } from '../../sim/cost/modelWorkFor.js';
+import { StepCostModel } from '../../sim/cost/stepCostModel.js';
+import { InputError } from '../../sim/errors.js';
+import { loadArchitecture } from '../../sim/model/architecture.js';
+import { loadGpu } from '../../sim/model/gpu.js';
+import { packageRoot } from '../../sim/paths.js';
+import { describeAjvError } from '../../sim/scenario/loadScenario.js';
+import { errorStats, FITTED_KEYS, type FittedKey, fitCoefficients, parametersFromCoefficients, type PreparedRecord, prepareRecord, residuals } from './fitProfile.js';
+import { type MeasurementFile, measurementFileSchema } from './measurementSchema.js';
+
+const ajv = new Ajv({ strict: false });
+const validateMeasurements = ajv.compile(measurementFileSchema);
+
+export function readMeasurementFile(path: string): MeasurementFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError(path, '', `cannot read the measurement file (${(e as Error).message})`);
+  }
+  if (!validateMeasurements(raw)) {
+    const { place, detail } = describeAjvError(validateMeasurements.errors![0]);
+    throw new InputError(path, place, detail);
+  }
+  return raw as MeasurementFile;
+}
+
+export interface FitOptions {
+  readonly out: string;
+  readonly gpu?: string;
+  /** Records whose label matches are kept out of the fit and reported as held-out errors. */
+  readonly holdout?: string;
+  /** Coefficients held fixed instead of fitted (profile units; busy_base_w is the part above idle). */
+  readonly fixed?: Partial<Record<FittedKey, number>>;
+}
+
+/** Parses `--fix key=value` pairs. */
+export function parseFixed(pairs: readonly string[]): Partial<Record<FittedKey, number>> {
+  const out: Partial<Record<FittedKey, number>> = {};
+  for (const p of pairs) {
+    const [key, value] = p.split('=');
+    const x = Number(value);
+    if (!(FITTED_KEYS as readonly string[]).includes(key) || !Number.isFinite(x) || x < 0) {
+      throw new InputError('--fix', '', `expected KEY=VALUE with KEY one of ${FITTED_KEYS.join(', ')}, got "${p}"`);
+    }
+    out[key as FittedKey] = x;
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? a[(a.length - 1) >> 1] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+}
+
+export function fitCommand(files: string[], opts: FitOptions): { profile: Record<string, unknown>; summary: string } {
+  const measured = files.map((f) => ({ path: f, data: readMeasurementFile(f) }));
+  const first = measured[0].data;
+  for (const m of measured) {
+    if (m.data.model !== first.model || m.data.stack !== first.stack) {
+      throw new InputError(m.path, '', `model/stack ${m.data.model}/${m.data.stack} differs from ${first.model}/${first.stack} in ${measured[0].path}; fit one profile at a time`);
+    }
+  }
+  const gpuId = opts.gpu ?? first.gpu;
+  if (!gpuId) throw new InputError(measured[0].path, '/gpu', 'no gpu id in the file; pass --gpu');
+  const gpu = loadGpu(gpuId, '--gpu');
+  const arch = loadArchitecture(first.model, `${measured[0].path}:/model`);
+  const idles = measured.map((m) => m.data.idle?.watts_median).filter((x): x is number => x !== undefined);
+  if (idles.length === 0) throw new InputError(measured[0].path, '/idle', 'no idle power measured');
+  const env = first.environment as Record<string, unknown>;
+  const cap = typeof env.power_limit_w === 'number' ? env.power_limit_w : gpu.tdp_w;
+  const holdout = opts.holdout ? new RegExp(opts.holdout) : null;
+  const fitRecords: PreparedRecord[] = [];
+  const heldRecords: PreparedRecord[] = [];
+  for (const m of measured) {
+    for (const r of m.data.records) (holdout?.test(r.label) ? heldRecords : fitRecords).push(prepareRecord(r));
+  }
+  const freeCount = FITTED_KEYS.length - Object.keys(opts.fixed ?? {}).length;
+  if (fitRecords.length < freeCount) {
+    throw new InputError(measured[0].path, '/records', `only ${fitRecords.length} records to fit ${freeCount} coefficients; fix some with --fix`);
+  }
+  const inputs = {
+    records: fitRecords,
+    work: modelWorkFor(arch),
+    idleWatts: median(idles),
+    powerCapWatts: cap,
+    interconnectBytesPerSecond: gpu.interconnect.bandwidth_gb_s * 1e9,
+    interconnectLatencySeconds: gpu.interconnect.latency_us * 1e-6,
+  };
+  const { coefficients } = fitCoefficients(inputs, opts.fixed ?? {});
+  const model = new StepCostModel(inputs.work, parametersFromCoefficients(coefficients, inputs));
+  const fitted = residuals(model, fitRecords);
+  const held = residuals(model, heldRecords);
+  const range = (pick: (r: PreparedRecord) => [number, number]) => [
+    Math.min(...fitRecords.map((r) => pick(r)[0])),
+    Math.max(...fitRecords.map((r) => pick(r)[1])),
+  ];
+  const round = (x: number) => Number(x.toPrecision(6));
+  const profile = {
+    format: 'joulesim-profile/1',
+    gpu: gpu.id,
+    model: arch.id,
+    stack: first.stack,
+    coefficients: Object.fromEntries(Object.entries(coefficients).map(([k, v]) => [k, round(v)])),
+    fitted_range: {
+      batch_size: range((r) => r.batch),
+      step_tokens: range((r) => r.stepTokens),
+      context_tokens: range((r) => r.context).map(Math.round),
+    },
+    fit: {
+      records: fitRecords.length,
+      time_error_pct: errorStats(fitted.map((r) => r.time_error_pct)),
+      energy_error_pct: errorStats(fitted.map((r) => r.energy_error_pct)),
+      residuals: fitted,
+      held_out: {
+        pattern: opts.holdout ?? null,
+        records: held.length,
+        time_error_pct: errorStats(held.map((r) => r.time_error_pct)),
+        energy_error_pct: errorStats(held.map((r) => r.energy_error_pct)),
+        residuals: held,
+      },
+    },
+    predicts:
+      'Step time and energy of this model on this GPU and stack as a roofline (compute and memory legs) plus fixed and per-sequence overhead, power as busy floor + energy per FLOP and per byte, capped at the power limit, within the fitted range.',
+    does_not_predict:
+      'Costs outside the fitted range (extrapolated, with a warning), other models or stacks, tensor parallelism (all-reduces are modelled from the interconnect, not measured), clock or power-limit changes other than the cap model.',
+    provenance: {
+      measurements: measured.map((m) => relative(packageRoot, resolve(m.path))),
+      environment: first.environment,
+      stack_config: first.stack_config ?? null,
+      idle_w_measured: idles,
+      command: `joulesim calibrate fit ${files.map((f) => relative(packageRoot, resolve(f))).join(' ')} --out ${relative(packageRoot, resolve(opts.out))}${opts.gpu ? ` --gpu ${opts.gpu}` : ''}${opts.holdout ? ` --holdout '${opts.holdout}'` : ''}${Object.entries(opts.fixed ?? {}).map(([k, v]) => ` --fix ${k}=${v}`).join('')}`,
+      fixed: opts.fixed ?? {},
+    },
+  };
+  mkdirSync(dirname(resolve(opts.out)), { recursive: true });
+  writeFileSync(opts.out, JSON.stringify(profile, null, 2) + '\n');
+  const f = profile.fit;
+  const lines = [
+    `fitted ${gpu.id} / ${arch.id} / ${first.stack} on ${fitRecords.length} records → ${opts.out}`,
+    `  overhead ${(coefficients.step_overhead_s * 1e3).toFixed(2)} ms/step + ${(coefficients.per_sequence_overhead_s * 1e6).toFixed(1)} µs/seq, ` +
+      `compute ${coefficients.compute_tflops.toFixed(0)} TFLOP/s, bandwidth ${coefficients.memory_bandwidth_gb_s.toFixed(0)} GB/s`,
+    `  power: idle ${coefficients.idle_w.toFixed(0)} W, busy floor ${coefficients.busy_base_w.toFixed(0)} W, ${coefficients.joules_per_tflop.toFixed(3)} J/TFLOP, ${coefficients.joules_per_gb.toFixed(3)} J/GB, cap ${cap} W`,
+    `  fit error |%|: time median ${f.time_error_pct.median.toFixed(2)} p90 ${f.time_error_pct.p90.toFixed(2)} max ${f.time_error_pct.max.toFixed(2)}; energy median ${f.energy_error_pct.median.toFixed(2)} p90 ${f.energy_error_pct.p90.toFixed(2)} max ${f.energy_error_pct.max.toFixed(2)}`,
+  ];
+  if (held.length) {
+    const h = f.held_out;
+    lines.push(`  held out (${held.length}) |%|: time median ${h.time_error_pct.median.toFixed(2)} max ${h.time_error_pct.max.toFixed(2)}; energy median ${h.energy_error_pct.median.toFixed(2)} max ${h.energy_error_pct.max.toFixed(2)}`);
+  }
+  return { profile, summary: lines.join('\n') + '\n' };
+}

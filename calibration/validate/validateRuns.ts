@@ -1,0 +1,137 @@
+/**
+ * `joulesim calibrate validate RUN_DIR...`: replays measured end-to-end runs (calibration/validation/<name>/ with
+ * run.json and workload.csv) through the simulator with the matching calibrated profile, and sets measured and
+ * simulated side by side with the % error of energy, makespan, mean power, TTFT and end-to-end latency.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError } from '../../sim/errors.js';
+import { runScenario } from '../../sim/runScenario.js';
+import { parseScenario } from '../../sim/scenario/loadScenario.js';
+
+interface MeasuredRequest {
+  id: number;
+  arrival_s: number;
+  first_token_s: number;
+  finish_s: number;
+}
+
+export interface ValidationRun {
+  format: string;
+  name: string;
+  gpu: string;
+  model: string;
+  stack: string;
+  scheduler: Record<string, unknown> & { kind: 'static' | 'continuous' };
+  mode: 'offline' | 'online';
+  command?: string;
+  measured: {
+    makespan_s: number;
+    energy_j: number;
+    avg_power_w: number;
+    requests: MeasuredRequest[];
+    repeats?: { makespan_s: number; energy_j: number }[];
+  };
+}
+
+export interface MetricComparison {
+  readonly metric: string;
+  readonly measured: number;
+  readonly simulated: number;
+  readonly error_pct: number;
+  /** Spread of the measured value across repeats (max − min over mean, %), where repeats were recorded. */
+  readonly measured_spread_pct?: number;
+}
+
+export interface RunValidation {
+  readonly name: string;
+  readonly dir: string;
+  readonly cost_model: string;
+  readonly metrics: MetricComparison[];
+  readonly warnings: string[];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function readRun(dir: string): ValidationRun {
+  const path = join(dir, 'run.json');
+  if (!existsSync(path)) throw new InputError(dir, '', 'no run.json in this folder');
+  let run: ValidationRun;
+  try {
+    run = JSON.parse(readFileSync(path, 'utf8')) as ValidationRun;
+  } catch (e) {
+    throw new InputError(path, '', `not valid JSON (${(e as Error).message})`);
+  }
+  for (const key of ['gpu', 'model', 'stack', 'scheduler', 'mode', 'measured'] as const) {
+    if (run[key] === undefined) throw new InputError(path, `/${key}`, 'missing');
+  }
+  if (!Array.isArray(run.measured.requests) || run.measured.requests.length === 0) {
+    throw new InputError(path, '/measured/requests', 'expected the per-request times');
+  }
+  return run;
+}
+
+/** Scheduler fields of run.json that map onto the scenario's scheduler section. */
+const SCHEDULER_KEYS = ['kind', 'batch_size', 'max_batched_tokens', 'chunked_prefill', 'kv_block_tokens', 'kv_blocks', 'group_by_length_bins'];
+
+export function validateRun(dirArg: string, profile?: string): RunValidation {
+  const dir = resolve(dirArg);
+  const run = readRun(dir);
+  const scheduler = Object.fromEntries(Object.entries(run.scheduler).filter(([k]) => SCHEDULER_KEYS.includes(k)));
+  const raw = {
+    name: run.name ?? dir,
+    seed: 1,
+    workload: { kind: 'trace', path: join(dir, 'workload.csv'), format: 'csv', offline: run.mode === 'offline' },
+    cluster: {
+      gpu: run.gpu,
+      model: run.model,
+      stack: run.stack,
+      cost_model: 'calibrated',
+      ...(profile ? { profile: resolve(profile) } : {}),
+      scheduler,
+    },
+    output: { interval_s: 1 },
+  };
+  const loaded = parseScenario(raw, join(dir, 'run.json'), dir);
+  const { summary } = runScenario(loaded);
+  const m = run.measured;
+  const req = m.requests;
+  const spread = (pick: (r: { makespan_s: number; energy_j: number }) => number) => {
+    if (!m.repeats || m.repeats.length < 2) return undefined;
+    const xs = m.repeats.map(pick);
+    return (100 * (Math.max(...xs) - Math.min(...xs))) / mean(xs);
+  };
+  const compare = (metric: string, measured: number, simulated: number, measured_spread_pct?: number): MetricComparison => ({
+    metric,
+    measured,
+    simulated,
+    error_pct: (100 * (simulated - measured)) / measured,
+    ...(measured_spread_pct !== undefined ? { measured_spread_pct } : {}),
+  });
+  return {
+    name: run.name,
+    dir: dirArg,
+    cost_model: summary.cost_model.description,
+    metrics: [
+      compare('energy_j', m.energy_j, summary.energy_j, spread((r) => r.energy_j)),
+      compare('makespan_s', m.makespan_s, summary.makespan_s, spread((r) => r.makespan_s)),
+      compare('avg_power_w', m.avg_power_w, summary.avg_power_w),
+      compare('ttft_mean_s', mean(req.map((r) => r.first_token_s - r.arrival_s)), summary.ttft_s.mean),
+      compare('e2e_mean_s', mean(req.map((r) => r.finish_s - r.arrival_s)), summary.e2e_s.mean),
+    ],
+    warnings: summary.warnings,
+  };
+}
+
+export function validationTable(results: readonly RunValidation[]): string {
+  const lines = ['run                                  metric        measured    simulated    error %   spread %'];
+  for (const r of results) {
+    for (const c of r.metrics) {
+      lines.push(
+        `${r.name.slice(0, 36).padEnd(36)} ${c.metric.padEnd(12)} ${c.measured.toPrecision(5).padStart(10)} ${c.simulated.toPrecision(5).padStart(12)} ${c.error_pct.toFixed(2).padStart(10)} ${c.measured_spread_pct === undefined ? '         -' : c.measured_spread_pct.toFixed(2).padStart(10)}`,
+      );
+    }
+    for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  }
+  return lines.join('\n') + '\n';
+}
