@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, isInputError } from '../errors.js';
+import { loadArchitecture } from '../model/architecture.js';
+import { loadGpu } from '../model/gpu.js';
+import { loadStack } from '../model/stack.js';
 import { packageRoot, scenariosDir } from '../paths.js';
 import { summaryJson, summaryTable } from '../report/summary.js';
 import { runScenario } from '../runScenario.js';
@@ -97,6 +100,10 @@ function readScenarioJson(path: string): unknown {
 }
 
 function runCommand(scenarioPath: string | undefined, flags: RunFlags): void {
+  // Ids given as flags are checked first, so a bad one is reported against its flag, not the scenario file.
+  if (flags.gpu !== undefined) loadGpu(flags.gpu, '--gpu');
+  if (flags.model !== undefined) loadArchitecture(flags.model, '--model');
+  if (flags.stack !== undefined) loadStack(flags.stack, '--stack');
   const path = scenarioPath ? resolve(scenarioPath) : DEFAULT_SCENARIO;
   const raw = readScenarioJson(path) as Record<string, unknown>;
   const { overrides, workload } = overridesFromFlags(flags);
@@ -125,7 +132,7 @@ export function buildProgram(): Command {
     .description('Discrete-event simulator of LLM serving energy and latency, calibrated on real GPUs.')
     .version(version)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `joulesim: ${s}` : s) });
 
   program
     .command('run')

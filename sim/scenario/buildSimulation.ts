@@ -80,6 +80,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
         kvBytesPerToken: budget.kvBytesPerTokenPerGpu,
         activationBytesPerPromptToken: budget.activationBytesPerTokenPerGpu,
         maxContextTokens: work.maxContextTokens,
+        maxRunSteps,
       },
     };
   } else {

@@ -27,6 +27,8 @@ export interface StaticConfig {
   readonly kvBytesPerToken: number;
   readonly activationBytesPerPromptToken: number;
   readonly maxContextTokens: number;
+  /** Longest decode run planned as one unit (default: the whole batch); 1 gives the step-by-step reference path. */
+  readonly maxRunSteps?: number;
 }
 
 /** idle: no batch; prefilled: the batch's prompts ran, its decode run is next. */
@@ -38,6 +40,8 @@ export class StaticScheduler implements Scheduler {
   private batch: LiveRequest[] = [];
   private paddedInputTokens = 0;
   private maxOutputTokens = 0;
+  /** Decode steps of the current batch already run. */
+  private decodeStepsDone = 0;
   private phase: Phase = 'idle';
 
   constructor(
@@ -105,11 +109,12 @@ export class StaticScheduler implements Scheduler {
 
   plan(nowSeconds: number): Work | null {
     if (this.phase === 'prefilled') {
+      const left = this.maxOutputTokens - 1 - this.decodeStepsDone;
       return {
         kind: 'decodeRun',
         sequences: this.batch.length,
-        contextSum0: this.batch.length * this.paddedInputTokens,
-        steps: this.maxOutputTokens - 1,
+        contextSum0: this.batch.length * (this.paddedInputTokens + this.decodeStepsDone),
+        steps: Math.min(left, this.config.maxRunSteps ?? left),
         interruptible: false,
       };
     }
@@ -132,6 +137,7 @@ export class StaticScheduler implements Scheduler {
     }
     this.paddedInputTokens = input;
     this.maxOutputTokens = output;
+    this.decodeStepsDone = 0;
     this.phase = 'idle';
     const rows = this.batch.length;
     return {
@@ -159,6 +165,8 @@ export class StaticScheduler implements Scheduler {
         return;
       }
     } else {
+      this.decodeStepsDone += outcome.stepsDone;
+      if (this.decodeStepsDone < this.maxOutputTokens - 1) return;
       for (const r of this.batch) r.generatedTokens = r.spec.outputTokens;
     }
     const done = this.batch;
