@@ -140,6 +140,11 @@ export type PrefillLayout = 'mixed' | 'separate';
 export interface ConvertOptions {
   /** Prompt tokens per request (the chat template included). */
   readonly promptTokens: number;
+  /**
+   * Prompt tokens per request found in vLLM's prefix cache (computed by an earlier request): they sit in the KV
+   * cache (attention reads them) but are not recomputed. 0 unless a row says otherwise (see README.md).
+   */
+  readonly cachedPromptTokens?: number | ((row: MlEnergyRow) => number);
   /** vLLM's --max-num-batched-tokens: the token budget of one step (ML.ENERGY ran 8192). */
   readonly maxBatchedTokens: number;
   readonly layout: PrefillLayout;
@@ -168,7 +173,7 @@ interface Pending {
 /** Chunks of one step: new tokens, cached tokens, whether the chunk finishes its prompt. */
 type Chunk = [newTokens: number, cachedTokens: number, finishes: boolean];
 
-function mixedEntries(n: number, steps: number, requests: number, p: number, budget: number): { entries: StepEntry[]; outputTokens: number } {
+function mixedEntries(n: number, steps: number, requests: number, p: number, cached: number, budget: number): { entries: StepEntry[]; outputTokens: number } {
   const entries: StepEntry[] = [];
   let outputTokens = 0;
   const queue: Pending[] = [];
@@ -183,7 +188,7 @@ function mixedEntries(n: number, steps: number, requests: number, p: number, bud
   for (let k = 0; k < steps; k++) {
     // Prompt j arrives at step floor(j · steps / requests): evenly spread over the window.
     while (nextArrival < requests && Math.floor((nextArrival * steps) / requests) <= k) {
-      queue.push({ left: p, done: 0 });
+      queue.push({ left: p - cached, done: cached });
       nextArrival++;
     }
     const chunks: Chunk[] = [];
@@ -227,7 +232,7 @@ function mixedEntries(n: number, steps: number, requests: number, p: number, bud
   return { entries, outputTokens };
 }
 
-function separateEntries(n: number, steps: number, requests: number, p: number, budget: number): { entries: StepEntry[]; outputTokens: number } {
+function separateEntries(n: number, steps: number, requests: number, p: number, cached: number, budget: number): { entries: StepEntry[]; outputTokens: number } {
   const entries: StepEntry[] = [{ kind: 'decode', n, context_sum: n * p, repeat: steps - 1 }];
   let outputTokens = n * (steps - 1);
   if (p <= budget) {

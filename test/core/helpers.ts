@@ -171,6 +171,7 @@ export function staticConfig(over: Partial<StaticConfig> = {}): StaticConfig {
     kvBytesPerToken: 0,
     activationBytesPerPromptToken: 0,
     maxContextTokens: 1_000_000,
+    maxRunSteps: Number.MAX_SAFE_INTEGER,
     ...over,
   };
 }
