@@ -1,49 +1,87 @@
 /**
  * Runs one loaded scenario end to end: build, simulate, summarise, and (with an output folder) write
- * summary.json, requests.csv and timeseries.csv.
+ * summary.json, requests.csv, timeseries.csv and report.html; optionally a Chrome trace-event file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulate, type SimulationResult, type SimulationSetup } from './engine/simulation.js';
 import { RequestCsvWriter, timeSeriesCsv } from './report/csvFiles.js';
 import { FittedRangeCheck } from './report/fittedRangeCheck.js';
+import { renderRunReport } from './report/html/reportPage.js';
+import { ReportCollector, type RunReportData } from './report/reportData.js';
+import type { RequestRowWriter } from './report/requestMetrics.js';
 import { buildSummary, type Summary, summaryJson } from './report/summary.js';
 import { buildSimulation, type ResolvedConfig } from './scenario/buildSimulation.js';
 import type { LoadedScenario } from './scenario/loadScenario.js';
 import type { WorkObserver } from './serving/replica.js';
+import { TraceEventWriter } from './report/traceEvents.js';
+import { combineObservers, teeRowWriters } from './report/sinks.js';
 
 export interface RunOptions {
   readonly outDir?: string;
   readonly observer?: WorkObserver | null;
   readonly onProgress?: SimulationSetup['onProgress'];
+  /** Also sees every finished and rejected request (after the CSV writer). */
+  readonly requestSink?: RequestRowWriter | null;
+  /** Write Chrome trace-event JSON of the run here. */
+  readonly traceEventsFile?: string;
+  /** Collect the report's data (default: whenever outDir is set, which also writes report.html). */
+  readonly report?: boolean;
 }
 
 export interface RunOutput {
   readonly summary: Summary;
   readonly result: SimulationResult;
   readonly resolved: ResolvedConfig;
+  /** What report.html draws; present when the report was collected. */
+  readonly report?: RunReportData;
 }
 
 export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunOutput {
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
-  const rowWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv')) : null;
-  const built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress });
+  const csvWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv')) : null;
+  const collector = (opts.report ?? !!opts.outDir) ? new ReportCollector() : null;
+  const trace = opts.traceEventsFile ? new TraceEventWriter(opts.traceEventsFile) : null;
+  const rowWriter = teeRowWriters([csvWriter, collector, trace?.requests ?? null, opts.requestSink ?? null]);
+  let built: ReturnType<typeof buildSimulation>;
+  try {
+    built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress });
+  } catch (e) {
+    csvWriter?.close();
+    trace?.close();
+    throw e;
+  }
   const resolved = built.resolved;
+  trace?.describe(resolved.replicas, {
+    description: `${resolved.gpu}${resolved.tp > 1 ? ` × ${resolved.tp} (tensor parallel)` : ''}, ${resolved.model}, ${resolved.stack}`,
+    idleWatts: built.setup.idleWattsPerReplica,
+  });
+  const observer = combineObservers([opts.observer ?? null, trace]);
   const range = resolved.cost.fittedRange;
-  const rangeCheck = range ? new FittedRangeCheck(range, opts.observer ?? null) : null;
-  const setup = { ...built.setup, observer: rangeCheck ?? opts.observer ?? null };
+  const rangeCheck = range ? new FittedRangeCheck(range, observer) : null;
+  const setup = { ...built.setup, observer: rangeCheck ?? observer };
   let result: SimulationResult;
   try {
     result = simulate(setup);
+  } catch (e) {
+    trace?.close();
+    throw e;
   } finally {
-    rowWriter?.close();
+    csvWriter?.close();
   }
+  trace?.finish(result.makespanSeconds);
   const warnings = rangeCheck ? rangeCheck.warnings() : [];
   const name = loaded.scenario.name ?? loaded.file;
   const summary = buildSummary(name, result, resolved, warnings);
+  const report = collector?.build(result.timeSeries, resolved.replicas, {
+    powerCapWatts: resolved.cost.powerCapWatts,
+    gpusPerReplica: resolved.tp,
+    idleWattsPerReplica: built.setup.idleWattsPerReplica,
+  });
   if (opts.outDir) {
     writeFileSync(join(opts.outDir, 'summary.json'), summaryJson(summary) + '\n');
     writeFileSync(join(opts.outDir, 'timeseries.csv'), timeSeriesCsv(result.timeSeries, resolved.replicas));
+    if (report) writeFileSync(join(opts.outDir, 'report.html'), renderRunReport(summary, report));
   }
-  return { summary, result, resolved };
+  return { summary, result, resolved, report };
 }

@@ -20,3 +20,17 @@ def memory_gib() -> dict:
         return {}
     return {"gpu_memory_allocated_gib": round(torch.cuda.memory_allocated() / 2**30, 2),
             "gpu_memory_reserved_gib": round(torch.cuda.memory_reserved() / 2**30, 2)}
+
+
+def apply_cudnn_sdp(choice: str) -> dict:
+    """--cudnn-sdp default|on|off: leave torch's choice of attention kernels alone (default) or switch cuDNN attention
+    on/off. Returns what to record."""
+    if DEVICE != "cuda":
+        return {"cudnn_sdp": choice}
+    before = torch.backends.cuda.cudnn_sdp_enabled()
+    if choice in ("on", "off"):
+        torch.backends.cuda.enable_cudnn_sdp(choice == "on")
+    return {"cudnn_sdp": choice, "cudnn_sdp_enabled_default": before,
+            "cudnn_sdp_enabled": torch.backends.cuda.cudnn_sdp_enabled(),
+            "flash_sdp_enabled": torch.backends.cuda.flash_sdp_enabled(),
+            "mem_efficient_sdp_enabled": torch.backends.cuda.mem_efficient_sdp_enabled()}

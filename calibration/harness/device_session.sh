@@ -31,7 +31,8 @@ smoke)
       --arrival-span-s 2 --out "$RES/v/smoke-paged-online" --repeats 1 --idle-s 2
   ;;
 eager-measure)
-  timeout 570 python3 $H/measure.py --model llama-3.1-8b --stack hf-eager --out "$RES/m" --budget-s 520
+  timeout 60 python3 $H/sdpa_probe.py --out "$RES/probe"
+  timeout 520 python3 $H/measure.py --model llama-3.1-8b --stack hf-eager --out "$RES/m" --budget-s 470
   ;;
 eager-validate)
   timeout 250 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-conv-64.csv --batch-size 8 \

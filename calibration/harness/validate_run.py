@@ -123,8 +123,13 @@ def main():
     ap.add_argument("--idle-s", type=float, default=10.0)
     ap.add_argument("--budget-s", type=float, default=0, help="stop starting new repeats after this (0 = no limit)")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N requests")
+    ap.add_argument("--warmup", choices=["short", "full"], default="short",
+                    help="short: prefill every prompt shape once (+2 tokens); full: serve the whole workload once "
+                         "untimed, so every step shape has been seen before the timed repeats")
     ap.add_argument("--arch-file", default=None, help="architecture JSON (default models/architectures/<model>.json)")
     add_cb_arguments(ap)
+    ap.add_argument("--cudnn-sdp", choices=["default", "on", "off"], default="default",
+                    help="torch cuDNN attention kernel: leave torch's default, or force on/off")
     args = ap.parse_args()
     t_start = time.time()
 
@@ -154,7 +159,10 @@ def main():
 
     meter = EnergyMeter()
     env = environment(meter)
+    from device import apply_cudnn_sdp
+
     model, info = build_model(args.model, attn_implementation="sdpa", arch_file=args.arch_file)
+    info["sdpa_backends"] = apply_cudnn_sdp(args.cudnn_sdp)
     lengths = [r["input_tokens"] for r in rows]
     vocab = model.config.vocab_size
     # Fresh prompts for the warm-up and for every repeat: hf-paged's default config keeps complete KV blocks of
@@ -203,9 +211,16 @@ def main():
                                      "kv_block_tokens": cb["block_size"], "kv_blocks": cb["num_blocks"]})
             doc["scheduler"]["resolved"] = cb
             # warm-up: every prompt prefilled once plus a couple of decode steps, all at once
-            server.run(prompts_for(-1), [2] * len(rows), log_steps=False)
+            if args.warmup == "full":
+                arrivals = None if args.mode == "offline" else [r["arrival_s"] for r in rows]
+                server.run(prompts_for(-1), [r["output_tokens"] for r in rows], arrivals_s=arrivals, log_steps=False)
+            else:
+                server.run(prompts_for(-1), [2] * len(rows), log_steps=False)
+        elif args.warmup == "full":
+            run_eager_once(model, rows, prompts_for(-1), args.batch_size, online=False)
         else:
             eager_warmup(model, rows, prompts_for(-1), args.batch_size)
+        doc["warmup"] = args.warmup
         sync()
         time.sleep(1.0)
         for rep in range(args.repeats):

@@ -154,10 +154,14 @@ export interface ConvertOptions {
 export interface RowWork {
   /** Sequences running (round(avg_batch_size)). */
   readonly n: number;
-  /** Steps in the window (round(avg_output_len)). */
+  /** Steps in the window: round(avg_output_len), more when prompts overflow the token budget (mixed) or take
+   *  steps of their own (separate). */
   readonly steps: number;
   /** Requests whose prompt is computed in the window. */
   readonly requests: number;
+  /** Prompt tokens per request taken from the prefix cache (not recomputed). */
+  readonly cachedPromptTokens: number;
+  /** Prompt tokens computed in the window: requests × (prompt − cached). */
   readonly prefillTokens: number;
   /** Output tokens the steps produce: N. */
   readonly outputTokens: number;
@@ -173,7 +177,7 @@ interface Pending {
 /** Chunks of one step: new tokens, cached tokens, whether the chunk finishes its prompt. */
 type Chunk = [newTokens: number, cachedTokens: number, finishes: boolean];
 
-function mixedEntries(n: number, steps: number, requests: number, p: number, cached: number, budget: number): { entries: StepEntry[]; outputTokens: number } {
+function mixedEntries(n: number, steps: number, requests: number, p: number, cached: number, budget: number): { entries: StepEntry[]; outputTokens: number; steps: number } {
   const entries: StepEntry[] = [];
   let outputTokens = 0;
   const queue: Pending[] = [];
@@ -185,7 +189,10 @@ function mixedEntries(n: number, steps: number, requests: number, p: number, cac
     outputTokens += n * (end - runStart);
     runStart = -1;
   };
-  for (let k = 0; k < steps; k++) {
+  // When the prompts do not fit in the window's spare token budget (only with very long prompts at very large
+  // batches), the window runs on until they are done: the batch is prefill-bound, not decode-bound.
+  let k = 0;
+  for (; k < steps || queue.length > 0; k++) {
     // Prompt j arrives at step floor(j · steps / requests): evenly spread over the window.
     while (nextArrival < requests && Math.floor((nextArrival * steps) / requests) <= k) {
       queue.push({ left: p - cached, done: cached });
@@ -224,49 +231,52 @@ function mixedEntries(n: number, steps: number, requests: number, p: number, cac
     });
     outputTokens += decodes + chunks.filter((c) => c[2]).length;
   }
-  flushRun(steps);
-  if (queue.length > 0 || nextArrival < requests) {
-    // The token budget could not absorb the prompts within the window (only with absurd prompt lengths).
-    throw new Error(`prompts of ${p} tokens do not fit in ${steps} steps of ${budget} spare tokens`);
-  }
-  return { entries, outputTokens };
+  flushRun(k);
+  return { entries, outputTokens, steps: k };
 }
 
-function separateEntries(n: number, steps: number, requests: number, p: number, cached: number, budget: number): { entries: StepEntry[]; outputTokens: number } {
+function separateEntries(n: number, steps: number, requests: number, p: number, cached: number, budget: number): { entries: StepEntry[]; outputTokens: number; steps: number } {
   const entries: StepEntry[] = [{ kind: 'decode', n, context_sum: n * p, repeat: steps - 1 }];
   let outputTokens = n * (steps - 1);
-  if (p <= budget) {
-    // Whole prompts packed into steps of at most `budget` tokens.
-    const perStep = Math.floor(budget / p);
+  const fresh = p - cached;
+  if (fresh <= budget) {
+    // Whole prompts packed into steps of at most `budget` new tokens.
+    const perStep = Math.floor(budget / fresh);
     for (let left = requests; left > 0; left -= perStep) {
       const count = Math.min(perStep, left);
-      entries.push({ kind: 'prefill', count, new_tokens: p, cached_tokens: 0 });
+      entries.push({ kind: 'prefill', count, new_tokens: fresh, cached_tokens: cached });
       outputTokens += count;
     }
   } else {
     for (let r = 0; r < requests; r++) {
-      for (let done = 0; done < p; done += budget) {
+      for (let done = cached; done < p; done += budget) {
         entries.push({ kind: 'prefill', count: 1, new_tokens: Math.min(budget, p - done), cached_tokens: done });
       }
       outputTokens += 1;
     }
   }
-  return { entries, outputTokens };
+  // Each prefill entry here is a step of its own (no same_step).
+  return { entries, outputTokens, steps: steps - 1 + (entries.length - 1) };
 }
 
 /** The steps one row stands for. */
 export function rowWork(row: MlEnergyRow, opts: ConvertOptions): RowWork {
   const p = Math.round(opts.promptTokens);
   if (!(p >= 1)) throw new Error(`prompt tokens must be ≥ 1, got ${opts.promptTokens}`);
+  const c = opts.cachedPromptTokens;
+  const cached = Math.round(typeof c === 'function' ? c(row) : (c ?? 0));
+  if (!(cached >= 0 && cached < p)) throw new Error(`cached prompt tokens must be in [0, ${p}), got ${cached}`);
   const n = Math.max(1, Math.round(row.avg_batch_size));
   const steps = Math.max(2, Math.round(row.avg_output_len));
   const requests = Math.max(1, Math.round((n * steps) / row.avg_output_len));
   // vLLM schedules the decodes first; prompt chunks fill what is left of the step's token budget.
   const budget = opts.maxBatchedTokens - n;
   if (!(budget > 0)) throw new Error(`max_batched_tokens ${opts.maxBatchedTokens} leaves no room for prompts next to ${n} decodes`);
-  const { entries, outputTokens } =
-    opts.layout === 'mixed' ? mixedEntries(n, steps, requests, p, budget) : separateEntries(n, steps, requests, p, budget);
-  return { n, steps, requests, prefillTokens: requests * p, outputTokens, entries };
+  const { entries, outputTokens, steps: stepCount } =
+    opts.layout === 'mixed'
+      ? mixedEntries(n, steps, requests, p, cached, budget)
+      : separateEntries(n, steps, requests, p, cached, budget);
+  return { n, steps: stepCount, requests, cachedPromptTokens: cached, prefillTokens: requests * (p - cached), outputTokens, entries };
 }
 
 /** The label a row's record gets; `--holdout` regexes match it (e.g. `mns=(16|64)\b`). */
@@ -372,4 +382,46 @@ export function toMeasurementFile(rows: readonly MlEnergyRow[], opts: FileOption
 /** Rows of one model and task on one leaderboard GPU name. */
 export function selectRows(rows: readonly MlEnergyRow[], modelId: string, task: string, gpuModel: string): MlEnergyRow[] {
   return rows.filter((r) => r.model_id === modelId && r.task === task && r.gpu_model === gpuModel);
+}
+
+/**
+ * ML.ENERGY Leaderboard v2 runs (leaderboard-v2-runs.csv: vLLM 0.5.4, ShareGPT chat prompts) in the v3 row shape,
+ * for cross-checks only: energy per token = Energy/req ÷ Avg Output Tokens, power = that × Token tput, ITL = Avg
+ * TPOT (a mean, not a median). `raw` keeps the v2 columns.
+ */
+export function parseMlEnergyV2Csv(text: string, file: string): MlEnergyRow[] {
+  const { header, rows } = parseCsv(text);
+  const need = ['Model', 'GPU', 'TP', 'PP', 'Energy/req (J)', 'Avg TPOT (s)', 'Token tput (tok/s)', 'Avg Output Tokens', 'Avg BS (reqs)', 'Max BS (reqs)', '_task'];
+  for (const col of need) if (!header.includes(col)) throw new InputError(file, 'line 1', `no column "${col}"`);
+  return rows.map((cells, i) => {
+    const place = `line ${i + 2}`;
+    const raw = Object.fromEntries(header.map((h, j) => [h, cells[j] ?? '']));
+    const num = (col: string) => {
+      const x = Number(raw[col]);
+      if (raw[col] === '' || !(x > 0)) throw new InputError(file, `${place} column ${col}`, `expected a positive number, got "${raw[col]}"`);
+      return x;
+    };
+    const outputLen = num('Avg Output Tokens');
+    const energyPerToken = num('Energy/req (J)') / outputLen;
+    const throughput = num('Token tput (tok/s)');
+    const tp = num('TP');
+    return {
+      model_id: raw.Model,
+      task: raw._task,
+      gpu_model: /H100/.test(raw.GPU) ? 'H100' : /A100/.test(raw.GPU) ? 'A100' : raw.GPU,
+      weight_precision: 'bfloat16',
+      num_gpus: tp * num('PP'),
+      max_num_seqs: num('Max BS (reqs)'),
+      avg_batch_size: num('Avg BS (reqs)'),
+      avg_output_len: outputLen,
+      avg_power_watts: energyPerToken * throughput,
+      energy_per_token_joules: energyPerToken,
+      energy_per_request_joules: num('Energy/req (J)'),
+      median_itl_ms: num('Avg TPOT (s)') * 1000,
+      p90_itl_ms: num('Avg TPOT (s)') * 1000,
+      output_throughput_tokens_per_sec: throughput,
+      par_tensor_parallel: tp,
+      raw,
+    };
+  });
 }

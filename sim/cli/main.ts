@@ -13,6 +13,7 @@ import { summaryJson, summaryTable } from '../report/summary.js';
 import { runScenario } from '../runScenario.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { registerCalibrateCommands } from './calibrateCommands.js';
+import { registerCompareCommand } from '../compare/compareCommand.js';
 
 export const DEFAULT_SCENARIO = join(scenariosDir, 'default.json');
 
@@ -49,6 +50,7 @@ export interface RunFlags {
   maxRunSteps?: number;
   json?: boolean;
   out?: string;
+  traceEvents?: string;
   progress?: boolean;
 }
 
@@ -85,7 +87,7 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
   return { overrides, workload };
 }
 
-function readScenarioJson(path: string): unknown {
+export function readScenarioJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -121,9 +123,10 @@ function runCommand(scenarioPath: string | undefined, flags: RunFlags): void {
           lastReport = now;
           process.stderr.write(`joulesim: ${completed} requests done, simulated ${simulated.toFixed(0)} s, ${events} events, ${((now - started) / 1000).toFixed(0)} s elapsed\n`);
         };
-  const { summary } = runScenario(loaded, { outDir: flags.out, onProgress });
+  const { summary } = runScenario(loaded, { outDir: flags.out, onProgress, traceEventsFile: flags.traceEvents });
   process.stdout.write(flags.json ? summaryJson(summary) + '\n' : summaryTable(summary));
-  if (flags.out && !flags.json) process.stdout.write(`wrote ${join(flags.out, 'summary.json')}, requests.csv, timeseries.csv\n`);
+  if (flags.out && !flags.json) process.stdout.write(`wrote ${join(flags.out, 'summary.json')}, requests.csv, timeseries.csv, report.html\n`);
+  if (flags.traceEvents && !flags.json) process.stdout.write(`wrote ${flags.traceEvents} (open in https://ui.perfetto.dev or chrome://tracing)\n`);
 }
 
 export function buildProgram(): Command {
@@ -157,10 +160,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--cost-model <mode>', 'calibrated profile, transferred profile or datasheet roofline').choices(['auto', 'calibrated', 'roofline']))
     .option('--max-run-steps <n>', 'longest decode run priced as one event (1 = step-by-step reference path)', positiveInteger('--max-run-steps'))
     .option('--json', 'print the summary as JSON')
-    .option('--out <dir>', 'write summary.json, requests.csv and timeseries.csv to this folder')
+    .option('--out <dir>', 'write summary.json, requests.csv, timeseries.csv and report.html to this folder')
+    .option('--trace-events <file>', 'write Chrome trace-event JSON of every step (open in Perfetto or chrome://tracing)')
     .option('--no-progress', 'no progress lines on stderr')
     .action((scenario: string | undefined, flags: RunFlags) => runCommand(scenario, flags));
 
+  registerCompareCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags });
   registerCalibrateCommands(program);
   return program;
 }

@@ -36,10 +36,15 @@ export class DecodeRunCurve {
     for (let m = 0; m < cuts.length; m++) {
       const k = cuts[m];
       if (m > 0 && k === cuts[m - 1]) continue;
+      // The line on top over the whole piece [k, next cut): pick it inside the piece, not at k, where two lines
+      // crossing exactly at the integer k tie and the first of them need not be the one on top at k + 1.
+      let next = Infinity;
+      for (let j = m + 1; j < cuts.length && next === Infinity; j++) if (cuts[j] > k) next = cuts[j];
+      const at = next === k + 1 ? k : k + 0.5;
       let top = timeLines[0];
       for (let i = 1; i < timeLines.length; i++) {
         const l = timeLines[i];
-        if (l.a + l.b * k > top.a + top.b * k) top = l;
+        if (l.a + l.b * at > top.a + top.b * at) top = l;
       }
       const n = this.starts.length;
       if (n > 0) {

@@ -133,7 +133,8 @@ export class Replica implements EventTarget {
     this.workCost = { seconds: curve.secondsUpTo(steps), joules: curve.joules(0, steps) };
     this.token++;
     if (this.pendingEvent) this.context.events.cancel(this.pendingEvent);
-    this.pendingEvent = this.context.events.schedule(this.workStartSeconds + this.workCost.seconds, this, this.token);
+    // The cut lands at or after now; rounding in the closed-form sum must not put it a hair before.
+    this.pendingEvent = this.context.events.schedule(Math.max(nowSeconds, this.workStartSeconds + this.workCost.seconds), this, this.token);
   }
 
   private finishWork(endSeconds: number): void {

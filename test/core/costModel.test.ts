@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Line, maxOfLinesAt, sumMaxOfLines } from '../../sim/cost/linearEnvelope.js';
+import { DecodeRunCurve } from '../../sim/cost/decodeRunCurve.js';
 import { decodeOnlyStep, type Step } from '../../sim/cost/step.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import { expectClose, randInt, rng, tinyParams, tinyWork } from './helpers.js';
@@ -143,6 +144,22 @@ describe('sumMaxOfLines', () => {
     expect(sumMaxOfLines([{ a: 0, b: 0 }, { a: 2, b: -1 }, { a: -6, b: 1 }], 0, 10)).toBe(9);
     // Starting on the crossing point itself.
     expect(sumMaxOfLines([{ a: 0, b: 0 }, { a: -5, b: 1 }], 5, 8)).toBe(0 + 1 + 2);
+  });
+
+  it('small integer lines (many exact ties at integer steps) against brute force, also as a DecodeRunCurve', () => {
+    const r = rng('integer lines');
+    for (let trial = 0; trial < 400; trial++) {
+      const lines: Line[] = [];
+      for (let i = 0; i < 3; i++) lines.push({ a: randInt(r, 0, 12), b: randInt(r, -2, 2) });
+      const k0 = randInt(r, 0, 10);
+      const k1 = k0 + randInt(r, 0, 20);
+      expect(sumMaxOfLines(lines, k0, k1)).toBe(bruteSum(lines, k0, k1));
+      // Step times must be positive in a run; shift the lines up so that they are over [0, 40).
+      const up = lines.map((l) => ({ a: l.a + 100, b: l.b }));
+      const curve = new DecodeRunCurve(up, { a: 0, b: 0 }, 1, 1);
+      expect(curve.secondsUpTo(k1)).toBe(bruteSum(up, 0, k1));
+      expect(curve.seconds(k0, k1)).toBe(bruteSum(up, k0, k1));
+    }
   });
 
   it('empty and single-line ranges', () => {

@@ -40,6 +40,19 @@ describe('EventQueue', () => {
     expect(log).toEqual(['spawner@1', 'queued@1', 'late@1']);
   });
 
+  it('a cancelled event never fires; the others keep their order', () => {
+    const q = new EventQueue();
+    const log: string[] = [];
+    const t = (name: string): EventTarget => ({ onEvent: () => log.push(name) });
+    q.schedule(1, t('a'));
+    const b = q.schedule(1, t('b'));
+    q.schedule(2, t('c'));
+    q.cancel(b);
+    expect(q.pending).toBe(2);
+    q.run();
+    expect(log).toEqual(['a', 'c']);
+  });
+
   it('scheduling in the past throws; at the current time is allowed; NaN is refused', () => {
     const q = new EventQueue();
     let thrown: unknown = null;

@@ -1,0 +1,241 @@
+/**
+ * A what-if comparison: the cross product of `--vary` axes over one base scenario, every variant on the same
+ * workload and seed. Variants are checked up front (a bad one fails before anything runs), then run in parallel on
+ * worker threads, each a whole independent simulation, so the results are the same bytes as running them one by
+ * one. Results come back in variant order whatever order the workers finish in.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { InputError, isInputError } from '../errors.js';
+import { renderCompareReport } from '../report/html/reportPage.js';
+import type { RunReportData } from '../report/reportData.js';
+import type { Summary } from '../report/summary.js';
+import { buildSimulation } from '../scenario/buildSimulation.js';
+import { parseScenario } from '../scenario/loadScenario.js';
+import type { CompareResult, CompareVariant, DeltaPct } from './types.js';
+import { type Axis, checkAxes, crossProduct, type VariantSpec, type VaryAxes, variantDirName } from './vary.js';
+import { runVariantJob, type VariantFailure, type VariantJob, type VariantOutcome } from './runVariant.js';
+
+/** More variants than this is almost surely a typo in a cross product. */
+export const MAX_VARIANTS = 256;
+
+export interface CompareBase {
+  /** The base scenario (parsed JSON), before overrides. */
+  readonly raw: unknown;
+  /** Its file (for messages) — or a label such as `scenario` for an object given to the API. */
+  readonly file: string;
+  readonly baseDir: string;
+  /** Partial scenario applied to every variant before its own settings (the command line's other flags). */
+  readonly overrides?: Record<string, unknown>;
+}
+
+export interface CompareRunOptions {
+  /** Per-variant folders, compare.json and report.html go here. */
+  readonly outDir?: string;
+  /** Worker threads; default min(variants, os.availableParallelism()). 1 runs every variant in this thread. */
+  readonly workers?: number;
+  /** Called as each variant finishes (in completion order; for progress lines only). */
+  readonly onVariantDone?: (done: number, total: number, label: string) => void;
+}
+
+export interface CompareOutput {
+  readonly result: CompareResult;
+  /** What each variant's report draws, in variant order. */
+  readonly reports: readonly RunReportData[];
+  /** Worker threads actually used (1 = in this thread). */
+  readonly workers: number;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Deep merge of plain objects (later wins), as the scenario loader merges overrides. */
+export function mergeOverrides(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isPlainObject(out[k]) && isPlainObject(v) ? mergeOverrides(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+function withVariant(e: unknown, label: string): unknown {
+  return isInputError(e) ? new InputError(e.file, e.place, `${e.detail} (variant ${label})`) : e;
+}
+
+/** Parses and builds a variant without running it, so bad ids, schema violations and impossible caps fail early. */
+function check(base: CompareBase, overrides: Record<string, unknown>, label?: string): void {
+  try {
+    const loaded = parseScenario(structuredClone(base.raw), base.file, base.baseDir, overrides);
+    buildSimulation(loaded);
+  } catch (e) {
+    throw label === undefined ? e : withVariant(e, label);
+  }
+}
+
+function delta(v: number, b: number): number | null {
+  if (!Number.isFinite(v) || !Number.isFinite(b) || b === 0) return null;
+  return Number(((100 * (v - b)) / b).toFixed(4));
+}
+
+export function deltaPct(s: Summary, b: Summary): DeltaPct {
+  return {
+    energy_j: delta(s.energy_j, b.energy_j),
+    energy_per_output_token_j: delta(s.energy_per_output_token_j, b.energy_per_output_token_j),
+    energy_per_request_j: delta(s.energy_per_request_j, b.energy_per_request_j),
+    avg_power_w: delta(s.avg_power_w, b.avg_power_w),
+    makespan_s: delta(s.makespan_s, b.makespan_s),
+    ttft_p50_s: delta(s.ttft_s.p50, b.ttft_s.p50),
+    ttft_p99_s: delta(s.ttft_s.p99, b.ttft_s.p99),
+    tpot_p50_s: delta(s.tpot_s.p50, b.tpot_s.p50),
+    e2e_p50_s: delta(s.e2e_s.p50, b.e2e_s.p50),
+    e2e_p99_s: delta(s.e2e_s.p99, b.e2e_s.p99),
+    throughput_output_tokens_per_s: delta(s.throughput_output_tokens_per_s, b.throughput_output_tokens_per_s),
+  };
+}
+
+/** compare.json / `--json`: two-space indent, NaN (an empty quantile) as null. */
+export function compareJson(c: CompareResult): string {
+  return JSON.stringify(c, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+}
+
+function failureError(f: VariantFailure, label: string): Error {
+  if ('input' in f) return new InputError(f.input.file, f.input.place, `${f.input.detail} (variant ${label})`);
+  return new Error(`variant ${label}: ${f.internal}`);
+}
+
+/** Where the worker code is: the compiled file next to this one, or (from TypeScript sources) a transpiling bootstrap. */
+function workerEntry(): { file: URL; workerData?: unknown } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    return { file: new URL('./devWorkerBoot.mjs', here), workerData: { entry: new URL('./compareWorker.ts', here).href } };
+  }
+  return { file: new URL('./compareWorker.js', here) };
+}
+
+function runInWorkers(jobs: readonly VariantJob[], labels: readonly string[], count: number, onDone?: CompareRunOptions['onVariantDone']): Promise<VariantOutcome[]> {
+  const { file, workerData } = workerEntry();
+  return new Promise((resolve, reject) => {
+    const results: VariantOutcome[] = new Array(jobs.length);
+    const failures: VariantFailure[] = [];
+    const workers: Worker[] = [];
+    let next = 0;
+    let done = 0;
+    let inFlight = 0;
+    let settled = false;
+    const settle = () => {
+      if (settled || inFlight > 0) return;
+      settled = true;
+      for (const w of workers) void w.terminate();
+      if (failures.length) {
+        // The failure of the earliest variant, whichever worker met it first.
+        failures.sort((a, b) => a.index - b.index);
+        reject(failureError(failures[0], labels[failures[0].index]));
+      } else resolve(results);
+    };
+    const feed = (w: Worker) => {
+      if (failures.length === 0 && next < jobs.length) {
+        inFlight++;
+        w.postMessage(jobs[next++]);
+      } else settle();
+    };
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(file, { workerData });
+      workers.push(w);
+      w.on('message', (m: { ok?: VariantOutcome; failed?: VariantFailure }) => {
+        inFlight--;
+        if (m.failed) failures.push(m.failed);
+        else if (m.ok) {
+          results[m.ok.index] = m.ok;
+          done++;
+          onDone?.(done, jobs.length, labels[m.ok.index]);
+        }
+        if (done === jobs.length) settle();
+        else feed(w);
+      });
+      w.on('error', (e) => {
+        if (settled) return;
+        settled = true;
+        for (const other of workers) void other.terminate();
+        reject(e);
+      });
+      w.on('exit', (code) => {
+        if (!settled && code !== 0) {
+          settled = true;
+          reject(new Error(`a compare worker stopped with exit code ${code}`));
+        }
+      });
+      feed(w);
+    }
+  });
+}
+
+/** Runs every variant of `axes` over `base`. Bad input throws InputError before any variant runs. */
+export async function runCompare(base: CompareBase, axes: VaryAxes | readonly Axis[], opts: CompareRunOptions = {}): Promise<CompareOutput> {
+  const checked = checkAxes(axes);
+  const variants: VariantSpec[] = crossProduct(checked);
+  if (variants.length > MAX_VARIANTS) throw new InputError('--vary', '', `${variants.length} variants in the cross product; at most ${MAX_VARIANTS}`);
+  const baseOverrides = base.overrides ?? {};
+  check(base, baseOverrides);
+  const overrides = variants.map((v) => mergeOverrides(baseOverrides, v.overrides));
+  variants.forEach((v, i) => check(base, overrides[i], v.label));
+
+  const dirs = variants.map((v, i) => variantDirName(i, variants.length, v.label));
+  if (opts.outDir) {
+    try {
+      mkdirSync(opts.outDir, { recursive: true });
+    } catch (e) {
+      throw new InputError(opts.outDir, '', `cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  const jobs: VariantJob[] = variants.map((_, i) => ({
+    index: i,
+    raw: base.raw,
+    file: base.file,
+    baseDir: base.baseDir,
+    overrides: overrides[i],
+    ...(opts.outDir ? { outDir: join(opts.outDir, dirs[i]) } : {}),
+  }));
+  const labels = variants.map((v) => v.label);
+  const wanted = opts.workers ?? Math.min(jobs.length, availableParallelism());
+  if (!(Number.isInteger(wanted) && wanted >= 1)) throw new InputError('--workers', '', `expected a positive integer, got ${wanted}`);
+  const workers = Math.min(wanted, jobs.length);
+  let outcomes: VariantOutcome[];
+  if (workers <= 1) {
+    outcomes = [];
+    for (const job of jobs) {
+      try {
+        outcomes.push(runVariantJob(job));
+      } catch (e) {
+        throw withVariant(e, labels[job.index]);
+      }
+      opts.onVariantDone?.(outcomes.length, jobs.length, labels[job.index]);
+    }
+  } else {
+    outcomes = await runInWorkers(jobs, labels, workers, opts.onVariantDone);
+  }
+
+  const first = outcomes[0].summary;
+  const result: CompareResult = {
+    format: 'joulesim-compare/1',
+    base: first.scenario,
+    seed: first.seed,
+    axes: checked.map((a) => ({ key: a.key, values: [...a.values] })),
+    variants: outcomes.map(
+      (o, i): CompareVariant => ({
+        label: variants[i].label,
+        settings: variants[i].settings,
+        dir: opts.outDir ? dirs[i] : null,
+        power_cap_w: o.powerCapWatts,
+        summary: o.summary,
+        delta_pct: deltaPct(o.summary, first),
+      }),
+    ),
+  };
+  const reports = outcomes.map((o) => o.report);
+  if (opts.outDir) {
+    writeFileSync(join(opts.outDir, 'compare.json'), compareJson(result) + '\n');
+    writeFileSync(join(opts.outDir, 'report.html'), renderCompareReport(result, reports, { linkDirs: true }));
+  }
+  return { result, reports, workers };
+}

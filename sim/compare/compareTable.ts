@@ -1,0 +1,85 @@
+/** The comparison as a text table on stdout: a row per variant, provenance on every row, Δ% vs the first. */
+import type { Quantiles } from '../report/quantiles.js';
+import type { CompareResult } from './types.js';
+
+function sig(x: number, digits = 4): string {
+  if (!Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  if (a >= 10 ** digits) return Math.round(x).toString();
+  return String(Number(x.toPrecision(digits)));
+}
+
+function energy(j: number): string {
+  if (!Number.isFinite(j)) return '-';
+  return j >= 3.6e5 ? `${sig(j / 3.6e6)} kWh` : j >= 1e4 ? `${sig(j / 1e3)} kJ` : `${sig(j)} J`;
+}
+
+function latencyPair(q: Quantiles, scale: number): string {
+  return `${sig(q.p50 * scale)} / ${sig(q.p99 * scale)}`;
+}
+
+function pct(x: number | null): string {
+  if (x === null) return '-';
+  return `${x > 0 ? '+' : ''}${x.toFixed(1)}%`;
+}
+
+const KIND_TEXT: Record<string, string> = {
+  calibrated: 'fitted on measurements of that GPU, model and stack',
+  transferred: "another GPU's measured profile carried to this GPU's datasheet (not measured on it)",
+  datasheet: 'datasheet roofline with stack priors (nothing measured)',
+};
+
+export function compareTable(c: CompareResult): string {
+  const latencyMs = c.variants.every((v) => !(v.summary.e2e_s.p99 >= 10));
+  const header = [
+    'variant',
+    'cost model',
+    'energy',
+    'J/token',
+    'TTFT p50/p99 ms',
+    latencyMs ? 'e2e p50/p99 ms' : 'e2e p50/p99 s',
+    'tok/s',
+    'Δ energy',
+    'Δ J/token',
+    'Δ e2e p99',
+    'Δ tok/s',
+  ];
+  const rows = c.variants.map((v) => {
+    const s = v.summary;
+    const d = v.delta_pct;
+    return [
+      v.label,
+      s.cost_model.kind,
+      energy(s.energy_j),
+      sig(s.energy_per_output_token_j),
+      latencyPair(s.ttft_s, 1000),
+      latencyPair(s.e2e_s, latencyMs ? 1000 : 1),
+      sig(s.throughput_output_tokens_per_s),
+      pct(d.energy_j),
+      pct(d.energy_per_output_token_j),
+      pct(d.e2e_p99_s),
+      pct(d.throughput_output_tokens_per_s),
+    ];
+  });
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  // Text columns left-aligned, numbers right-aligned.
+  const line = (r: string[]) => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  const s0 = c.variants[0].summary;
+  out.push('');
+  out.push(`base: ${c.base}; seed ${c.seed}; ${s0.workload.description}; ${s0.workload.requests} requests. Δ vs the first row.`);
+  const kinds = [...new Set(c.variants.map((v) => v.summary.cost_model.kind))];
+  for (const k of kinds) out.push(`cost model ${k}: ${KIND_TEXT[k] ?? k}`);
+  const whatIfs = c.variants.filter((v) => v.summary.cost_model.kind !== 'calibrated').length;
+  if (whatIfs > 0) out.push(`${whatIfs} of ${c.variants.length} variants are what-ifs, not measurements: read their differences as model estimates.`);
+  for (const v of c.variants) {
+    const asked = v.settings['power-cap-w'];
+    if (asked !== undefined && Number(asked) > v.power_cap_w) {
+      out.push(`note: ${v.label}: the ${v.summary.gpu}'s board limit of ${sig(v.power_cap_w)} W is below the asked cap, so the board limit applies`);
+    }
+    if (v.summary.requests_rejected > 0) out.push(`note: ${v.label}: ${v.summary.requests_rejected} requests rejected`);
+    if (v.summary.warnings.length) out.push(`note: ${v.label}: ${v.summary.warnings.length} warning(s) in its summary`);
+  }
+  return out.join('\n') + '\n';
+}

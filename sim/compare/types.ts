@@ -1,0 +1,40 @@
+/** The result of a comparison: compare.json, the `--json` output, and what the library's `compare()` returns. */
+import type { Summary } from '../report/summary.js';
+import type { VaryKey, VaryValue } from './vary.js';
+
+/** Relative change vs the first variant, in percent; null where the first variant's value is 0 or undefined. */
+export interface DeltaPct {
+  readonly energy_j: number | null;
+  readonly energy_per_output_token_j: number | null;
+  readonly energy_per_request_j: number | null;
+  readonly avg_power_w: number | null;
+  readonly makespan_s: number | null;
+  readonly ttft_p50_s: number | null;
+  readonly ttft_p99_s: number | null;
+  readonly tpot_p50_s: number | null;
+  readonly e2e_p50_s: number | null;
+  readonly e2e_p99_s: number | null;
+  readonly throughput_output_tokens_per_s: number | null;
+}
+
+export interface CompareVariant {
+  /** `gpu=h100-sxm batch-size=32` */
+  readonly label: string;
+  /** The values this variant sets, by `--vary` key. */
+  readonly settings: { readonly [K in VaryKey]?: VaryValue };
+  /** Folder under the output directory holding its summary.json, requests.csv, timeseries.csv, report.html. */
+  readonly dir: string | null;
+  /** The per-GPU power limit the run used: the cap asked for, or the board's TDP when that is lower. */
+  readonly power_cap_w: number;
+  readonly summary: Summary;
+  readonly delta_pct: DeltaPct;
+}
+
+export interface CompareResult {
+  readonly format: 'joulesim-compare/1';
+  /** The base scenario's name (or file). */
+  readonly base: string;
+  readonly seed: number;
+  readonly axes: readonly { readonly key: VaryKey; readonly values: readonly VaryValue[] }[];
+  readonly variants: readonly CompareVariant[];
+}

@@ -1,0 +1,197 @@
+/**
+ * What report.html draws, in a compact plain-data form (it crosses worker threads by structured clone and is
+ * returned by the library API): the interval time series (merged down to at most MAX_SERIES_POINTS intervals,
+ * energy-exactly), latency CDFs at fixed quantiles, and a deterministic subsample of per-request energy against
+ * input and output tokens.
+ */
+import type { LiveRequest } from '../serving/liveRequest.js';
+import type { RequestSpec } from '../workload/request.js';
+import { quantileSorted } from './quantiles.js';
+import type { RequestRowWriter } from './requestMetrics.js';
+import type { TimeSeriesRow } from './timeSeries.js';
+
+/** Most intervals a chart draws; longer series merge neighbours (energy sums, counts time-average). */
+export const MAX_SERIES_POINTS = 1000;
+/** Most requests kept for the energy scatter of one run. */
+export const MAX_SCATTER_POINTS = 5000;
+/** CDFs of more samples than this are kept at this many + 1 evenly spaced quantiles. */
+const CDF_POINTS = 1000;
+
+export interface ReplicaSeries {
+  /** Average power in each interval, split by what the replica was doing (W, whole replica). */
+  readonly prefillWatts: number[];
+  readonly decodeWatts: number[];
+  readonly idleWatts: number[];
+  /** Time-averaged running and queued requests. */
+  readonly running: number[];
+  readonly queued: number[];
+}
+
+export interface SeriesData {
+  readonly startSeconds: number[];
+  readonly endSeconds: number[];
+  readonly replicas: ReplicaSeries[];
+  /** Energy of the whole cluster from t = 0 to each interval's end (J). */
+  readonly cumulativeJoules: number[];
+}
+
+export interface Cdf {
+  /** Sorted sample values (s) and the fraction of requests at or below each. */
+  readonly values: number[];
+  readonly fractions: number[];
+  readonly count: number;
+}
+
+export interface ScatterData {
+  readonly inputTokens: number[];
+  readonly outputTokens: number[];
+  readonly energyJoules: number[];
+  /** Completed requests, of which every `stride`-th (in finish order) is kept. */
+  readonly total: number;
+  readonly stride: number;
+}
+
+export interface RunReportData {
+  readonly series: SeriesData;
+  readonly ttft: Cdf;
+  readonly tpot: Cdf;
+  readonly e2e: Cdf;
+  readonly scatter: ScatterData;
+  /** Per-GPU power cap the run used (the TDP unless capped), and idle power of one replica. */
+  readonly powerCapWatts: number;
+  readonly gpusPerReplica: number;
+  readonly idleWattsPerReplica: number;
+}
+
+class Samples {
+  private data = new Float64Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = x;
+  }
+  cdf(): Cdf {
+    const sorted = this.data.slice(0, this.length).sort();
+    const n = sorted.length;
+    const values: number[] = [];
+    const fractions: number[] = [];
+    if (n <= CDF_POINTS) {
+      for (let i = 0; i < n; i++) {
+        values.push(sorted[i]);
+        fractions.push((i + 1) / n);
+      }
+    } else {
+      for (let i = 0; i <= CDF_POINTS; i++) {
+        const q = i / CDF_POINTS;
+        values.push(quantileSorted(sorted, q));
+        fractions.push(q);
+      }
+    }
+    return { values, fractions, count: n };
+  }
+}
+
+/**
+ * A request-row sink that keeps what the report needs: latencies (one float64 each) and every stride-th request's
+ * energy and tokens, the stride doubling whenever more than MAX_SCATTER_POINTS would be kept. Deterministic: the
+ * sample depends only on finish order.
+ */
+export class ReportCollector implements RequestRowWriter {
+  private readonly ttft = new Samples();
+  private readonly tpot = new Samples();
+  private readonly e2e = new Samples();
+  private input: number[] = [];
+  private output: number[] = [];
+  private energy: number[] = [];
+  private stride = 1;
+  private seen = 0;
+
+  constructor(private readonly maxPoints = MAX_SCATTER_POINTS) {}
+
+  finished(r: LiveRequest, finishSeconds: number): void {
+    const s = r.spec;
+    this.ttft.push(r.firstTokenSeconds - s.arrivalSeconds);
+    this.e2e.push(finishSeconds - s.arrivalSeconds);
+    if (s.outputTokens > 1) this.tpot.push((finishSeconds - r.firstTokenSeconds) / (s.outputTokens - 1));
+    if (this.seen % this.stride === 0) {
+      this.input.push(s.inputTokens);
+      this.output.push(s.outputTokens);
+      this.energy.push(r.energyJoules);
+      if (this.input.length > this.maxPoints) {
+        // Keep every other kept point: exactly the requests whose finish index is a multiple of the new stride.
+        const keep = (a: number[]) => a.filter((_, i) => i % 2 === 0);
+        this.input = keep(this.input);
+        this.output = keep(this.output);
+        this.energy = keep(this.energy);
+        this.stride *= 2;
+      }
+    }
+    this.seen++;
+  }
+
+  rejected(_spec: RequestSpec, _reason: string, _replica: number): void {}
+
+  build(rows: readonly TimeSeriesRow[], replicas: number, meta: Pick<RunReportData, 'powerCapWatts' | 'gpusPerReplica' | 'idleWattsPerReplica'>): RunReportData {
+    return {
+      series: seriesData(rows, replicas),
+      ttft: this.ttft.cdf(),
+      tpot: this.tpot.cdf(),
+      e2e: this.e2e.cdf(),
+      scatter: { inputTokens: this.input, outputTokens: this.output, energyJoules: this.energy, total: this.seen, stride: this.stride },
+      ...meta,
+    };
+  }
+}
+
+/** Interval rows to per-replica power and counts, merging neighbours so at most MAX_SERIES_POINTS remain. */
+export function seriesData(rows: readonly TimeSeriesRow[], replicas: number, maxPoints = MAX_SERIES_POINTS): SeriesData {
+  const group = Math.max(1, Math.ceil(rows.length / maxPoints));
+  const startSeconds: number[] = [];
+  const endSeconds: number[] = [];
+  const cumulativeJoules: number[] = [];
+  const per: ReplicaSeries[] = Array.from({ length: replicas }, () => ({
+    prefillWatts: [],
+    decodeWatts: [],
+    idleWatts: [],
+    running: [],
+    queued: [],
+  }));
+  let cumulative = 0;
+  for (let g = 0; g < rows.length; g += group) {
+    const last = Math.min(rows.length, g + group) - 1;
+    const t0 = rows[g].startSeconds;
+    const t1 = rows[last].endSeconds;
+    const span = t1 - t0;
+    startSeconds.push(t0);
+    endSeconds.push(t1);
+    for (let r = 0; r < replicas; r++) {
+      let prefill = 0;
+      let decode = 0;
+      let idle = 0;
+      let running = 0;
+      let queued = 0;
+      for (let i = g; i <= last; i++) {
+        const row = rows[i];
+        const w = row.endSeconds - row.startSeconds;
+        prefill += row.prefillJoules[r];
+        decode += row.decodeJoules[r];
+        idle += row.idleJoules[r];
+        running += row.running[r] * w;
+        queued += row.queued[r] * w;
+      }
+      cumulative += prefill + decode + idle;
+      const s = per[r];
+      s.prefillWatts.push(span > 0 ? prefill / span : 0);
+      s.decodeWatts.push(span > 0 ? decode / span : 0);
+      s.idleWatts.push(span > 0 ? idle / span : 0);
+      s.running.push(span > 0 ? running / span : 0);
+      s.queued.push(span > 0 ? queued / span : 0);
+    }
+    cumulativeJoules.push(cumulative);
+  }
+  return { startSeconds, endSeconds, replicas: per, cumulativeJoules };
+}

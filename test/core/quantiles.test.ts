@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { quantileSorted, SampleList } from '../../sim/report/quantiles.js';
+
+describe('quantiles: linear interpolation between order statistics', () => {
+  it('hand cases', () => {
+    const xs = [1, 2, 3, 4];
+    // position (n − 1)·q = 3q
+    expect(quantileSorted(xs, 0)).toBe(1);
+    expect(quantileSorted(xs, 1)).toBe(4);
+    expect(quantileSorted(xs, 0.5)).toBe(2.5); // pos 1.5 → 2 + 0.5·(3 − 2)
+    expect(quantileSorted(xs, 0.9)).toBeCloseTo(3.7, 12); // pos 2.7 → 3 + 0.7·1
+    expect(quantileSorted([10, 20, 40], 0.75)).toBe(30); // pos 1.5 → 20 + 0.5·20
+    expect(quantileSorted([10, 20, 40], 0.99)).toBeCloseTo(39.6, 12); // pos 1.98 → 20 + 0.98·20
+    expect(quantileSorted([7], 0.3)).toBe(7);
+    expect(quantileSorted([], 0.5)).toBeNaN();
+    // 0..100: the q-quantile is 100q.
+    const hundred = Array.from({ length: 101 }, (_, i) => i);
+    expect(quantileSorted(hundred, 0.99)).toBeCloseTo(99, 12);
+    expect(quantileSorted(hundred, 0.9)).toBeCloseTo(90, 12);
+  });
+
+  it('SampleList sorts numerically (not as strings) and summarises', () => {
+    const s = new SampleList();
+    for (const x of [10, 9, 100, 2, 1]) s.push(x);
+    // sorted 1, 2, 9, 10, 100: mean 24.4; p50 = 9; p90 pos 3.6 → 10 + 0.6·90 = 64; p99 pos 3.96 → 10 + 0.96·90 = 96.4.
+    const q = s.summary();
+    expect(q.mean).toBeCloseTo(24.4, 12);
+    expect(q.p50).toBe(9);
+    expect(q.p90).toBeCloseTo(64, 12);
+    expect(q.p99).toBeCloseTo(96.4, 12);
+    expect(new SampleList().summary().p50).toBeNaN();
+  });
+
+  it('SampleList grows past its initial capacity', () => {
+    const s = new SampleList();
+    for (let i = 0; i < 5000; i++) s.push(4999 - i);
+    expect(s.length).toBe(5000);
+    const q = s.summary();
+    expect(q.mean).toBe(2499.5);
+    expect(q.p50).toBe(2499.5);
+    expect(q.p90).toBeCloseTo(4499.1, 9); // pos 4499.1
+  });
+});
