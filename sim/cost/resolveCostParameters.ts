@@ -62,13 +62,22 @@ function capFor(gpu: Gpu, powerCapWatts: number | undefined, profileCapWatts?: n
   return powerCapWatts === undefined ? board : Math.min(board, powerCapWatts);
 }
 
+/** The fit's error as a run should quote it: held-out records when the profile has them, else the fitted ones. */
+function fitQuality(profile: Profile): string {
+  const held = profile.fit.held_out as { records?: number; time_error_pct?: { median: number; max: number }; energy_error_pct?: { median: number; max: number } } | undefined;
+  if (held?.records && held.time_error_pct && held.energy_error_pct) {
+    return `held-out error |%|: time median ${held.time_error_pct.median.toFixed(1)}, max ${held.time_error_pct.max.toFixed(1)}; energy median ${held.energy_error_pct.median.toFixed(1)}, max ${held.energy_error_pct.max.toFixed(1)}`;
+  }
+  return `fit error |%|: time median ${profile.fit.time_error_pct.median.toFixed(1)}, energy median ${profile.fit.energy_error_pct.median.toFixed(1)}`;
+}
+
 export function calibratedParameters(profile: Profile, gpu: Gpu, tp: number, powerCapWatts: number | undefined, path: string): CostParameters {
   const c = profile.coefficients;
   const r = profile.fitted_range;
   return {
     provenance: {
       kind: 'calibrated',
-      description: `fitted on ${profile.gpu} measurements of ${profile.model} with ${profile.stack} (median step-time error ${profile.fit.time_error_pct.median.toFixed(1)}%, energy ${profile.fit.energy_error_pct.median.toFixed(1)}%)${tp > 1 ? `; tensor parallel ${tp} adds modelled all-reduces (not measured)` : ''}`,
+      description: `fitted on ${profile.gpu} measurements of ${profile.model} with ${profile.stack} (${fitQuality(profile)})${tp > 1 ? `; tensor parallel ${tp} adds modelled all-reduces (not measured)` : ''}`,
       profilePath: path,
     },
     gpusPerReplica: tp,

@@ -22,12 +22,12 @@ h2 { font-size: 18px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1
 .badge.calibrated { background: #cfeedd; color: #145a36; }
 .badge.transferred { background: #ffe7b3; color: #6b4700; }
 .badge.datasheet { background: #f9d3ce; color: #7a1d12; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 12px; margin: 16px 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(215px, 1fr)); gap: 12px; margin: 16px 0; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 .card .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-.card .v { font-size: 22px; font-weight: 600; margin-top: 2px; }
+.card .v { font-size: 20px; font-weight: 600; margin-top: 2px; white-space: nowrap; }
 .card .d { color: var(--muted); font-size: 12px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 16px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 16px; }
 figure.panel { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px 10px; }
 figure.panel figcaption { color: var(--muted); font-size: 12.5px; padding: 2px 6px 0; }
 svg.chart { width: 100%; height: auto; display: block; font-size: 12px; }
@@ -50,8 +50,8 @@ svg.chart .readout-bg { fill: #ffffff; stroke: #9aa3b2; }
 svg.chart .readout-text { font-size: 11.5px; }
 svg.chart .bar-label { font-size: 11.5px; fill: #3d4556; }
 table { border-collapse: collapse; width: 100%; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; font-variant-numeric: tabular-nums; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th { background: #eef1f6; font-weight: 600; font-size: 12.5px; }
+th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; font-size: 13px; }
+th { background: #eef1f6; font-weight: 600; font-size: 12px; white-space: normal; vertical-align: bottom; }
 th:first-child, td:first-child, td.l, th.l { text-align: left; }
 td.neg { color: #146c43; }
 td.pos { color: #a3261a; }

@@ -139,7 +139,7 @@ function lastTime(r: RunReportData): number {
   return e.length ? e[e.length - 1] : 0;
 }
 
-function stackedPower(id: string, title: string, r: RunReportData, phases: { prefill: number[]; decode: number[]; idle: number[] }, t: Unit, p: Unit): string {
+function stackedPower(id: string, title: string, r: RunReportData, phases: { prefill: number[]; decode: number[]; idle: number[] }, t: Unit, p: Unit, capWatts?: number): string {
   const { startSeconds: s0, endSeconds: s1 } = r.series;
   const decode = stairs(s0, s1, phases.decode, t.divisor, p.divisor);
   const prefill = stairs(s0, s1, phases.decode.map((d, i) => d + phases.prefill[i]), t.divisor, p.divisor);
@@ -153,9 +153,19 @@ function stackedPower(id: string, title: string, r: RunReportData, phases: { pre
     id,
     title,
     x: { label: `time (${t.label})`, min: 0, unit: t.label },
-    y: { label: `power (${p.label})`, unit: p.label },
+    y: { label: `power (${p.label})`, unit: p.label, max: capWatts !== undefined ? niceCeil(Math.max(capWatts, maxOf(idle.ys) * p.divisor) / p.divisor) : undefined },
     series,
+    guides: capWatts !== undefined ? [{ axis: 'y', value: capWatts / p.divisor, label: 'cap' }] : [],
   });
+}
+
+/** The smallest 1-2-5 multiple of a power of ten at or above v, a little headroom included. */
+function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const target = v * 1.04;
+  const m = 10 ** Math.floor(Math.log10(target));
+  for (const f of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (f * m >= target) return f * m;
+  return 10 * m;
 }
 
 function cdfSeries(c: Cdf, name: string, i: number): SeriesSpec {
@@ -255,13 +265,13 @@ export function renderRunReport(s: Summary, r: RunReportData): string {
     const rp = powerUnit(maxOf(rep.prefillWatts.map((v, k) => v + rep.decodeWatts[k] + rep.idleWatts[k])));
     powerFigures.push(
       figure(
-        stackedPower(`power-r${i}`, `Power of replica ${i}${s.tp > 1 ? ` (${s.tp} GPUs)` : ''}`, r, { prefill: rep.prefillWatts, decode: rep.decodeWatts, idle: rep.idleWatts }, t, rp),
-        `Average power in each interval, split by what the replica was doing; the per-GPU cap is ${sig(r.powerCapWatts)} W${r.series.replicas.length > replicaCount && i === replicaCount - 1 ? `; the first ${replicaCount} of ${r.series.replicas.length} replicas are shown` : ''}.`,
+        stackedPower(`power-r${i}`, `Power of replica ${i}${s.tp > 1 ? ` (${s.tp} GPUs)` : ''}`, r, { prefill: rep.prefillWatts, decode: rep.decodeWatts, idle: rep.idleWatts }, t, rp, r.powerCapWatts * r.gpusPerReplica),
+        `Average power in each interval, split by what the replica was doing; the dashed line is its power cap (${sig(r.powerCapWatts)} W per GPU)${r.series.replicas.length > replicaCount && i === replicaCount - 1 ? `; the first ${replicaCount} of ${r.series.replicas.length} replicas are shown` : ''}.`,
       ),
     );
   }
   if (r.series.replicas.length > 1) {
-    powerFigures.push(figure(stackedPower('power-total', 'Power of the whole cluster', r, totals, t, p), 'Sum over replicas, split by phase.'));
+    powerFigures.push(figure(stackedPower('power-total', 'Power of the whole cluster', r, totals, t, p, r.powerCapWatts * r.gpusPerReplica * r.series.replicas.length), 'Sum over replicas, split by phase; the dashed line is the sum of the caps.'));
   }
   const e = energyUnit(maxOf(r.series.cumulativeJoules));
   const cum = cumulativeLine(r, t.divisor, e.divisor);

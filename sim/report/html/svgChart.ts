@@ -326,8 +326,9 @@ export function chart(spec: ChartSpec): string {
     .map((s, key) => ({ name: s.name, color: s.color, dash: s.dash, kind: s.kind, key, hide: s.hideInLegend }))
     .filter((s) => !s.hide);
   const rows = legendItems.length > 1 || (legendItems.length === 1 && spec.series.length > 1) ? legendRows(legendItems, W - 70) : [];
+  const guides = spec.guides ?? [];
   const left = 66;
-  const right = 18;
+  const right = guides.some((g) => g.axis === 'y') ? Math.max(18, 12 + Math.max(...guides.map((g) => textWidth(g.label, 11)))) : 18;
   const top = 30 + rows.length * 18 + 8;
   const bottom = 46 + (spec.note ? 16 : 0);
   const pw = W - left - right;
@@ -387,11 +388,11 @@ export function chart(spec: ChartSpec): string {
     }
   });
   out += '</g>';
-  for (const g of spec.guides ?? []) {
+  for (const g of guides) {
     if (g.axis === 'y') {
       const y = sy.at(g.value);
       if (y < top - 0.5 || y > top + ph + 0.5) continue;
-      out += `<g class="guide"><line x1="${left}" y1="${px(y)}" x2="${left + pw}" y2="${px(y)}"/><text x="${left + pw - 4}" y="${px(y - 4)}" text-anchor="end">${esc(g.label)}</text></g>`;
+      out += `<g class="guide"><line x1="${left}" y1="${px(y)}" x2="${left + pw + 3}" y2="${px(y)}"/><text x="${left + pw + 5}" y="${px(y)}" dy="0.32em">${esc(g.label)}</text></g>`;
     } else {
       const x = sx.at(g.value);
       if (x < left - 0.5 || x > left + pw + 0.5) continue;
