@@ -93,6 +93,8 @@ export function fitCommand(files: string[], opts: FitOptions): { profile: Record
     powerCapWatts: cap,
     interconnectBytesPerSecond: gpu.interconnect.bandwidth_gb_s * 1e9,
     interconnectLatencySeconds: gpu.interconnect.latency_us * 1e-6,
+    peakComputeTflops: gpu.bf16_dense_tflops,
+    peakBandwidthGbS: gpu.memory_bandwidth_gb_s,
   };
   const { coefficients } = fitCoefficients(inputs, opts.fixed ?? {});
   const model = new StepCostModel(inputs.work, parametersFromCoefficients(coefficients, inputs));

@@ -108,6 +108,9 @@ export interface FitInputs {
   readonly powerCapWatts: number;
   readonly interconnectBytesPerSecond: number;
   readonly interconnectLatencySeconds: number;
+  /** Datasheet ceilings: achieved compute and bandwidth are fitted below them. */
+  readonly peakComputeTflops: number;
+  readonly peakBandwidthGbS: number;
 }
 
 /** The fitted coefficients, in the units a profile stores. */
@@ -121,6 +124,8 @@ export interface FittedCoefficients {
   joules_per_tflop: number;
   joules_per_gb: number;
   power_cap_w: number;
+  /** Bytes moved per cached KV byte (≥ 1); see CostParameters.kvTrafficFactor. */
+  kv_traffic_factor: number;
 }
 
 export function parametersFromCoefficients(c: FittedCoefficients, inputs: Pick<FitInputs, 'interconnectBytesPerSecond' | 'interconnectLatencySeconds'>): CostParameters {
@@ -136,6 +141,7 @@ export function parametersFromCoefficients(c: FittedCoefficients, inputs: Pick<F
     joulesPerFlop: c.joules_per_tflop / 1e12,
     joulesPerByte: c.joules_per_gb / 1e9,
     powerCapWatts: c.power_cap_w,
+    kvTrafficFactor: c.kv_traffic_factor,
     interconnectBytesPerSecond: inputs.interconnectBytesPerSecond,
     interconnectLatencySeconds: inputs.interconnectLatencySeconds,
   };
@@ -150,14 +156,22 @@ export const FITTED_KEYS = [
   'busy_base_w',
   'joules_per_tflop',
   'joules_per_gb',
+  'kv_traffic_factor',
 ] as const;
 export type FittedKey = (typeof FITTED_KEYS)[number];
 
 /** Coefficients from the optimiser's log-space vector; `fixed` ones are held at the given values. */
-function decode(x: number[], free: readonly FittedKey[], fixed: Partial<Record<FittedKey, number>>, idleWatts: number, capWatts: number): FittedCoefficients {
+function decode(x: number[], free: readonly FittedKey[], fixed: Partial<Record<FittedKey, number>>, inputs: FitInputs): FittedCoefficients {
+  const { idleWatts, powerCapWatts: capWatts } = inputs;
   const v = (key: FittedKey): number => {
     const i = free.indexOf(key);
-    return i >= 0 ? Math.exp(x[i]) : fixed[key]!;
+    if (i < 0) return fixed[key]!;
+    // Achieved rates cannot beat the datasheet: a logistic keeps them in (0, peak) (unidentified ones go to peak).
+    if (key === 'compute_tflops') return inputs.peakComputeTflops / (1 + Math.exp(-x[i]));
+    if (key === 'memory_bandwidth_gb_s') return inputs.peakBandwidthGbS / (1 + Math.exp(-x[i]));
+    // A cache is read at least once.
+    if (key === 'kv_traffic_factor') return 1 + Math.exp(x[i]);
+    return Math.exp(x[i]);
   };
   return {
     step_overhead_s: v('step_overhead_s'),
@@ -170,6 +184,7 @@ function decode(x: number[], free: readonly FittedKey[], fixed: Partial<Record<F
     joules_per_tflop: v('joules_per_tflop'),
     joules_per_gb: v('joules_per_gb'),
     power_cap_w: capWatts,
+    kv_traffic_factor: v('kv_traffic_factor'),
   };
 }
 
@@ -177,22 +192,28 @@ function decode(x: number[], free: readonly FittedKey[], fixed: Partial<Record<F
 const START: Record<FittedKey, number> = {
   step_overhead_s: 0.01,
   per_sequence_overhead_s: 1e-5,
-  compute_tflops: 400,
-  memory_bandwidth_gb_s: 2000,
+  compute_tflops: 0, // logistic: half of peak
+  memory_bandwidth_gb_s: 0, // logistic: half of peak
   busy_base_w: 40,
   joules_per_tflop: 1,
   joules_per_gb: 0.1,
+  kv_traffic_factor: 1, // 1 + e^0 = 2
 };
+
+/** Where each free coefficient starts, in the optimiser's coordinates. */
+function startVector(free: readonly FittedKey[]): number[] {
+  return free.map((k) => (k === 'compute_tflops' || k === 'memory_bandwidth_gb_s' || k === 'kv_traffic_factor' ? START[k] : Math.log(START[k])));
+}
 
 /**
  * Fits every coefficient not in `fixed` (profile units; a fixed busy_base_w is the part above idle). Fixing some
  * lets sparse data (a handful of steady-state rows) constrain the rest.
  */
 export function fitCoefficients(inputs: FitInputs, fixed: Partial<Record<FittedKey, number>> = {}): { coefficients: FittedCoefficients; loss: number } {
-  const { records, work, idleWatts, powerCapWatts } = inputs;
+  const { records, work, powerCapWatts } = inputs;
   const free = FITTED_KEYS.filter((k) => fixed[k] === undefined);
   const loss = (x: number[]): number => {
-    const c = decode(x, free, fixed, idleWatts, powerCapWatts);
+    const c = decode(x, free, fixed, inputs);
     if (c.busy_base_w >= powerCapWatts) return 1e9;
     const model = new StepCostModel(work, parametersFromCoefficients(c, inputs));
     let sum = 0;
@@ -202,8 +223,8 @@ export function fitCoefficients(inputs: FitInputs, fixed: Partial<Record<FittedK
     }
     return sum / records.length;
   };
-  const result = nelderMead(loss, free.map((k) => Math.log(START[k])), { step: 1, maxEvaluations: 3000, restarts: 4 });
-  return { coefficients: decode(result.x, free, fixed, idleWatts, powerCapWatts), loss: result.value };
+  const result = nelderMead(loss, startVector(free), { step: 1, maxEvaluations: 4000, restarts: 4 });
+  return { coefficients: decode(result.x, free, fixed, inputs), loss: result.value };
 }
 
 export interface RecordResidual {

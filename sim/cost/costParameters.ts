@@ -3,6 +3,8 @@
  * calibrated on a real GPU fill the same fields, so either one drives the same StepCostModel.
  * All rates and powers are per GPU; a replica of `gpusPerReplica` GPUs splits work and multiplies power.
  */
+import type { CollectiveModel } from './allReduceModel.js';
+
 export type CostProvenanceKind = 'calibrated' | 'transferred' | 'datasheet';
 
 export interface CostProvenance {
@@ -35,6 +37,12 @@ export interface CostParameters {
   readonly idleWatts: number;
   /** Power floor while a step runs (clocks up, kernels resident), before any work-proportional energy. */
   readonly busyBaseWatts: number;
+  /**
+   * Bytes actually moved per cached KV byte per step (≥ 1). Fused paged attention reads the cache once (1); HF's
+   * DynamicCache re-concatenates the cache every step and its sdpa path materialises GQA-repeated K/V, so eager HF
+   * moves several times the cache. Scales the memory leg and the dynamic energy. Absent: 1.
+   */
+  readonly kvTrafficFactor?: number;
   /** Dynamic energy per FLOP and per byte moved: power = busyBase + (e_f·FLOPs + e_b·bytes) / seconds. */
   readonly joulesPerFlop: number;
   readonly joulesPerByte: number;
@@ -43,6 +51,9 @@ export interface CostParameters {
   /** Tensor-parallel all-reduce: bus bandwidth and per-collective latency of the interconnect. */
   readonly interconnectBytesPerSecond: number;
   readonly interconnectLatencySeconds: number;
+  /** The tensor-parallel all-reduce model (measured table or analytic); absent: the analytic formula on the two
+   *  interconnect numbers above. */
+  readonly allReduce?: CollectiveModel;
   /** Ranges the profile was fitted on; absent for datasheet rooflines. */
   readonly fittedRange?: FittedRange;
 }

@@ -17,5 +17,14 @@ export interface ModelWork {
   /** All-reduces per step under tensor parallelism (2 per layer: after attention and after the MLP). */
   readonly allReducesPerStep: number;
   readonly residentWeightBytes: number;
+  /** Bytes moved per sampled token beyond the LM head (logits processing of the decoding strategy: temperature,
+   *  top-p sort, beam log-softmax/top-k). Absent: 0 (greedy). */
+  readonly sampledTokenBytes?: number;
+  /**
+   * Work that lengthens a step of `tokens` tokens as if it were done on top of the rest, without drawing its dynamic
+   * energy: kernels that run below the roofline rate (fused MoE expert kernels). Counts in the time legs of the
+   * roofline only. Must depend on the step's token count alone (constant over a decode run of fixed batch).
+   */
+  timeOnlyWork?(tokens: number): { readonly flops: number; readonly bytes: number };
   readonly maxContextTokens: number;
 }

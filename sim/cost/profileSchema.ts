@@ -39,6 +39,7 @@ export const profileSchema = {
         joules_per_tflop: nonNegative,
         joules_per_gb: nonNegative,
         power_cap_w: positive,
+        kv_traffic_factor: { type: 'number', minimum: 1, description: 'Bytes moved per cached KV byte read; absent = 1.' },
       },
     },
     fitted_range: {

@@ -90,6 +90,7 @@ export function calibratedParameters(profile: Profile, gpu: Gpu, tp: number, pow
     joulesPerFlop: c.joules_per_tflop / 1e12,
     joulesPerByte: c.joules_per_gb / 1e9,
     powerCapWatts: capFor(gpu, powerCapWatts, c.power_cap_w),
+    kvTrafficFactor: c.kv_traffic_factor ?? 1,
     ...interconnect(gpu),
     fittedRange: {
       batchSize: [r.batch_size[0], r.batch_size[1]],
@@ -131,6 +132,8 @@ export function transferredParameters(profile: Profile, source: Gpu, target: Gpu
     joulesPerFlop: (computePowerFraction * targetSpan) / (computeTflops * 1e12),
     joulesPerByte: (memoryPowerFraction * targetSpan) / (bandwidthGbS * 1e9),
     powerCapWatts: capFor(target, powerCapWatts),
+    // How the software moves the KV cache does not depend on the GPU.
+    kvTrafficFactor: c.kv_traffic_factor ?? 1,
     ...interconnect(target),
   };
 }

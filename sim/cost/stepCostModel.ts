@@ -7,6 +7,9 @@
  *   joules  = gpus · ( baseW · seconds + dynamicJ )      dynamicJ = e_f · FLOPs + e_b · bytes   (per GPU)
  *
  * Every term is linear in a decode step's context sum, so a run of decode steps has an exact closed form.
+ * Two optional hooks keep that: ModelWork.timeOnlyWork (kernels slower than the roofline, e.g. fused MoE experts)
+ * adds FLOPs/bytes to the time legs only, and CostParameters.allReduce prices the all-reduce (measured table or
+ * analytic); both depend on the step's token count alone.
  */
 import type { CostParameters } from './costParameters.js';
 import type { ModelWork } from './modelWork.js';
@@ -31,6 +34,8 @@ export class StepCostModel {
   /** Headroom between the busy floor and the cap: dynamic power above it stretches the step. */
   private readonly capHeadroomWatts: number;
   private readonly lineCache = new Map<number, DecodeRunLines>();
+  /** Bytes moved per cached KV byte read (CostParameters.kvTrafficFactor). */
+  private readonly kvTraffic: number;
 
   constructor(
     readonly work: ModelWork,
@@ -38,6 +43,7 @@ export class StepCostModel {
   ) {
     this.tp = params.gpusPerReplica;
     this.capHeadroomWatts = params.powerCapWatts - params.busyBaseWatts;
+    this.kvTraffic = params.kvTrafficFactor ?? 1;
     if (!(this.capHeadroomWatts > 0)) {
       throw new Error(`power cap ${params.powerCapWatts} W must exceed the busy floor ${params.busyBaseWatts} W`);
     }
@@ -48,8 +54,10 @@ export class StepCostModel {
     const n = this.tp;
     if (n <= 1) return 0;
     const messageBytes = tokens * this.work.allReduceBytesPerToken;
-    const perCollective =
-      this.params.interconnectLatencySeconds + ((2 * (n - 1)) / n) * (messageBytes / this.params.interconnectBytesPerSecond);
+    const measuredOrModelled = this.params.allReduce;
+    const perCollective = measuredOrModelled
+      ? measuredOrModelled.seconds(messageBytes)
+      : this.params.interconnectLatencySeconds + ((2 * (n - 1)) / n) * (messageBytes / this.params.interconnectBytesPerSecond);
     return this.work.allReducesPerStep * perCollective;
   }
 
@@ -59,12 +67,19 @@ export class StepCostModel {
     );
   }
 
-  private secondsAndJoules(flopsPerGpu: number, bytesPerGpu: number, overheadSeconds: number): StepCost {
+  /** Time-only FLOPs and bytes per GPU (ModelWork.timeOnlyWork) of a step of `tokens` tokens. */
+  private timeOnlyPerGpu(tokens: number): { flops: number; bytes: number } {
+    const extra = this.work.timeOnlyWork?.(tokens);
+    return extra ? { flops: extra.flops / this.tp, bytes: extra.bytes / this.tp } : { flops: 0, bytes: 0 };
+  }
+
+  private secondsAndJoules(flopsPerGpu: number, bytesPerGpu: number, overheadSeconds: number, tokens: number): StepCost {
     const p = this.params;
     const dynamicJoules = p.joulesPerFlop * flopsPerGpu + p.joulesPerByte * bytesPerGpu;
+    const slow = this.timeOnlyPerGpu(tokens);
     const seconds = Math.max(
-      overheadSeconds + flopsPerGpu / p.computeFlopsPerSecond,
-      overheadSeconds + bytesPerGpu / p.memoryBytesPerSecond,
+      overheadSeconds + (flopsPerGpu + slow.flops) / p.computeFlopsPerSecond,
+      overheadSeconds + (bytesPerGpu + slow.bytes) / p.memoryBytesPerSecond,
       dynamicJoules / this.capHeadroomWatts,
     );
     return { seconds, joules: this.tp * (p.busyBaseWatts * seconds + dynamicJoules) };
@@ -89,14 +104,17 @@ export class StepCostModel {
     const sampling = step.chunksProducingToken + step.decodeCount;
     const flops =
       w.matmulFlopsPerToken * tokens + w.lmHeadFlopsPerToken * sampling + w.attentionFlopsPerPair * attentionPairs;
-    const bytes = w.weightBytesPerStep(tokens) + w.kvBytesPerToken * (cachedTokens + step.decodeContextSum + tokens);
+    const bytes =
+      w.weightBytesPerStep(tokens) +
+      w.kvBytesPerToken * (this.kvTraffic * (cachedTokens + step.decodeContextSum) + tokens) +
+      (w.sampledTokenBytes ?? 0) * sampling;
     return { flops, bytes, tokens, sequences: chunks + step.decodeCount };
   }
 
   stepCost(step: Step): StepCost {
     if (step.chunkNewTokens.length === 0) return this.decodeRunCost(step.decodeCount, step.decodeContextSum, 0, 1);
     const { flops, bytes, tokens, sequences } = this.stepWork(step);
-    return this.secondsAndJoules(flops / this.tp, bytes / this.tp, this.overheadSeconds(sequences, tokens));
+    return this.secondsAndJoules(flops / this.tp, bytes / this.tp, this.overheadSeconds(sequences, tokens), tokens);
   }
 
   /**
@@ -113,15 +131,17 @@ export class StepCostModel {
     // At context sum x: FLOPs = f0 + f1·x, bytes = b0 + b1·x (per GPU); x = contextSum0 + n·k.
     const f0 = ((w.matmulFlopsPerToken + w.lmHeadFlopsPerToken + w.attentionFlopsPerPair) * n) / tp;
     const f1 = w.attentionFlopsPerPair / tp;
-    const b0 = (w.weightBytesPerStep(n) + w.kvBytesPerToken * n) / tp;
-    const b1 = w.kvBytesPerToken / tp;
+    const b0 = (w.weightBytesPerStep(n) + w.kvBytesPerToken * n + (w.sampledTokenBytes ?? 0) * n) / tp;
+    // Time-only work depends on the batch alone, so it only lifts the time lines' intercepts.
+    const slow = this.timeOnlyPerGpu(n);
+    const b1 = (this.kvTraffic * w.kvBytesPerToken) / tp;
     const d0 = p.joulesPerFlop * f0 + p.joulesPerByte * b0;
     const d1 = p.joulesPerFlop * f1 + p.joulesPerByte * b1;
     cached = {
       // Lines in x here; decodeRunCost re-expresses them in k.
       timeLines: [
-        { a: overhead + f0 / p.computeFlopsPerSecond, b: f1 / p.computeFlopsPerSecond },
-        { a: overhead + b0 / p.memoryBytesPerSecond, b: b1 / p.memoryBytesPerSecond },
+        { a: overhead + (f0 + slow.flops) / p.computeFlopsPerSecond, b: f1 / p.computeFlopsPerSecond },
+        { a: overhead + (b0 + slow.bytes) / p.memoryBytesPerSecond, b: b1 / p.memoryBytesPerSecond },
         { a: d0 / this.capHeadroomWatts, b: d1 / this.capHeadroomWatts },
       ],
       dynamicJoules: { a: d0, b: d1 },

@@ -1,0 +1,92 @@
+/**
+ * One place that turns (GPU, model, stack, TP, cost mode, all-reduce mode, decoding strategy) into a StepCostModel:
+ * cost parameters from a calibrated / transferred / datasheet source, the stack's launch overhead for this model,
+ * the all-reduce model (measured table or analytic), the fused-expert slowdown of MoE models and the decoding
+ * strategy's costs. The target of a replica and a speculative draft model are both built here, so the draft is
+ * priced from the same kind of source as the target. The provenance description lists every choice.
+ */
+import { InputError } from '../errors.js';
+import type { Architecture } from '../model/architecture.js';
+import type { Gpu } from '../model/gpu.js';
+import type { Stack } from '../model/stack.js';
+import { type AllReduceMode, selectAllReduce } from './allReduceModel.js';
+import { BeamStepCostModel } from './beamSearchCost.js';
+import type { CostParameters } from './costParameters.js';
+import { applyDecoding, type DecodingStrategy } from './decodingStrategy.js';
+import { layerScaledOverhead } from './launchOverhead.js';
+import type { ModelWork } from './modelWork.js';
+import { modelWorkFor } from './modelWorkFor.js';
+import { fusedExpertDescription, withFusedExpertEfficiency } from './moeEfficiency.js';
+import { type CostModelMode, resolveCostParameters } from './resolveCostParameters.js';
+import { StepCostModel } from './stepCostModel.js';
+
+export interface CostModelSelection {
+  readonly gpu: Gpu;
+  readonly arch: Architecture;
+  readonly stack: Stack;
+  readonly tp: number;
+  readonly powerCapWatts?: number;
+  readonly mode: CostModelMode;
+  readonly profileFile?: string;
+  readonly allReduce?: AllReduceMode;
+  readonly decoding?: DecodingStrategy;
+  /** Where the all-reduce mode came from, for error messages. */
+  readonly allReduceSource?: string;
+  /** Where the power cap came from (file and JSON path), for the error when it is below the busy floor. */
+  readonly powerCapSource?: { readonly file: string; readonly place: string };
+}
+
+export interface BuiltCostModel {
+  readonly model: StepCostModel;
+  readonly params: CostParameters;
+  readonly work: ModelWork;
+  /** Sequences and KV caches per request (beam width; 1 otherwise). */
+  readonly beamWidth: number;
+  /** Rows each prompt is prefilled as (beam search on a contiguous cache: the width; else 1). */
+  readonly prefillWidth: number;
+  /** The mechanisms applied, one phrase each (also appended to params.provenance.description). */
+  readonly notes: readonly string[];
+}
+
+export function buildCostModel(sel: CostModelSelection): BuiltCostModel {
+  const { gpu, arch, stack, tp } = sel;
+  const base = resolveCostParameters({
+    gpu,
+    model: arch.id,
+    stack,
+    tp,
+    powerCapWatts: sel.powerCapWatts,
+    mode: sel.mode,
+    profileFile: sel.profileFile,
+  });
+  const notes: string[] = [];
+  const overhead = layerScaledOverhead(base, stack, arch);
+  notes.push(overhead.note);
+  let params = overhead.params;
+  if (tp > 1) {
+    const allReduce = selectAllReduce(gpu, tp, sel.allReduce ?? 'auto', sel.allReduceSource);
+    params = { ...params, allReduce };
+    notes.push(`TP ${tp} all-reduce: ${allReduce.description}`);
+  }
+  let work = modelWorkFor(arch);
+  if (arch.moe) {
+    work = withFusedExpertEfficiency(work, arch);
+    notes.push(fusedExpertDescription(arch));
+  }
+  const decoding = applyDecoding(work, params, arch, stack, sel.decoding ?? { kind: 'greedy' });
+  if (decoding.description !== 'greedy decoding') notes.push(decoding.description);
+  work = decoding.work;
+  params = {
+    ...decoding.params,
+    provenance: { ...decoding.params.provenance, description: `${decoding.params.provenance.description}; ${notes.join('; ')}` },
+  };
+  if (params.powerCapWatts <= params.busyBaseWatts) {
+    const src = sel.powerCapSource ?? { file: '--power-cap-w', place: '' };
+    throw new InputError(src.file, src.place, `a cap of ${params.powerCapWatts} W is below the ${params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
+  }
+  const model =
+    decoding.beamWidth > 1
+      ? new BeamStepCostModel(work, params, decoding.beamWidth, decoding.prefillWidth)
+      : new StepCostModel(work, params);
+  return { model, params, work, beamWidth: decoding.beamWidth, prefillWidth: decoding.prefillWidth, notes };
+}
