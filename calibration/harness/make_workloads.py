@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """Sample the validation workloads from the Azure LLM inference traces (2023), reproducibly.
 
-  python3 calibration/harness/make_workloads.py [--traces /work/shared/data/traces/azure-2023] [--count 64]
+  python3 calibration/harness/make_workloads.py [--traces /work/shared/data/traces/azure-2023] [--count 48]
 
 Writes, under calibration/validation/workloads/ (small files, so they travel to the GPU machine with the repo):
-  azure-conv-64.csv      64 consecutive requests of AzureLLMInferenceTrace_conv.csv from a seeded start row
-  azure-code-64.csv      64 consecutive requests of AzureLLMInferenceTrace_code.csv from a seeded start row
+  azure-conv-48.csv      48 consecutive requests of AzureLLMInferenceTrace_conv.csv from a seeded start row
+  azure-code-48.csv      48 consecutive requests of AzureLLMInferenceTrace_code.csv from a seeded start row
   azure-conv-lengths.csv 1000 (input, output) pairs drawn with a seed from the whole conversation trace (lengths
                          only, used by measure.py for its mixed-length batches)
   smoke-8.csv            8 short requests for the harness smoke test
 Columns: arrival_s,input_tokens,output_tokens, arrival_s relative to the first request of the window (the trace's
-own timing, unscaled). Lengths are capped so each run stays short: input <= 2048, output <= 256 (capped, not
-dropped, so the arrival pattern is kept); zero-length rows become 1. Consecutive rows keep the trace's burstiness.
+own timing, unscaled). Lengths are capped so each run stays short on HF eager (a decode step costs 30-60 ms there):
+input <= 2048, output <= 128 (capped, not dropped, so the arrival pattern is kept); zero-length rows become 1.
+Consecutive rows keep the trace's burstiness.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "validation", "workloads")
 SEED = 20231116
 MAX_INPUT = 2048
-MAX_OUTPUT = 256
+MAX_OUTPUT = 128
 
 
 def read_trace(path: str) -> list[tuple[float, int, int]]:
@@ -59,7 +60,7 @@ def write(path: str, rows) -> None:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--traces", default="/work/shared/data/traces/azure-2023")
-    ap.add_argument("--count", type=int, default=64)
+    ap.add_argument("--count", type=int, default=48)
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     rng = random.Random(SEED)

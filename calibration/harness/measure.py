@@ -17,7 +17,9 @@ hf-eager (model.generate, greedy, exactly max_new_tokens new tokens):
 hf-paged (transformers continuous batching, default config; B requests submitted together):
   batch {1,8,32,64} x input {128,1024} x output {64}; every scheduler step is logged (prefill chunks with their
   cached tokens, decode sequences with their contexts) and written as the record's `steps`, with per-step wall
-  times in `step_timings`.
+  times in `step_timings`. Each point gives three records: "cold" (first time these step shapes run in the
+  process; torch's default cuDNN attention builds a plan per new shape, which is what serving sees since almost
+  every continuous-batching step has a new shape), "warm" (same shapes again) and "cold" at input I+O.
 """
 
 from __future__ import annotations
@@ -134,7 +136,11 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
     from hf_eager import left_padded_batch, random_prompts, run_generate
 
     vocab = model.config.vocab_size
+    only = set(args.only.split(",")) if args.only else None
+    batches = {int(x) for x in args.batches.split(",")} if args.batches else None
     for kind, b, i, o in eager_points(args.quick):
+        if (only and kind not in only) or (batches and b not in batches):
+            continue
         if budget.left() < 15:
             log("budget exhausted; skipping", kind, b, i, o)
             doc["skipped"].append({"kind": kind, "batch": b, "input": i, "output": o, "why": "time budget"})
@@ -149,7 +155,7 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
         width = ids.shape[1]
         label = f"{kind} b{b} i{width if kind != 'mixed' else f'max{width}'} o{o}"
         window_s = args.window_s
-        windows = 1 if args.quick else (2 if kind != "decode" or b <= 4 else 2)
+        windows = 1 if args.quick else 2
         # a rough cost guess from one warm-up decides whether the point fits in what is left
         try:
             t = time.perf_counter()
@@ -191,72 +197,90 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
 
 
 # ----------------------------------------------------------------------------------------------------- hf-paged
+def paged_measure(server, meter, prompts_fn, outs, window_s, min_runs, budget) -> dict:
+    """Serve the same request shapes repeatedly (fresh prompts each run) inside one energy window of >= window_s."""
+    runs = []
+    with meter.window() as w:
+        while True:
+            runs.append(server.run(prompts_fn(), outs))
+            if (len(runs) >= min_runs and w.elapsed() >= window_s) or budget.left() < 20:
+                break
+    win = {"executions": len(runs), "seconds": round(w.seconds, 4), "joules": round(w.joules, 3),
+           "avg_watts": round(w.avg_watts, 1), "power_samples_w": [p for _, p in w.power_samples]}
+    return {"runs": runs, "window": win, "joules_per_run": w.joules / len(runs)}
+
+
+def paged_record(label, b, i, o, shape_cache, res, meter) -> dict:
+    from hf_paged import step_summary
+
+    runs = res["runs"]
+    summaries = [step_summary(r["raw_steps"], r["t0"]) for r in runs]
+    first = summaries[0]
+    same = all(s["steps"] == first["steps"] for s in summaries)
+    extra = {
+        "batch": b, "input_tokens": i, "output_tokens": o, "energy_windows": [res["window"]],
+        "shape_cache": shape_cache,
+        "submission": "all requests at t=0, entering the scheduler together (gated); fresh random prompts every run, "
+                      "so no prefix-cache hits",
+        "step_count": first["step_count"],
+        "steps_identical_across_reps": same,
+        "step_timings": [s["step_timings"] for s in summaries],
+        "first_token_seconds": [[q["first_token_s"] for q in r["requests"]] for r in runs],
+        "finish_seconds": [[q["finish_s"] for q in r["requests"]] for r in runs],
+    }
+    if not same:
+        extra["steps_by_rep"] = [s["steps"] for s in summaries]
+    seconds = [r["t_end"] - r["t0"] for r in runs]
+    return records.make_record(label, first["steps"], seconds, [res["joules_per_run"]], meter.sm_mhz(), **extra)
+
+
 def run_paged(args, meter, model, log, budget, doc, out_path):
+    """Per grid point: a cold run (step shapes never seen by this process), a warm window (the same shapes again,
+    fresh prompts), and a second cold run with input I+O (its decode shapes do not overlap the first run's). With
+    torch's default cuDNN attention every new (query tokens, key tokens) shape pays a one-time plan build, and in
+    continuous batching almost every step has a new shape, so serving runs cold: both are recorded."""
     from hf_eager import random_prompts
-    from hf_paged import PagedServer, StepLog, step_summary
+    from hf_paged import PagedServer, StepLog
 
     server = PagedServer(model, StepLog(), cb_overrides=cb_overrides(args))
     try:
         doc["stack_config"].update(server.resolved_config())
+        doc["stack_config"]["record_kinds"] = run_paged.__doc__.strip()
         records.write_json(out_path, doc)
         log("resolved CB config:", doc["stack_config"])
         if args.quick:
             grid = [(1, 128, 8), (4, 128, 8)]
         else:
             grid = [(b, i, PAGED_OUTPUT) for i in PAGED_INPUTS for b in PAGED_BATCHES]
+        if args.batches:
+            keep = {int(x) for x in args.batches.split(",")}
+            grid = [g for g in grid if g[0] in keep]
         vocab = model.config.vocab_size
+        seed = iter(range(7000, 10_000_000))
         for b, i, o in grid:
-            label = f"paged b{b} i{i} o{o}"
-            if budget.left() < 20:
-                doc["skipped"].append({"label": label, "why": "time budget"})
+            if budget.left() < 25:
+                doc["skipped"].append({"label": f"paged b{b} i{i} o{o}", "why": "time budget"})
                 continue
+            outs = [o] * b
             # Fresh prompts for every run: the default config shares complete KV blocks between requests with
             # equal prefixes (prefix caching survives across runs), so reusing prompts would skip their prefill.
-            seeds = iter(range(7000 + 1000 * b + i, 7000 + 1000 * b + i + 1000))
-            outs = [o] * b
-            # warm-up: one run of the same shapes (its time is kept as cold_seconds)
-            wr = server.run(random_prompts([i] * b, vocab, seed=next(seeds)), outs, log_steps=False)
-            cold = wr["t_end"] - wr["t0"]
-            runs, seconds, joules, wins, timings = [], [], [], [], []
-            windows = 1 if args.quick else 2
-            for _ in range(windows):
-                count = 0
-                with meter.window() as w:
-                    while True:
-                        r = server.run(random_prompts([i] * b, vocab, seed=next(seeds)), outs)
-                        runs.append(r)
-                        seconds.append(r["t_end"] - r["t0"])
-                        count += 1
-                        if w.elapsed() >= args.window_s or budget.left() < 20:
-                            break
-                joules.append(w.joules / count)
-                wins.append({"executions": count, "seconds": round(w.seconds, 4), "joules": round(w.joules, 3),
-                             "avg_watts": round(w.avg_watts, 1), "power_samples_w": [p for _, p in w.power_samples]})
-                if budget.left() < 30:
-                    break
-            summaries = [step_summary(r["raw_steps"], r["t0"]) for r in runs]
-            first = summaries[0]
-            same = all(s["steps"] == first["steps"] for s in summaries)
-            extra = {
-                "batch": b, "input_tokens": i, "output_tokens": o, "energy_windows": wins,
-                "cold_seconds": round(cold, 6),
-                "submission": "all requests at t=0, entering the scheduler together (gated); fresh random prompts "
-                              "every run, so no prefix-cache hits",
-                "step_count": first["step_count"],
-                "steps_identical_across_reps": same,
-                "step_timings": [s["step_timings"] for s in summaries],
-                "first_token_seconds": [[q["first_token_s"] for q in r["requests"]] for r in runs],
-                "finish_seconds": [[q["finish_s"] for q in r["requests"]] for r in runs],
-            }
-            if not same:
-                extra["steps_by_rep"] = [s["steps"] for s in summaries]
-            rec = records.make_record(label, first["steps"], seconds, joules, meter.sm_mhz(), **extra)
-            doc["records"].append(rec)
-            records.write_json(out_path, doc)
-            fw = sum(row[2] for row in first["step_timings"]["rows"])
-            log(f"{label}: {rec['seconds_median']:.3f} s [{min(seconds):.3f}-{max(seconds):.3f}] x{len(seconds)}, "
-                f"{rec['joules_median']:.1f} J, {rec['avg_watts']} W, {first['step_count']} steps, forward "
-                f"{fw:.3f}s of {seconds[0]:.3f}s, same steps {same}, left {budget.left():.0f}s")
+            plan = [(f"paged b{b} i{i} o{o} cold", i, "cold", 1, 0.0),
+                    (f"paged b{b} i{i} o{o} warm", i, "warm", 1, args.window_s),
+                    (f"paged b{b} i{i + o} o{o} cold", i + o, "cold", 1, 0.0)]
+            for label, inp, kind, min_runs, window_s in plan:
+                if budget.left() < 25:
+                    doc["skipped"].append({"label": label, "why": "time budget"})
+                    continue
+                res = paged_measure(server, meter, lambda: random_prompts([inp] * b, vocab, seed=next(seed)), outs,
+                                    window_s, min_runs, budget)
+                rec = paged_record(label, b, inp, o, kind, res, meter)
+                doc["records"].append(rec)
+                records.write_json(out_path, doc)
+                rows = rec["step_timings"][0]["rows"]
+                fw = sum(row[2] for row in rows)
+                log(f"{label}: {rec['seconds_median']:.3f} s x{rec['reps']}, {rec['joules_median']:.1f} J, "
+                    f"{rec['avg_watts']} W, {rec['step_count']} steps, forward {fw:.3f} s, "
+                    f"same steps {rec['steps_identical_across_reps']}, left {budget.left():.0f}s")
     finally:
         server.close()
 
@@ -268,6 +292,8 @@ def main():
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--budget-s", type=float, default=540.0, help="stop starting new points after this (seconds)")
     ap.add_argument("--quick", action="store_true", help="tiny shapes, short windows (smoke test)")
+    ap.add_argument("--only", default=None, help="hf-eager: comma list of prefill,decode,mixed to measure")
+    ap.add_argument("--batches", default=None, help="comma list of batch sizes to keep (default: the whole grid)")
     ap.add_argument("--window-s", type=float, default=None, help="energy window length (default 2.0, quick 0.3)")
     ap.add_argument("--idle-s", type=float, default=None, help="idle-power sampling time (default 10, quick 2)")
     ap.add_argument("--arch-file", default=None, help="architecture JSON (default models/architectures/<model>.json)")

@@ -14,6 +14,8 @@ import { runScenario } from '../runScenario.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { registerCalibrateCommands } from './calibrateCommands.js';
 import { registerCompareCommand } from '../compare/compareCommand.js';
+import { registerEstimateCommand } from '../estimate/estimateCommand.js';
+import { registerReproduceCommand } from '../reproduce/reproduceCommand.js';
 
 export const DEFAULT_SCENARIO = join(scenariosDir, 'default.json');
 
@@ -52,6 +54,50 @@ export interface RunFlags {
   out?: string;
   traceEvents?: string;
   progress?: boolean;
+  draftModel?: string;
+  gamma?: number;
+  acceptance?: Record<string, unknown>;
+  speculativeBase?: string;
+  decoding?: string;
+  beamWidth?: number;
+  topP?: number;
+  temperature?: number;
+  allReduce?: string;
+}
+
+/**
+ * `--acceptance`: a rate α in [0, 1] (constant per-token acceptance), `beta:A,B` or `uniform:LO,HI` (a rate per
+ * request drawn from that distribution).
+ */
+export function parseAcceptance(value: string): Record<string, unknown> {
+  const bad = () => new InputError('--acceptance', '', `expected a rate in [0, 1], beta:A,B or uniform:LO,HI, got "${value}"`);
+  const num = (x: string) => {
+    const v = Number(x);
+    if (x.trim() === '' || !Number.isFinite(v)) throw bad();
+    return v;
+  };
+  const m = /^(beta|uniform):([^,]+),([^,]+)$/.exec(value.trim());
+  if (m) {
+    const [a, b] = [num(m[2]), num(m[3])];
+    return m[1] === 'beta'
+      ? { kind: 'per_request', distribution: { kind: 'beta', a, b } }
+      : { kind: 'per_request', distribution: { kind: 'uniform', lo: a, hi: b } };
+  }
+  const rate = num(value);
+  if (rate < 0 || rate > 1) throw bad();
+  return { kind: 'constant', rate };
+}
+
+/** `--decoding` with its parameters (`--beam-width`, `--top-p`, `--temperature`) as a scenario `decoding` object. */
+function decodingFromFlags(f: RunFlags): Record<string, unknown> | undefined {
+  if (f.decoding === undefined) {
+    if (f.beamWidth !== undefined) return { kind: 'beam', width: f.beamWidth };
+    if (f.topP !== undefined || f.temperature !== undefined) return { kind: 'sampling', ...(f.temperature !== undefined ? { temperature: f.temperature } : {}), ...(f.topP !== undefined ? { top_p: f.topP } : {}) };
+    return undefined;
+  }
+  if (f.decoding === 'beam') return { kind: 'beam', width: f.beamWidth ?? 4 };
+  if (f.decoding === 'sampling') return { kind: 'sampling', ...(f.temperature !== undefined ? { temperature: f.temperature } : {}), ...(f.topP !== undefined ? { top_p: f.topP } : {}) };
+  return { kind: 'greedy' };
 }
 
 /** Flags become a partial scenario merged over the file, so they are validated by the same schema. */
@@ -69,6 +115,14 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
   if (f.scheduler !== undefined) scheduler.kind = f.scheduler;
   if (f.batchSize !== undefined) scheduler.batch_size = f.batchSize;
   if (f.maxRunSteps !== undefined) scheduler.max_run_steps = f.maxRunSteps;
+  if (f.draftModel !== undefined) scheduler.draft_model = f.draftModel;
+  if (f.gamma !== undefined) scheduler.gamma = f.gamma;
+  if (f.acceptance !== undefined) scheduler.acceptance = f.acceptance;
+  if (f.speculativeBase !== undefined) scheduler.speculative_base = f.speculativeBase;
+  if (f.allReduce !== undefined) cluster.all_reduce = f.allReduce;
+  const decoding = decodingFromFlags(f);
+  // A whole object: the scenario's decoding is replaced, not merged (see dropReplacedObjects).
+  if (decoding !== undefined) cluster.decoding = decoding;
   if (Object.keys(scheduler).length) cluster.scheduler = scheduler;
   const overrides: Record<string, unknown> = {};
   if (Object.keys(cluster).length) overrides.cluster = cluster;
@@ -85,6 +139,26 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
     if (!workload) overrides.workload = { ...(overrides.workload as object | undefined), offline: true };
   }
   return { overrides, workload };
+}
+
+/**
+ * Flags that give a whole tagged object (`--decoding`, `--acceptance`) replace the scenario's object instead of
+ * being deep-merged into it: a sampling top_p must not survive into a beam search, nor a per-request distribution
+ * into a constant rate.
+ */
+export function dropReplacedObjects(raw: unknown, f: RunFlags): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const r = raw as Record<string, unknown>;
+  const cluster = r.cluster;
+  if (typeof cluster !== 'object' || cluster === null) return raw;
+  const c = { ...(cluster as Record<string, unknown>) };
+  if (decodingFromFlags(f) !== undefined) delete c.decoding;
+  if (f.acceptance !== undefined && typeof c.scheduler === 'object' && c.scheduler !== null) {
+    const sch = { ...(c.scheduler as Record<string, unknown>) };
+    delete sch.acceptance;
+    c.scheduler = sch;
+  }
+  return { ...r, cluster: c };
 }
 
 export function readScenarioJson(path: string): unknown {
@@ -106,10 +180,11 @@ function runCommand(scenarioPath: string | undefined, flags: RunFlags): void {
   if (flags.gpu !== undefined) loadGpu(flags.gpu, '--gpu');
   if (flags.model !== undefined) loadArchitecture(flags.model, '--model');
   if (flags.stack !== undefined) loadStack(flags.stack, '--stack');
+  if (flags.draftModel !== undefined) loadArchitecture(flags.draftModel, '--draft-model');
   const path = scenarioPath ? resolve(scenarioPath) : DEFAULT_SCENARIO;
   const raw = readScenarioJson(path) as Record<string, unknown>;
   const { overrides, workload } = overridesFromFlags(flags);
-  const base = workload && typeof raw === 'object' && raw !== null ? { ...raw, workload } : raw;
+  const base = dropReplacedObjects(workload && typeof raw === 'object' && raw !== null ? { ...raw, workload } : raw, flags);
   const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides);
   const started = Date.now();
   let lastReport = started;
@@ -147,7 +222,16 @@ export function buildProgram(): Command {
     .option('--gpu <id>', 'GPU id (a6000, rtx6000-ada, a100-pcie, a100-sxm, h100-sxm, h200, l40s, b200)')
     .option('--model <id>', 'model id (llama-3.1-8b, llama-3.2-1b, qwen1.5-32b, olmo-1b, olmo-7b, olmoe-1b-7b, ...)')
     .option('--stack <id>', 'serving stack id (hf-eager, hf-compile, hf-paged, vllm, vllm-eager)')
-    .addOption(new Option('--scheduler <kind>', 'batching policy (default: the stack’s)').choices(['static', 'continuous']))
+    .addOption(new Option('--scheduler <kind>', 'batching policy (default: the stack’s); speculative: draft + target rounds').choices(['static', 'continuous', 'speculative']))
+    .option('--draft-model <id>', 'speculative: the draft model id (e.g. llama-3.2-1b for llama-3.1-8b)')
+    .option('--gamma <n>', 'speculative: draft tokens per round (default 4)', positiveInteger('--gamma'))
+    .option('--acceptance <a>', 'speculative: per-token acceptance rate α, or beta:A,B / uniform:LO,HI for a rate per request (default 0.7)', parseAcceptance)
+    .addOption(new Option('--speculative-base <kind>', 'speculative: the batching the rounds ride on (default: the stack’s)').choices(['static', 'continuous']))
+    .addOption(new Option('--decoding <kind>', 'decoding strategy (default greedy)').choices(['greedy', 'sampling', 'beam']))
+    .option('--beam-width <n>', 'beam search width (default 4 with --decoding beam)', positiveInteger('--beam-width'))
+    .option('--top-p <p>', 'sampling: nucleus threshold in (0, 1]', positiveNumber('--top-p'))
+    .option('--temperature <t>', 'sampling: temperature', positiveNumber('--temperature'))
+    .addOption(new Option('--all-reduce <mode>', 'tensor-parallel all-reduce: measured table (auto when one exists) or analytic').choices(['auto', 'measured', 'analytic']))
     .option('--batch-size <n>', 'static batch size, or max running sequences for continuous batching', positiveInteger('--batch-size'))
     .option('--tp <n>', 'tensor-parallel GPUs per replica', positiveInteger('--tp'))
     .option('--replicas <n>', 'number of replicas behind the router', positiveInteger('--replicas'))
@@ -166,6 +250,8 @@ export function buildProgram(): Command {
     .action((scenario: string | undefined, flags: RunFlags) => runCommand(scenario, flags));
 
   registerCompareCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags });
+  registerEstimateCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags });
+  registerReproduceCommand(program);
   registerCalibrateCommands(program);
   return program;
 }

@@ -75,7 +75,7 @@ function check(base: CompareBase, overrides: Record<string, unknown>, label?: st
 
 function delta(v: number, b: number): number | null {
   if (!Number.isFinite(v) || !Number.isFinite(b) || b === 0) return null;
-  return Number(((100 * (v - b)) / b).toFixed(4));
+  return Number(((100 * (v - b)) / b).toFixed(2));
 }
 
 export function deltaPct(s: Summary, b: Summary): DeltaPct {
@@ -113,61 +113,76 @@ function workerEntry(): { file: URL; workerData?: unknown } {
   return { file: new URL('./compareWorker.js', here) };
 }
 
-function runInWorkers(jobs: readonly VariantJob[], labels: readonly string[], count: number, onDone?: CompareRunOptions['onVariantDone']): Promise<VariantOutcome[]> {
-  const { file, workerData } = workerEntry();
-  return new Promise((resolve, reject) => {
-    const results: VariantOutcome[] = new Array(jobs.length);
-    const failures: VariantFailure[] = [];
-    const workers: Worker[] = [];
-    let next = 0;
-    let done = 0;
-    let inFlight = 0;
-    let settled = false;
-    const settle = () => {
-      if (settled || inFlight > 0) return;
-      settled = true;
-      for (const w of workers) void w.terminate();
-      if (failures.length) {
-        // The failure of the earliest variant, whichever worker met it first.
-        failures.sort((a, b) => a.index - b.index);
-        reject(failureError(failures[0], labels[failures[0].index]));
-      } else resolve(results);
-    };
-    const feed = (w: Worker) => {
-      if (failures.length === 0 && next < jobs.length) {
-        inFlight++;
-        w.postMessage(jobs[next++]);
-      } else settle();
-    };
-    for (let i = 0; i < count; i++) {
-      const w = new Worker(file, { workerData });
-      workers.push(w);
-      w.on('message', (m: { ok?: VariantOutcome; failed?: VariantFailure }) => {
-        inFlight--;
-        if (m.failed) failures.push(m.failed);
-        else if (m.ok) {
-          results[m.ok.index] = m.ok;
-          done++;
-          onDone?.(done, jobs.length, labels[m.ok.index]);
-        }
-        if (done === jobs.length) settle();
-        else feed(w);
-      });
-      w.on('error', (e) => {
+/**
+ * Worker threads that run variant jobs, each taking the next job as it finishes one. Started before the variants
+ * are checked, so their module loading overlaps that work.
+ */
+class WorkerPool {
+  private readonly workers: Worker[] = [];
+
+  constructor(count: number) {
+    const { file, workerData } = workerEntry();
+    for (let i = 0; i < count; i++) this.workers.push(new Worker(file, { workerData }));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  close(): void {
+    for (const w of this.workers) void w.terminate();
+  }
+
+  run(jobs: readonly VariantJob[], labels: readonly string[], onDone?: CompareRunOptions['onVariantDone']): Promise<VariantOutcome[]> {
+    return new Promise((resolve, reject) => {
+      const results: VariantOutcome[] = new Array(jobs.length);
+      const failures: VariantFailure[] = [];
+      let next = 0;
+      let done = 0;
+      let inFlight = 0;
+      let settled = false;
+      const fail = (e: unknown) => {
         if (settled) return;
         settled = true;
-        for (const other of workers) void other.terminate();
+        this.close();
         reject(e);
-      });
-      w.on('exit', (code) => {
-        if (!settled && code !== 0) {
-          settled = true;
-          reject(new Error(`a compare worker stopped with exit code ${code}`));
-        }
-      });
-      feed(w);
-    }
-  });
+      };
+      const settle = () => {
+        if (settled || inFlight > 0) return;
+        settled = true;
+        this.close();
+        if (failures.length) {
+          // The failure of the earliest variant, whichever worker met it first.
+          failures.sort((a, b) => a.index - b.index);
+          reject(failureError(failures[0], labels[failures[0].index]));
+        } else resolve(results);
+      };
+      const feed = (w: Worker) => {
+        if (failures.length === 0 && next < jobs.length) {
+          inFlight++;
+          w.postMessage(jobs[next++]);
+        } else settle();
+      };
+      for (const w of this.workers) {
+        w.on('message', (m: { ok?: VariantOutcome; failed?: VariantFailure }) => {
+          inFlight--;
+          if (m.failed) failures.push(m.failed);
+          else if (m.ok) {
+            results[m.ok.index] = m.ok;
+            done++;
+            onDone?.(done, jobs.length, labels[m.ok.index]);
+          }
+          if (done === jobs.length) settle();
+          else feed(w);
+        });
+        w.on('error', fail);
+        w.on('exit', (code) => {
+          if (code !== 0) fail(new Error(`a compare worker stopped with exit code ${code}`));
+        });
+      }
+      for (const w of this.workers) feed(w);
+    });
+  }
 }
 
 /** Runs every variant of `axes` over `base`. Bad input throws InputError before any variant runs. */
@@ -175,46 +190,54 @@ export async function runCompare(base: CompareBase, axes: VaryAxes | readonly Ax
   const checked = checkAxes(axes);
   const variants: VariantSpec[] = crossProduct(checked);
   if (variants.length > MAX_VARIANTS) throw new InputError('--vary', '', `${variants.length} variants in the cross product; at most ${MAX_VARIANTS}`);
-  const baseOverrides = base.overrides ?? {};
-  check(base, baseOverrides);
-  const overrides = variants.map((v) => mergeOverrides(baseOverrides, v.overrides));
-  variants.forEach((v, i) => check(base, overrides[i], v.label));
-
-  const dirs = variants.map((v, i) => variantDirName(i, variants.length, v.label));
-  if (opts.outDir) {
-    try {
-      mkdirSync(opts.outDir, { recursive: true });
-    } catch (e) {
-      throw new InputError(opts.outDir, '', `cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
-  const jobs: VariantJob[] = variants.map((_, i) => ({
-    index: i,
-    raw: base.raw,
-    file: base.file,
-    baseDir: base.baseDir,
-    overrides: overrides[i],
-    ...(opts.outDir ? { outDir: join(opts.outDir, dirs[i]) } : {}),
-  }));
-  const labels = variants.map((v) => v.label);
-  const wanted = opts.workers ?? Math.min(jobs.length, availableParallelism());
+  const wanted = opts.workers ?? Math.min(variants.length, availableParallelism());
   if (!(Number.isInteger(wanted) && wanted >= 1)) throw new InputError('--workers', '', `expected a positive integer, got ${wanted}`);
-  const workers = Math.min(wanted, jobs.length);
-  let outcomes: VariantOutcome[];
-  if (workers <= 1) {
-    outcomes = [];
-    for (const job of jobs) {
-      try {
-        outcomes.push(runVariantJob(job));
-      } catch (e) {
-        throw withVariant(e, labels[job.index]);
-      }
-      opts.onVariantDone?.(outcomes.length, jobs.length, labels[job.index]);
-    }
-  } else {
-    outcomes = await runInWorkers(jobs, labels, workers, opts.onVariantDone);
-  }
+  const workerCount = Math.min(wanted, variants.length);
+  const pool = workerCount > 1 ? new WorkerPool(workerCount) : null;
+  try {
+    const baseOverrides = base.overrides ?? {};
+    check(base, baseOverrides);
+    const overrides = variants.map((v) => mergeOverrides(baseOverrides, v.overrides));
+    variants.forEach((v, i) => check(base, overrides[i], v.label));
 
+    const dirs = variants.map((v, i) => variantDirName(i, variants.length, v.label));
+    if (opts.outDir) {
+      try {
+        mkdirSync(opts.outDir, { recursive: true });
+      } catch (e) {
+        throw new InputError(opts.outDir, '', `cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    }
+    const jobs: VariantJob[] = variants.map((_, i) => ({
+      index: i,
+      raw: base.raw,
+      file: base.file,
+      baseDir: base.baseDir,
+      overrides: overrides[i],
+      ...(opts.outDir ? { outDir: join(opts.outDir, dirs[i]) } : {}),
+    }));
+    const labels = variants.map((v) => v.label);
+    let outcomes: VariantOutcome[];
+    if (pool === null) {
+      outcomes = [];
+      for (const job of jobs) {
+        try {
+          outcomes.push(runVariantJob(job));
+        } catch (e) {
+          throw withVariant(e, labels[job.index]);
+        }
+        opts.onVariantDone?.(outcomes.length, jobs.length, labels[job.index]);
+      }
+    } else {
+      outcomes = await pool.run(jobs, labels, opts.onVariantDone);
+    }
+    return finish(outcomes, variants, checked, opts.outDir ? dirs : null, opts.outDir, workerCount);
+  } finally {
+    pool?.close();
+  }
+}
+
+function finish(outcomes: VariantOutcome[], variants: VariantSpec[], checked: Axis[], dirs: string[] | null, outDir: string | undefined, workers: number): CompareOutput {
   const first = outcomes[0].summary;
   const result: CompareResult = {
     format: 'joulesim-compare/1',
@@ -225,7 +248,7 @@ export async function runCompare(base: CompareBase, axes: VaryAxes | readonly Ax
       (o, i): CompareVariant => ({
         label: variants[i].label,
         settings: variants[i].settings,
-        dir: opts.outDir ? dirs[i] : null,
+        dir: dirs ? dirs[i] : null,
         power_cap_w: o.powerCapWatts,
         summary: o.summary,
         delta_pct: deltaPct(o.summary, first),
@@ -233,9 +256,9 @@ export async function runCompare(base: CompareBase, axes: VaryAxes | readonly Ax
     ),
   };
   const reports = outcomes.map((o) => o.report);
-  if (opts.outDir) {
-    writeFileSync(join(opts.outDir, 'compare.json'), compareJson(result) + '\n');
-    writeFileSync(join(opts.outDir, 'report.html'), renderCompareReport(result, reports, { linkDirs: true }));
+  if (outDir) {
+    writeFileSync(join(outDir, 'compare.json'), compareJson(result) + '\n');
+    writeFileSync(join(outDir, 'report.html'), renderCompareReport(result, reports, { linkDirs: true }));
   }
   return { result, reports, workers };
 }

@@ -30,13 +30,15 @@ const KIND_TEXT: Record<string, string> = {
 };
 
 export function compareTable(c: CompareResult): string {
+  // Milliseconds while every p99 is under 10 s; seconds otherwise (a queue that blows up reads as 110861 ms).
   const latencyMs = c.variants.every((v) => !(v.summary.e2e_s.p99 >= 10));
+  const ttftMs = c.variants.every((v) => !(v.summary.ttft_s.p99 >= 10));
   const header = [
     'variant',
     'cost model',
     'energy',
     'J/token',
-    'TTFT p50/p99 ms',
+    ttftMs ? 'TTFT p50/p99 ms' : 'TTFT p50/p99 s',
     latencyMs ? 'e2e p50/p99 ms' : 'e2e p50/p99 s',
     'tok/s',
     'Δ energy',
@@ -52,7 +54,7 @@ export function compareTable(c: CompareResult): string {
       s.cost_model.kind,
       energy(s.energy_j),
       sig(s.energy_per_output_token_j),
-      latencyPair(s.ttft_s, 1000),
+      latencyPair(s.ttft_s, ttftMs ? 1000 : 1),
       latencyPair(s.e2e_s, latencyMs ? 1000 : 1),
       sig(s.throughput_output_tokens_per_s),
       pct(d.energy_j),

@@ -25,6 +25,12 @@ export const stackSchema = {
     cuda_graphs: { type: 'boolean' },
     compiled: { type: 'boolean', description: 'torch.compile (or equivalent) fuses kernels.' },
     step_overhead_s: { ...seconds, description: 'CPU and launch time of every step (the roofline τ).' },
+    step_overhead_reference_layers: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'Layers of the model step_overhead_s was derived on. Set for stacks that launch every kernel from Python (no CUDA graphs): their per-step overhead grows with the kernels launched, i.e. with the layers, so a datasheet roofline scales it by layers / this for other models. Absent: the overhead is per step whatever the model (CUDA graphs replay a whole step).',
+    },
     per_sequence_overhead_s: { ...seconds, description: 'Extra CPU time per sequence in a step.' },
     compute_efficiency: { ...fraction, description: 'Achieved fraction of datasheet bf16 dense peak.' },
     memory_efficiency: { ...fraction, description: 'Achieved fraction of datasheet memory bandwidth.' },

@@ -41,10 +41,26 @@ export interface Summary {
   readonly warnings: string[];
 }
 
+/** Speculative decoding riding on the base scheduler, when there is one. */
+function speculativeSummary(r: ResolvedConfig): Record<string, unknown> {
+  const sp = r.speculative;
+  if (!sp) return {};
+  return {
+    speculative: {
+      draft_model: sp.draftModel,
+      gamma: sp.gamma,
+      acceptance: sp.acceptance,
+      expected_tokens_per_round: sp.expectedTokensPerRound,
+      draft_cost_model: { kind: sp.draftCost.provenance.kind, description: sp.draftCost.provenance.description },
+    },
+  };
+}
+
 function schedulerSummary(r: ResolvedConfig): Record<string, unknown> {
   const s = r.scheduler;
+  const decoding = r.decoding && r.decoding.kind !== 'greedy' ? { decoding: r.decoding } : {};
   if (s.kind === 'static') {
-    return { kind: 'static', batch_size: s.config.batchSize, group_by_length_bins: s.config.groupByLengthBins };
+    return { kind: 'static', batch_size: s.config.batchSize, group_by_length_bins: s.config.groupByLengthBins, ...speculativeSummary(r), ...decoding };
   }
   const c = s.config;
   return {
@@ -54,6 +70,8 @@ function schedulerSummary(r: ResolvedConfig): Record<string, unknown> {
     chunked_prefill: c.chunkedPrefill,
     kv_block_tokens: c.blockTokens,
     kv_blocks: c.totalBlocks,
+    ...speculativeSummary(r),
+    ...decoding,
   };
 }
 

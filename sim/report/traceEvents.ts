@@ -15,7 +15,7 @@ import { prefillTokens } from '../cost/step.js';
 import { InputError } from '../errors.js';
 import type { LiveRequest } from '../serving/liveRequest.js';
 import type { WorkObserver } from '../serving/replica.js';
-import type { Work } from '../serving/work.js';
+import type { AnyWork } from '../serving/work.js';
 import type { RequestSpec } from '../workload/request.js';
 import type { RequestRowWriter } from './requestMetrics.js';
 
@@ -82,21 +82,30 @@ export class TraceEventWriter implements WorkObserver {
     this.buffer = '';
   }
 
-  work(replica: number, start: number, end: number, w: Work, stepsDone: number, joules: number): void {
+  work(replica: number, start: number, end: number, w: AnyWork, stepsDone: number, joules: number): void {
     const pid = replica + 1;
     let phase: 'prefill' | 'decode' | 'mixed';
     let batch: number;
     let tokens: number;
+    let name: string;
     if (w.kind === 'step') {
       const s = w.step;
       const chunks = s.chunkNewTokens.length;
       phase = chunks === 0 ? 'decode' : s.decodeCount === 0 ? 'prefill' : 'mixed';
       batch = chunks + s.decodeCount;
       tokens = prefillTokens(s) + s.decodeCount;
+      name = phase;
+    } else if (w.kind === 'priced') {
+      // Work its scheduler priced itself (a speculative-decoding round, a target + draft prefill).
+      phase = w.phase;
+      batch = w.sequences;
+      tokens = w.tokens;
+      name = w.label;
     } else {
       phase = 'decode';
       batch = w.sequences;
       tokens = w.sequences * stepsDone;
+      name = `decode ×${stepsDone}`;
     }
     const seconds = end - start;
     const watts = seconds > 0 ? joules / seconds : 0;
@@ -104,9 +113,8 @@ export class TraceEventWriter implements WorkObserver {
       this.event(`{"name":"power","ph":"C","pid":${pid},"tid":0,"ts":${us(this.idleFrom[replica])},"args":{"watts":${n(this.idleWatts)}}}`);
     }
     this.event(`{"name":"power","ph":"C","pid":${pid},"tid":0,"ts":${us(start)},"args":{"watts":${n(watts)}}}`);
-    const name = w.kind === 'step' ? phase : `decode ×${stepsDone}`;
     this.event(
-      `{"name":"${name}","cat":"${phase}","ph":"X","pid":${pid},"tid":1,"ts":${us(start)},"dur":${us(seconds)},"args":{"phase":"${phase}","batch_size":${batch},"tokens":${tokens},"steps":${stepsDone},"watts":${n(watts)},"joules":${n(joules)}}}`,
+      `{"name":${JSON.stringify(name)},"cat":"${phase}","ph":"X","pid":${pid},"tid":1,"ts":${us(start)},"dur":${us(seconds)},"args":{"phase":"${phase}","batch_size":${batch},"tokens":${tokens},"steps":${stepsDone},"watts":${n(watts)},"joules":${n(joules)}}}`,
     );
     this.idleFrom[replica] = end;
   }

@@ -5,14 +5,102 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { workloadSchema } from './workloadSchema.js';
 
+const acceptanceRate = { type: 'number', minimum: 0, maximum: 1 } as const;
+
+/** Speculative decoding: how often the target accepts a draft token. */
+export const acceptanceSchema = {
+  type: 'object',
+  discriminator: { propertyName: 'kind' },
+  required: ['kind'],
+  description:
+    'constant / per_token: every draft token is accepted with probability rate (independent draws; the two names are the same mechanism). per_request: each request draws its own rate once from the distribution, then its tokens draw against it.',
+  oneOf: [
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'rate'],
+      properties: { kind: { const: 'constant' }, rate: acceptanceRate },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'rate'],
+      properties: { kind: { const: 'per_token' }, rate: acceptanceRate },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'distribution'],
+      properties: {
+        kind: { const: 'per_request' },
+        distribution: {
+          type: 'object',
+          discriminator: { propertyName: 'kind' },
+          required: ['kind'],
+          oneOf: [
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['kind', 'a', 'b'],
+              properties: { kind: { const: 'beta' }, a: { type: 'number', exclusiveMinimum: 0 }, b: { type: 'number', exclusiveMinimum: 0 } },
+            },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['kind', 'lo', 'hi'],
+              properties: { kind: { const: 'uniform' }, lo: acceptanceRate, hi: acceptanceRate },
+            },
+          ],
+        },
+      },
+    },
+  ],
+} as const;
+
+/** How each sequence picks its next token. */
+export const decodingSchema = {
+  type: 'object',
+  discriminator: { propertyName: 'kind' },
+  required: ['kind'],
+  description:
+    'greedy: no extra cost. sampling: logits processing over the vocabulary each step (temperature, top-p sort). beam: width sequences and KV caches per request, plus the beam bookkeeping and (contiguous cache) the KV reorder each step.',
+  oneOf: [
+    { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { const: 'greedy' } } },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind'],
+      properties: {
+        kind: { const: 'sampling' },
+        temperature: { type: 'number', exclusiveMinimum: 0, description: 'Default 1 (no temperature warper).' },
+        top_p: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'Default 1 (no top-p sort).' },
+      },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'width'],
+      properties: { kind: { const: 'beam' }, width: { type: 'integer', minimum: 1 } },
+    },
+  ],
+} as const;
+
 export const schedulerSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
     kind: {
-      enum: ['static', 'continuous'],
-      description: "Defaults to the stack's own batching (hf-eager: static; vllm, hf-paged: continuous).",
+      enum: ['static', 'continuous', 'speculative'],
+      description:
+        "Defaults to the stack's own batching (hf-eager: static; vllm, hf-paged: continuous). speculative: a draft model proposes gamma tokens per round, the target verifies them; it rides on speculative_base batching.",
     },
+    speculative_base: {
+      enum: ['static', 'continuous'],
+      description: "Speculative only: the batching the rounds ride on (default: the stack's batching).",
+    },
+    draft_model: { type: 'string', description: 'Speculative only: the draft model id (models/architectures/), same vocabulary as the target.' },
+    gamma: { type: 'integer', minimum: 1, description: 'Speculative only: draft tokens per round (default 4, the seed paper’s).' },
+    acceptance: acceptanceSchema,
     batch_size: {
       type: 'integer',
       minimum: 1,
@@ -60,6 +148,13 @@ export const clusterSchema = {
         'auto: the calibrated profile of this gpu/model/stack if there is one, else another GPU’s profile transferred to this datasheet, else the datasheet roofline.',
     },
     profile: { type: 'string', description: 'Use this profile file instead of calibration/profiles/<gpu>/<model>/<stack>.json.' },
+    all_reduce: {
+      enum: ['auto', 'measured', 'analytic'],
+      default: 'auto',
+      description:
+        'Tensor-parallel all-reduce cost. auto: the measured table of this GPU and TP degree (models/interconnect/, from Vidur) when there is one, else analytic (the GPU file’s interconnect bandwidth and latency). measured: the table or an error.',
+    },
+    decoding: { ...decodingSchema, default: { kind: 'greedy' } },
     scheduler: { ...schedulerSchema, default: {} },
   },
 } as const;

@@ -11,11 +11,11 @@ import type { EnergyLedger } from '../report/energyLedger.js';
 import type { TimeSeries } from '../report/timeSeries.js';
 import type { LiveRequest } from './liveRequest.js';
 import type { Scheduler } from './scheduler.js';
-import type { Work } from './work.js';
+import type { AnyWork } from './work.js';
 
 /** Sees every piece of work a replica runs (the trace-event exporter, range checks). */
 export interface WorkObserver {
-  work(replica: number, startSeconds: number, endSeconds: number, work: Work, stepsDone: number, joules: number): void;
+  work(replica: number, startSeconds: number, endSeconds: number, work: AnyWork, stepsDone: number, joules: number): void;
 }
 
 export interface ReplicaContext {
@@ -28,7 +28,7 @@ export interface ReplicaContext {
 }
 
 export class Replica implements EventTarget {
-  private work: Work | null = null;
+  private work: AnyWork | null = null;
   private workStartSeconds = 0;
   private plannedSteps = 0;
   private workCost: StepCost = { seconds: 0, joules: 0 };
@@ -111,6 +111,9 @@ export class Replica implements EventTarget {
     if (w.kind === 'step') {
       this.plannedSteps = 1;
       this.workCost = this.cost.stepCost(w.step);
+    } else if (w.kind === 'priced') {
+      this.plannedSteps = 1;
+      this.workCost = { seconds: w.seconds, joules: w.joules };
     } else {
       this.plannedSteps = w.steps;
       const curve = this.cost.decodeRun(w.sequences, w.contextSum0);
@@ -149,6 +152,12 @@ export class Replica implements EventTarget {
       if (ctx.timeSeries) {
         ctx.timeSeries.addEnergy(this.index, 'prefill', start, endSeconds, prefillJoules);
         ctx.timeSeries.addEnergy(this.index, 'decode', start, endSeconds, joules - prefillJoules);
+      }
+    } else if (w.kind === 'priced') {
+      ctx.ledger.addBusy(this.index, seconds, w.prefillJoules, joules - w.prefillJoules);
+      if (ctx.timeSeries) {
+        if (w.prefillJoules > 0) ctx.timeSeries.addEnergy(this.index, 'prefill', start, endSeconds, w.prefillJoules);
+        if (joules - w.prefillJoules > 0) ctx.timeSeries.addEnergy(this.index, 'decode', start, endSeconds, joules - w.prefillJoules);
       }
     } else {
       ctx.ledger.addBusy(this.index, seconds, 0, joules);

@@ -1,5 +1,5 @@
 import type { LiveRequest } from './liveRequest.js';
-import type { Work, WorkOutcome } from './work.js';
+import type { AnyWork, WorkOutcome } from './work.js';
 
 /**
  * A batching policy inside one replica. The replica owns time and energy; the scheduler owns which requests run.
@@ -9,9 +9,9 @@ export interface Scheduler {
   /** A request routed here arrives. Returns a reason string when it can never be served (rejected). */
   enqueue(request: LiveRequest, nowSeconds: number): string | null;
   /** The next work, or null when there is nothing to do. */
-  plan(nowSeconds: number): Work | null;
+  plan(nowSeconds: number): AnyWork | null;
   /** The planned work finished (a decode run possibly after fewer steps than planned). */
-  complete(work: Work, outcome: WorkOutcome): void;
+  complete(work: AnyWork, outcome: WorkOutcome): void;
   /** Requests waiting or running here (the least-outstanding router reads it). */
   outstanding(): number;
   runningCount(): number;

@@ -15,6 +15,31 @@ export type Work =
       readonly interruptible: boolean;
     };
 
+/** Everything a scheduler may hand its replica: the two kinds the replica prices, or work priced by the scheduler. */
+export type AnyWork = Work | PricedWork;
+
+/**
+ * Work the scheduler priced itself because it spans more than one model or step: a speculative-decoding round
+ * (γ draft decode steps and one target verification step) or a prefill on both the target and the draft. One
+ * event, not interruptible. `sequences` and `contextSum0` describe it as a batch for observers (sequences in the
+ * round, Σ context before it).
+ */
+export interface PricedWork {
+  readonly kind: 'priced';
+  /** What ran, for traces: e.g. "speculative round γ=4". */
+  readonly label: string;
+  readonly phase: 'prefill' | 'decode' | 'mixed';
+  readonly sequences: number;
+  readonly contextSum0: number;
+  /** Tokens the GPUs processed (draft and target together). */
+  readonly tokens: number;
+  readonly seconds: number;
+  /** Energy of the whole replica. */
+  readonly joules: number;
+  /** The part of `joules` spent on prompt (prefill) work. */
+  readonly prefillJoules: number;
+}
+
 /** Energy of finished work as the replica measured it, for the scheduler to attribute to requests. */
 export interface WorkOutcome {
   readonly endSeconds: number;

@@ -146,7 +146,7 @@ function stackedPower(id: string, title: string, r: RunReportData, phases: { pre
   const idle = stairs(s0, s1, phases.decode.map((d, i) => d + phases.prefill[i] + phases.idle[i]), t.divisor, p.divisor);
   const series: SeriesSpec[] = [
     { name: 'decode', color: PHASE_COLORS.decode, kind: 'area', xs: decode.xs, ys: decode.ys },
-    { name: 'prefill (and mixed steps’ prompt share)', color: PHASE_COLORS.prefill, kind: 'area', xs: prefill.xs, ys: prefill.ys, y0: decode.ys },
+    { name: 'prefill', color: PHASE_COLORS.prefill, kind: 'area', xs: prefill.xs, ys: prefill.ys, y0: decode.ys },
     { name: 'idle', color: PHASE_COLORS.idle, kind: 'area', xs: idle.xs, ys: idle.ys, y0: prefill.ys },
   ];
   return chart({
@@ -266,7 +266,7 @@ export function renderRunReport(s: Summary, r: RunReportData): string {
     powerFigures.push(
       figure(
         stackedPower(`power-r${i}`, `Power of replica ${i}${s.tp > 1 ? ` (${s.tp} GPUs)` : ''}`, r, { prefill: rep.prefillWatts, decode: rep.decodeWatts, idle: rep.idleWatts }, t, rp, r.powerCapWatts * r.gpusPerReplica),
-        `Average power in each interval, split by what the replica was doing; the dashed line is its power cap (${sig(r.powerCapWatts)} W per GPU)${r.series.replicas.length > replicaCount && i === replicaCount - 1 ? `; the first ${replicaCount} of ${r.series.replicas.length} replicas are shown` : ''}.`,
+        `Average power in each interval, split by what the replica was doing (a mixed step's energy splits between prefill and decode by tokens); the dashed line is its power cap (${sig(r.powerCapWatts)} W per GPU)${r.series.replicas.length > replicaCount && i === replicaCount - 1 ? `; the first ${replicaCount} of ${r.series.replicas.length} replicas are shown` : ''}.`,
       ),
     );
   }
@@ -311,7 +311,7 @@ export function renderRunReport(s: Summary, r: RunReportData): string {
   const b = s.energy_breakdown_j;
   const share = (x: number) => (s.energy_j > 0 ? `${((100 * x) / s.energy_j).toFixed(1)}%` : '–');
   const cards = [
-    card('energy', fmtEnergy(s.energy_j), `${sig(s.energy_j)} J`),
+    card('energy', fmtEnergy(s.energy_j), s.energy_j >= 1e4 ? `${sig(s.energy_j)} J` : `${sig(s.energy_kwh * 1000)} Wh`),
     card('per output token', `${sig(s.energy_per_output_token_j)} J`, `${sig(s.energy_per_request_j)} J per request`),
     card('average power', `${sig(s.avg_power_w)} W`, `cap ${sig(r.powerCapWatts)} W per GPU`),
     card('prefill / decode / idle', `${share(b.prefill)} / ${share(b.decode)}`, `idle ${share(b.idle)}`),

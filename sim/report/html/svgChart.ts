@@ -74,11 +74,13 @@ function niceStep(span: number, count: number): number {
 /** [lo, hi] widened to whole steps of a nice size, about `count` steps. */
 export function niceDomain(lo: number, hi: number, count = 5): [number, number] {
   if (!(hi > lo)) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+    if (lo === 0) return [0, 1];
+    const pad = Math.abs(lo) * 0.1;
     return niceDomain(lo - pad, hi + pad, count);
   }
   const step = niceStep(hi - lo, count);
-  return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];
+  const clean = (v: number) => Number(v.toPrecision(12));
+  return [clean(Math.floor(lo / step + 1e-9) * step), clean(Math.ceil(hi / step - 1e-9) * step)];
 }
 
 export function linearScale(lo: number, hi: number, r0: number, r1: number, format: (v: number) => string, count = 5): Scale {
@@ -130,7 +132,7 @@ export function logScale(lo: number, hi: number, r0: number, r1: number, format:
     at: (v) => r0 + ((Math.log10(v) - l0) / (l1 - l0 || 1)) * (r1 - r0),
     ticks: () => {
       const decades = l1 - l0;
-      const labelled = decades <= 1.5 ? [1, 2, 5] : decades <= 3 ? [1, 3] : [1];
+      const labelled = decades <= 0.8 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : decades <= 1.5 ? [1, 2, 5] : decades <= 3 ? [1, 3] : [1];
       const out: Tick[] = [];
       for (let e = Math.floor(l0) - 1; e <= Math.ceil(l1); e++) {
         for (let m = 1; m <= 9; m++) {
@@ -196,7 +198,7 @@ export interface ChartSpec {
 const FONT_PX = 12;
 /** Rough width of a label in the page font; used only to lay out legends and margins. */
 function textWidth(s: string, size = FONT_PX): number {
-  return s.length * size * 0.6;
+  return s.length * size * 0.56;
 }
 
 interface LegendItem {
@@ -255,6 +257,16 @@ function extent(series: readonly SeriesSpec[], pick: (s: SeriesSpec) => ArrayLik
     }
   }
   return [lo, hi];
+}
+
+function padded([lo, hi]: [number, number], log: boolean, pad: boolean): [number, number] {
+  if (!pad || !Number.isFinite(lo) || !(hi > lo)) return [lo, hi];
+  if (log) {
+    const f = (hi / lo) ** 0.03;
+    return [lo / f, hi * f];
+  }
+  const d = (hi - lo) * 0.03;
+  return [lo >= 0 ? Math.max(0, lo - d) : lo - d, hi + d];
 }
 
 function makeScale(axis: AxisSpec, data: [number, number], r0: number, r1: number, zeroDefault: boolean, count: number): Scale {
@@ -333,8 +345,10 @@ export function chart(spec: ChartSpec): string {
   const bottom = 46 + (spec.note ? 16 : 0);
   const pw = W - left - right;
   const ph = H - top - bottom;
-  const xData = extent(spec.series, (s) => [s.xs], !!spec.x.log);
-  const yData = extent(spec.series, (s) => (s.y0 ? [s.ys, s.y0] : [s.ys]), !!spec.y.log);
+  // Dots on the domain's edge would be cut in half: scatter charts get a little room around their data.
+  const dots = spec.series.some((s) => s.kind === 'dots');
+  const xData = padded(extent(spec.series, (s) => [s.xs], !!spec.x.log), !!spec.x.log, dots);
+  const yData = padded(extent(spec.series, (s) => (s.y0 ? [s.ys, s.y0] : [s.ys]), !!spec.y.log), !!spec.y.log, dots);
   const sx = makeScale(spec.x, xData, left, left + pw, false, 6);
   const sy = makeScale(spec.y, yData, top + ph, top, true, 5);
   const clip = `${spec.id}-clip`;
@@ -447,7 +461,7 @@ export function barChart(spec: BarSpec): string {
   out += '<g class="data">';
   spec.categories.forEach((cat, i) => {
     const y = top + gap + i * (barH + gap);
-    const shown = textWidth(cat) + 12 > labelWidth ? cat.slice(0, Math.floor((labelWidth - 12) / (FONT_PX * 0.6)) - 1) + '…' : cat;
+    const shown = textWidth(cat) + 12 > labelWidth ? cat.slice(0, Math.floor((labelWidth - 12) / (FONT_PX * 0.56)) - 1) + '…' : cat;
     out += `<text class="category" x="${left - 8}" y="${px(y + barH / 2)}" dy="0.32em" text-anchor="end"><title>${esc(cat)}</title>${esc(shown)}</text>`;
     let acc = 0;
     spec.stacks.forEach((s, key) => {

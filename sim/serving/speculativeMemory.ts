@@ -1,0 +1,29 @@
+/**
+ * Memory of a replica that holds a target and a draft model (speculative decoding): both models' weights are
+ * resident, and every token a sequence holds has KV in both caches. Per GPU (tensor parallel splits both models).
+ */
+import { InputError } from '../errors.js';
+import type { Architecture } from '../model/architecture.js';
+import type { Gpu } from '../model/gpu.js';
+import { kvCacheBytesPerToken, weightBytes } from '../model/modelCosts.js';
+import type { Stack } from '../model/stack.js';
+import { activationBytesPerToken, type MemoryBudget } from './memoryBudget.js';
+
+export function speculativeMemoryBudget(gpu: Gpu, stack: Stack, target: Architecture, draft: Architecture, tp: number): MemoryBudget {
+  const usable = gpu.memory_usable_gib * 2 ** 30 * stack.gpu_memory_utilization;
+  const weightsPerGpu = (weightBytes(target) + weightBytes(draft)) / tp;
+  const free = usable - weightsPerGpu;
+  if (!(free > 0)) {
+    throw new InputError(
+      '--draft-model',
+      '',
+      `${target.id} + draft ${draft.id} weights need ${(weightsPerGpu / 1e9).toFixed(1)} GB per GPU at tp ${tp}; ${gpu.id} has ${(usable / 1e9).toFixed(1)} GB usable (${stack.id} keeps ${stack.gpu_memory_utilization}); raise --tp`,
+    );
+  }
+  return {
+    freeBytesPerGpu: free,
+    kvBytesPerTokenPerGpu: (kvCacheBytesPerToken(target) + kvCacheBytesPerToken(draft)) / tp,
+    // The two models run one after the other: the larger one's activations bound the peak.
+    activationBytesPerTokenPerGpu: Math.max(activationBytesPerToken(target), activationBytesPerToken(draft)) / tp,
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Speculative decoding on static batches, as Hugging Face assisted generation runs a batch: a batch of up to B
+ * waiting requests (arrival order, or the oldest request's length bin), prompts left-padded to the longest; then
+ * rounds for the whole padded batch until every row has the batch's longest output. Each round is one event:
+ * γ draft decode steps + one target step verifying γ + 1 tokens per row, priced by SpeculativeRoundCost; each row
+ * then gains 1 … γ + 1 tokens drawn by the AcceptanceSampler. Rows advance independently (their KV caches grow by
+ * what they accepted); a row that already has the batch's output keeps running at its final context until the
+ * batch ends (its tokens are discarded), as finished rows of an HF batch do. The first round includes the prompts
+ * (HF: the draft prefills and drafts, the target runs prompt + drafts in one forward). Every request returns with
+ * its batch; round energy is shared equally among the rows.
+ *
+ * Memory: a row holds its padded prompt, the batch's output and up to γ unverified tokens in both the target's and
+ * the draft's contiguous KV caches (StaticConfig.kvBytesPerToken is the sum of the two models' per-token bytes).
+ */
+import type { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
+import type { AcceptanceSampler } from './speculativeAcceptance.js';
+import type { LiveRequest } from './liveRequest.js';
+import { RequestQueue } from './requestQueue.js';
+import type { Scheduler } from './scheduler.js';
+import { binIndex, INPUT_BINS_TOKENS, OUTPUT_BINS_TOKENS, type StaticConfig } from './staticScheduler.js';
+import type { AnyWork, WorkOutcome } from './work.js';
+
+export class SpeculativeStaticScheduler implements Scheduler {
+  private readonly queues = new Map<number, RequestQueue>();
+  private queued = 0;
+  private batch: LiveRequest[] = [];
+  private paddedInputTokens = 0;
+  private maxOutputTokens = 0;
+  /** Tokens each row has generated so far (parallel to batch). */
+  private generated: number[] = [];
+  private roundsDone = 0;
+  private readonly gamma: number;
+
+  constructor(
+    private readonly config: StaticConfig,
+    private readonly cost: SpeculativeRoundCost,
+    private readonly acceptance: AcceptanceSampler,
+    private readonly onFinished: (request: LiveRequest, finishSeconds: number) => void,
+  ) {
+    this.gamma = cost.gamma;
+  }
+
+  private batchBytes(rows: number, inputTokens: number, outputTokens: number): number {
+    const c = this.config;
+    return rows * ((inputTokens + outputTokens + this.gamma) * c.kvBytesPerToken + (inputTokens + this.gamma) * c.activationBytesPerPromptToken);
+  }
+
+  private binOf(r: LiveRequest): number {
+    if (!this.config.groupByLengthBins) return 0;
+    const i = binIndex(INPUT_BINS_TOKENS, r.spec.inputTokens);
+    const o = binIndex(OUTPUT_BINS_TOKENS, r.spec.outputTokens);
+    return i * (OUTPUT_BINS_TOKENS.length + 1) + o;
+  }
+
+  enqueue(request: LiveRequest): string | null {
+    const { inputTokens, outputTokens } = request.spec;
+    if (inputTokens + outputTokens + this.gamma > this.config.maxContextTokens) {
+      return `input + output + γ = ${inputTokens + outputTokens + this.gamma} tokens exceeds the model context of ${this.config.maxContextTokens}`;
+    }
+    const bytes = this.batchBytes(1, inputTokens, outputTokens);
+    if (bytes > this.config.batchMemoryBytes) {
+      return `needs ${(bytes / 2 ** 30).toFixed(2)} GiB per GPU for its target and draft KV caches and activations alone; ${(this.config.batchMemoryBytes / 2 ** 30).toFixed(2)} GiB is free after both models' weights`;
+    }
+    const bin = this.binOf(request);
+    let q = this.queues.get(bin);
+    if (!q) {
+      q = new RequestQueue();
+      this.queues.set(bin, q);
+    }
+    q.push(request);
+    this.queued++;
+    return null;
+  }
+
+  outstanding(): number {
+    return this.queued + this.batch.length;
+  }
+
+  runningCount(): number {
+    return this.batch.length;
+  }
+
+  queuedCount(): number {
+    return this.queued;
+  }
+
+  private oldestQueue(): RequestQueue | undefined {
+    let best: RequestQueue | undefined;
+    for (const q of this.queues.values()) {
+      const head = q.peek();
+      if (!head) continue;
+      const b = best?.peek();
+      if (!b || head.spec.arrivalSeconds < b.spec.arrivalSeconds || (head.spec.arrivalSeconds === b.spec.arrivalSeconds && head.spec.id < b.spec.id)) best = q;
+    }
+    return best;
+  }
+
+  /** Tokens in each row's KV cache before the next round; rows that are done stay at their final context. */
+  private contexts(): number[] {
+    const cap = this.maxOutputTokens;
+    return this.generated.map((g) => this.paddedInputTokens + Math.min(g, cap) - 1);
+  }
+
+  plan(nowSeconds: number): AnyWork | null {
+    const g = this.gamma;
+    if (this.batch.length > 0) {
+      const ctx = this.contexts();
+      const c = this.cost.round(ctx);
+      return {
+        kind: 'priced',
+        label: `speculative round γ=${g}`,
+        phase: 'decode',
+        sequences: ctx.length,
+        contextSum0: ctx.reduce((a, b) => a + b, 0),
+        tokens: c.tokens,
+        seconds: c.seconds,
+        joules: c.joules,
+        prefillJoules: 0,
+      };
+    }
+    const q = this.oldestQueue();
+    if (!q) return null;
+    let input = 0;
+    let output = 0;
+    while (this.batch.length < this.config.batchSize && q.length > 0) {
+      const r = q.peek()!;
+      const nextInput = Math.max(input, r.spec.inputTokens);
+      const nextOutput = Math.max(output, r.spec.outputTokens);
+      if (this.batch.length > 0 && this.batchBytes(this.batch.length + 1, nextInput, nextOutput) > this.config.batchMemoryBytes) break;
+      q.shift();
+      this.queued--;
+      r.admittedSeconds = nowSeconds;
+      this.batch.push(r);
+      input = nextInput;
+      output = nextOutput;
+    }
+    this.paddedInputTokens = input;
+    this.maxOutputTokens = output;
+    this.generated = new Array<number>(this.batch.length).fill(0);
+    this.roundsDone = 0;
+    const prompts = new Array<number>(this.batch.length).fill(input);
+    const c = this.cost.firstRound(prompts);
+    return {
+      kind: 'priced',
+      label: `speculative prefill + first round γ=${g}`,
+      phase: 'mixed',
+      sequences: this.batch.length,
+      contextSum0: 0,
+      tokens: c.tokens,
+      seconds: c.seconds,
+      joules: c.joules,
+      prefillJoules: c.prefillJoules,
+    };
+  }
+
+  complete(_work: AnyWork, outcome: WorkOutcome): void {
+    const rows = this.batch.length;
+    const share = outcome.joules / rows;
+    const cap = this.maxOutputTokens;
+    let allDone = true;
+    for (let i = 0; i < rows; i++) {
+      const r = this.batch[i];
+      r.energyJoules += share;
+      if (this.generated[i] < cap) this.generated[i] += this.acceptance.tokensThisRound(r.spec.id);
+      if (this.roundsDone === 0) r.firstTokenSeconds = outcome.endSeconds;
+      r.generatedTokens = Math.min(this.generated[i], r.spec.outputTokens);
+      if (this.generated[i] < cap) allDone = false;
+    }
+    this.roundsDone++;
+    if (!allDone) return;
+    const done = this.batch;
+    this.batch = [];
+    this.generated = [];
+    for (const r of done) {
+      r.generatedTokens = r.spec.outputTokens;
+      this.acceptance.release(r.spec.id);
+      this.onFinished(r, outcome.endSeconds);
+    }
+  }
+}
