@@ -96,7 +96,11 @@ export function fitCommand(files: string[], opts: FitOptions): { profile: Record
     peakComputeTflops: gpu.bf16_dense_tflops,
     peakBandwidthGbS: gpu.memory_bandwidth_gb_s,
   };
-  const { coefficients } = fitCoefficients(inputs, opts.fixed ?? {});
+  // Without padded records the masked factor is not identified: it is then the unmasked one (1 if fixed so).
+  const fixed = { ...(opts.fixed ?? {}) };
+  const anyPadded = fitRecords.some((r) => r.masked);
+  const { coefficients } = fitCoefficients(inputs, anyPadded ? fixed : { ...fixed, masked_kv_traffic_factor: fixed.kv_traffic_factor ?? 1 });
+  if (!anyPadded && fixed.kv_traffic_factor === undefined) coefficients.masked_kv_traffic_factor = coefficients.kv_traffic_factor;
   const model = new StepCostModel(inputs.work, parametersFromCoefficients(coefficients, inputs));
   const fitted = residuals(model, fitRecords);
   const held = residuals(model, heldRecords);

@@ -12,7 +12,7 @@ import type { MeasurementRecord } from './measurementSchema.js';
 import { nelderMead } from './nelderMead.js';
 
 /** One unit of a record's work: a step, or a run of decode steps of an unchanged batch. */
-export type RecordWork = { kind: 'step'; step: Step } | { kind: 'run'; n: number; contextSum0: number; steps: number };
+export type RecordWork = { kind: 'step'; step: Step } | { kind: 'run'; n: number; contextSum0: number; steps: number; masked: boolean };
 
 export interface PreparedRecord {
   readonly label: string;
@@ -23,11 +23,21 @@ export interface PreparedRecord {
   readonly batch: [number, number];
   readonly stepTokens: [number, number];
   readonly context: [number, number];
+  /** A padded batch (attention with a mask). */
+  readonly masked: boolean;
+}
+
+/** Whether a record's batch was padded: said outright, or visible in unequal true prompt lengths. */
+export function isPadded(r: MeasurementRecord): boolean {
+  if (r.padded !== undefined) return r.padded;
+  const lengths = r.true_input_tokens;
+  return !!lengths && lengths.some((x) => x !== lengths[0]);
 }
 
 /** Turns a record's step entries into steps and runs (see the measurement format in docs/ARCHITECTURE.md). */
 export function prepareRecord(r: MeasurementRecord): PreparedRecord {
   const work: RecordWork[] = [];
+  const masked = isPadded(r);
   let current: { newTokens: number[]; cached: number[]; decodeN: number; decodeCtx: number } | null = null;
   const flush = () => {
     if (!current) return;
@@ -39,6 +49,7 @@ export function prepareRecord(r: MeasurementRecord): PreparedRecord {
         chunksProducingToken: current.newTokens.length,
         decodeCount: current.decodeN,
         decodeContextSum: current.decodeCtx,
+        masked,
       },
     });
     current = null;
@@ -56,7 +67,7 @@ export function prepareRecord(r: MeasurementRecord): PreparedRecord {
       current.decodeCtx += e.decode_context_sum ?? 0;
     } else {
       flush();
-      work.push({ kind: 'run', n: e.n ?? 1, contextSum0: e.context_sum ?? 0, steps: e.repeat ?? 1 });
+      work.push({ kind: 'run', n: e.n ?? 1, contextSum0: e.context_sum ?? 0, steps: e.repeat ?? 1, masked });
     }
   }
   flush();
@@ -87,14 +98,14 @@ export function prepareRecord(r: MeasurementRecord): PreparedRecord {
       widen(context, (w.contextSum0 + w.n * (w.steps - 1)) / w.n);
     }
   }
-  return { label: r.label, work, seconds: r.seconds_median, joules: r.joules_median, batch, stepTokens: tokens, context };
+  return { label: r.label, work, seconds: r.seconds_median, joules: r.joules_median, batch, stepTokens: tokens, context, masked };
 }
 
 export function predictRecord(model: StepCostModel, r: PreparedRecord): { seconds: number; joules: number } {
   let seconds = 0;
   let joules = 0;
   for (const w of r.work) {
-    const c = w.kind === 'step' ? model.stepCost(w.step) : model.decodeRunCost(w.n, w.contextSum0, 0, w.steps);
+    const c = w.kind === 'step' ? model.stepCost(w.step) : model.decodeRunCost(w.n, w.contextSum0, 0, w.steps, w.masked);
     seconds += c.seconds;
     joules += c.joules;
   }
@@ -126,6 +137,10 @@ export interface FittedCoefficients {
   power_cap_w: number;
   /** Bytes moved per cached KV byte (≥ 1); see CostParameters.kvTrafficFactor. */
   kv_traffic_factor: number;
+  /** Host time hidden under GPU work; see CostParameters.overlappedOverheadSeconds. */
+  overlapped_overhead_s: number;
+  /** KV traffic factor of padded (masked) batches; see CostParameters.maskedKvTrafficFactor. */
+  masked_kv_traffic_factor: number;
 }
 
 export function parametersFromCoefficients(c: FittedCoefficients, inputs: Pick<FitInputs, 'interconnectBytesPerSecond' | 'interconnectLatencySeconds'>): CostParameters {
@@ -142,6 +157,8 @@ export function parametersFromCoefficients(c: FittedCoefficients, inputs: Pick<F
     joulesPerByte: c.joules_per_gb / 1e9,
     powerCapWatts: c.power_cap_w,
     kvTrafficFactor: c.kv_traffic_factor,
+    overlappedOverheadSeconds: c.overlapped_overhead_s,
+    maskedKvTrafficFactor: c.masked_kv_traffic_factor,
     interconnectBytesPerSecond: inputs.interconnectBytesPerSecond,
     interconnectLatencySeconds: inputs.interconnectLatencySeconds,
   };
@@ -157,6 +174,8 @@ export const FITTED_KEYS = [
   'joules_per_tflop',
   'joules_per_gb',
   'kv_traffic_factor',
+  'overlapped_overhead_s',
+  'masked_kv_traffic_factor',
 ] as const;
 export type FittedKey = (typeof FITTED_KEYS)[number];
 
@@ -170,7 +189,7 @@ function decode(x: number[], free: readonly FittedKey[], fixed: Partial<Record<F
     if (key === 'compute_tflops') return inputs.peakComputeTflops / (1 + Math.exp(-x[i]));
     if (key === 'memory_bandwidth_gb_s') return inputs.peakBandwidthGbS / (1 + Math.exp(-x[i]));
     // A cache is read at least once.
-    if (key === 'kv_traffic_factor') return 1 + Math.exp(x[i]);
+    if (key === 'kv_traffic_factor' || key === 'masked_kv_traffic_factor') return 1 + Math.exp(x[i]);
     return Math.exp(x[i]);
   };
   return {
@@ -185,6 +204,8 @@ function decode(x: number[], free: readonly FittedKey[], fixed: Partial<Record<F
     joules_per_gb: v('joules_per_gb'),
     power_cap_w: capWatts,
     kv_traffic_factor: v('kv_traffic_factor'),
+    overlapped_overhead_s: v('overlapped_overhead_s'),
+    masked_kv_traffic_factor: v('masked_kv_traffic_factor'),
   };
 }
 
@@ -198,11 +219,13 @@ const START: Record<FittedKey, number> = {
   joules_per_tflop: 1,
   joules_per_gb: 0.1,
   kv_traffic_factor: 1, // 1 + e^0 = 2
+  overlapped_overhead_s: 0.005,
+  masked_kv_traffic_factor: 1, // 1 + e^0 = 2
 };
 
 /** Where each free coefficient starts, in the optimiser's coordinates. */
 function startVector(free: readonly FittedKey[]): number[] {
-  return free.map((k) => (k === 'compute_tflops' || k === 'memory_bandwidth_gb_s' || k === 'kv_traffic_factor' ? START[k] : Math.log(START[k])));
+  return free.map((k) => (k === 'compute_tflops' || k === 'memory_bandwidth_gb_s' || k === 'kv_traffic_factor' || k === 'masked_kv_traffic_factor' ? START[k] : Math.log(START[k])));
 }
 
 /**

@@ -27,6 +27,11 @@ export interface CostParameters {
   readonly gpusPerReplica: number;
   /** Fixed CPU / launch time of every step (Python and kernel launches; small with CUDA graphs). */
   readonly stepOverheadSeconds: number;
+  /**
+   * Host time that overlaps the GPU's work: eager PyTorch launches kernels asynchronously, so a step takes the
+   * longer of the host's launch time and the GPU's time, plus the serial part above. Absent: 0 (no overlap term).
+   */
+  readonly overlappedOverheadSeconds?: number;
   /** Extra CPU time per sequence in the step (sampling, logits processing, bookkeeping). */
   readonly perSequenceOverheadSeconds: number;
   /** Achieved matmul throughput: the compute leg of the roofline. */
@@ -43,6 +48,11 @@ export interface CostParameters {
    * moves several times the cache. Scales the memory leg and the dynamic energy. Absent: 1.
    */
   readonly kvTrafficFactor?: number;
+  /**
+   * The same for padded batches, whose attention runs with a mask: transformers' sdpa path cannot use grouped-query
+   * attention natively with a mask and materialises the repeated K/V heads. Absent: kvTrafficFactor.
+   */
+  readonly maskedKvTrafficFactor?: number;
   /** Dynamic energy per FLOP and per byte moved: power = busyBase + (e_f·FLOPs + e_b·bytes) / seconds. */
   readonly joulesPerFlop: number;
   readonly joulesPerByte: number;

@@ -40,6 +40,8 @@ export const profileSchema = {
         joules_per_gb: nonNegative,
         power_cap_w: positive,
         kv_traffic_factor: { type: 'number', minimum: 1, description: 'Bytes moved per cached KV byte read; absent = 1.' },
+        overlapped_overhead_s: { type: 'number', minimum: 0, description: 'Host time that overlaps GPU work; absent = 0.' },
+        masked_kv_traffic_factor: { type: 'number', minimum: 1, description: 'KV traffic factor of padded batches; absent = kv_traffic_factor.' },
       },
     },
     fitted_range: {

@@ -91,6 +91,8 @@ export function calibratedParameters(profile: Profile, gpu: Gpu, tp: number, pow
     joulesPerByte: c.joules_per_gb / 1e9,
     powerCapWatts: capFor(gpu, powerCapWatts, c.power_cap_w),
     kvTrafficFactor: c.kv_traffic_factor ?? 1,
+    overlappedOverheadSeconds: c.overlapped_overhead_s ?? 0,
+    maskedKvTrafficFactor: c.masked_kv_traffic_factor ?? c.kv_traffic_factor ?? 1,
     ...interconnect(gpu),
     fittedRange: {
       batchSize: [r.batch_size[0], r.batch_size[1]],
@@ -134,6 +136,9 @@ export function transferredParameters(profile: Profile, source: Gpu, target: Gpu
     powerCapWatts: capFor(target, powerCapWatts),
     // How the software moves the KV cache does not depend on the GPU.
     kvTrafficFactor: c.kv_traffic_factor ?? 1,
+    // Host-side time is the same host software on any GPU.
+    overlappedOverheadSeconds: c.overlapped_overhead_s ?? 0,
+    maskedKvTrafficFactor: c.masked_kv_traffic_factor ?? c.kv_traffic_factor ?? 1,
     ...interconnect(target),
   };
 }

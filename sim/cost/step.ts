@@ -13,6 +13,8 @@ export interface Step {
   readonly decodeCount: number;
   /** Σ over decode sequences of tokens already in their KV cache before this step. */
   readonly decodeContextSum: number;
+  /** The batch is padded, so attention runs with an explicit mask (HF eager then takes another kernel path). */
+  readonly masked?: boolean;
 }
 
 export function decodeOnlyStep(decodeCount: number, decodeContextSum: number): Step {

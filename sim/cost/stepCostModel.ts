@@ -34,8 +34,9 @@ export class StepCostModel {
   /** Headroom between the busy floor and the cap: dynamic power above it stretches the step. */
   private readonly capHeadroomWatts: number;
   private readonly lineCache = new Map<number, DecodeRunLines>();
-  /** Bytes moved per cached KV byte read (CostParameters.kvTrafficFactor). */
+  /** Bytes moved per cached KV byte read (CostParameters.kvTrafficFactor), unmasked and masked. */
   private readonly kvTraffic: number;
+  private readonly maskedKvTraffic: number;
 
   constructor(
     readonly work: ModelWork,
@@ -44,6 +45,7 @@ export class StepCostModel {
     this.tp = params.gpusPerReplica;
     this.capHeadroomWatts = params.powerCapWatts - params.busyBaseWatts;
     this.kvTraffic = params.kvTrafficFactor ?? 1;
+    this.maskedKvTraffic = params.maskedKvTrafficFactor ?? this.kvTraffic;
     if (!(this.capHeadroomWatts > 0)) {
       throw new Error(`power cap ${params.powerCapWatts} W must exceed the busy floor ${params.busyBaseWatts} W`);
     }
@@ -73,7 +75,13 @@ export class StepCostModel {
     return extra ? { flops: extra.flops / this.tp, bytes: extra.bytes / this.tp } : { flops: 0, bytes: 0 };
   }
 
-  private secondsAndJoules(flopsPerGpu: number, bytesPerGpu: number, overheadSeconds: number, tokens: number): StepCost {
+  /** The host-bound leg: serial overhead plus launch time that the GPU's work can hide (0 when absent). */
+  private hostSeconds(sequences: number): number {
+    const p = this.params;
+    return p.stepOverheadSeconds + p.perSequenceOverheadSeconds * sequences + (p.overlappedOverheadSeconds ?? 0);
+  }
+
+  private secondsAndJoules(flopsPerGpu: number, bytesPerGpu: number, overheadSeconds: number, tokens: number, sequences: number): StepCost {
     const p = this.params;
     const dynamicJoules = p.joulesPerFlop * flopsPerGpu + p.joulesPerByte * bytesPerGpu;
     const slow = this.timeOnlyPerGpu(tokens);
@@ -81,6 +89,7 @@ export class StepCostModel {
       overheadSeconds + (flopsPerGpu + slow.flops) / p.computeFlopsPerSecond,
       overheadSeconds + (bytesPerGpu + slow.bytes) / p.memoryBytesPerSecond,
       dynamicJoules / this.capHeadroomWatts,
+      this.hostSeconds(sequences),
     );
     return { seconds, joules: this.tp * (p.busyBaseWatts * seconds + dynamicJoules) };
   }
@@ -106,23 +115,24 @@ export class StepCostModel {
       w.matmulFlopsPerToken * tokens + w.lmHeadFlopsPerToken * sampling + w.attentionFlopsPerPair * attentionPairs;
     const bytes =
       w.weightBytesPerStep(tokens) +
-      w.kvBytesPerToken * (this.kvTraffic * (cachedTokens + step.decodeContextSum) + tokens) +
+      w.kvBytesPerToken * ((step.masked ? this.maskedKvTraffic : this.kvTraffic) * (cachedTokens + step.decodeContextSum) + tokens) +
       (w.sampledTokenBytes ?? 0) * sampling;
     return { flops, bytes, tokens, sequences: chunks + step.decodeCount };
   }
 
   stepCost(step: Step): StepCost {
-    if (step.chunkNewTokens.length === 0) return this.decodeRunCost(step.decodeCount, step.decodeContextSum, 0, 1);
+    if (step.chunkNewTokens.length === 0) return this.decodeRunCost(step.decodeCount, step.decodeContextSum, 0, 1, step.masked);
     const { flops, bytes, tokens, sequences } = this.stepWork(step);
-    return this.secondsAndJoules(flops / this.tp, bytes / this.tp, this.overheadSeconds(sequences, tokens), tokens);
+    return this.secondsAndJoules(flops / this.tp, bytes / this.tp, this.overheadSeconds(sequences, tokens), tokens, sequences);
   }
 
   /**
    * Lines of a decode run of n sequences whose context sum is contextSum0 at step 0 and grows by n per step.
    * Cached by n: the lines are written relative to contextSum0 = 0, and shifted by the caller's start.
    */
-  private decodeLines(n: number): DecodeRunLines {
-    let cached = this.lineCache.get(n);
+  private decodeLines(n: number, masked: boolean): DecodeRunLines {
+    const key = masked ? -n : n;
+    let cached = this.lineCache.get(key);
     if (cached) return cached;
     const w = this.work;
     const p = this.params;
@@ -134,7 +144,7 @@ export class StepCostModel {
     const b0 = (w.weightBytesPerStep(n) + w.kvBytesPerToken * n + (w.sampledTokenBytes ?? 0) * n) / tp;
     // Time-only work depends on the batch alone, so it only lifts the time lines' intercepts.
     const slow = this.timeOnlyPerGpu(n);
-    const b1 = (this.kvTraffic * w.kvBytesPerToken) / tp;
+    const b1 = ((masked ? this.maskedKvTraffic : this.kvTraffic) * w.kvBytesPerToken) / tp;
     const d0 = p.joulesPerFlop * f0 + p.joulesPerByte * b0;
     const d1 = p.joulesPerFlop * f1 + p.joulesPerByte * b1;
     cached = {
@@ -143,23 +153,25 @@ export class StepCostModel {
         { a: overhead + (f0 + slow.flops) / p.computeFlopsPerSecond, b: f1 / p.computeFlopsPerSecond },
         { a: overhead + (b0 + slow.bytes) / p.memoryBytesPerSecond, b: b1 / p.memoryBytesPerSecond },
         { a: d0 / this.capHeadroomWatts, b: d1 / this.capHeadroomWatts },
+        // The host leg; with no overlapped overhead it never exceeds the two roofline legs, so it changes nothing.
+        { a: this.hostSeconds(n), b: 0 },
       ],
       dynamicJoules: { a: d0, b: d1 },
     };
-    this.lineCache.set(n, cached);
+    this.lineCache.set(key, cached);
     return cached;
   }
 
   /** The cost curve of a decode run of n sequences starting at context sum contextSum0, in the step index k. */
-  decodeRun(n: number, contextSum0: number): DecodeRunCurve {
-    const base = this.decodeLines(n);
+  decodeRun(n: number, contextSum0: number, masked = false): DecodeRunCurve {
+    const base = this.decodeLines(n, masked);
     const inK = (l: Line): Line => ({ a: l.a + l.b * contextSum0, b: l.b * n });
     return new DecodeRunCurve(base.timeLines.map(inK), inK(base.dynamicJoules), this.tp, this.params.busyBaseWatts);
   }
 
   /** Seconds and replica joules of decode steps k0 .. k1-1 of a run (k = 0 has context sum contextSum0). */
-  decodeRunCost(n: number, contextSum0: number, k0: number, k1: number): StepCost {
-    const curve = this.decodeRun(n, contextSum0);
+  decodeRunCost(n: number, contextSum0: number, k0: number, k1: number, masked = false): StepCost {
+    const curve = this.decodeRun(n, contextSum0, masked);
     return { seconds: curve.seconds(k0, k1), joules: curve.joules(k0, k1) };
   }
 

@@ -116,7 +116,7 @@ export class Replica implements EventTarget {
       this.workCost = { seconds: w.seconds, joules: w.joules };
     } else {
       this.plannedSteps = w.steps;
-      const curve = this.cost.decodeRun(w.sequences, w.contextSum0);
+      const curve = this.cost.decodeRun(w.sequences, w.contextSum0, w.masked ?? false);
       this.runCurve = curve;
       this.workCost = { seconds: curve.secondsUpTo(w.steps), joules: curve.joules(0, w.steps) };
     }

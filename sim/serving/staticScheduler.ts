@@ -42,6 +42,8 @@ export class StaticScheduler implements Scheduler {
   private maxOutputTokens = 0;
   /** Decode steps of the current batch already run. */
   private decodeStepsDone = 0;
+  /** Prompts of unequal length: left padding, so attention runs with a mask. */
+  private padded = false;
   private phase: Phase = 'idle';
 
   constructor(
@@ -116,6 +118,7 @@ export class StaticScheduler implements Scheduler {
         contextSum0: this.batch.length * (this.paddedInputTokens + this.decodeStepsDone),
         steps: Math.min(left, this.config.maxRunSteps ?? left),
         interruptible: false,
+        masked: this.padded,
       };
     }
     const q = this.oldestQueue();
@@ -137,6 +140,7 @@ export class StaticScheduler implements Scheduler {
     }
     this.paddedInputTokens = input;
     this.maxOutputTokens = output;
+    this.padded = this.batch.some((r) => r.spec.inputTokens !== input);
     this.decodeStepsDone = 0;
     this.phase = 'idle';
     const rows = this.batch.length;
@@ -148,6 +152,7 @@ export class StaticScheduler implements Scheduler {
         chunksProducingToken: rows,
         decodeCount: 0,
         decodeContextSum: 0,
+        masked: this.padded,
       },
     };
   }

@@ -13,6 +13,8 @@ export type Work =
       readonly steps: number;
       /** Whether an arrival during the run joins the batch at the next step boundary (so the run stops there). */
       readonly interruptible: boolean;
+      /** The batch is padded (attention with a mask), as in a static batch of unequal prompts. */
+      readonly masked?: boolean;
     };
 
 /** Everything a scheduler may hand its replica: the two kinds the replica prices, or work priced by the scheduler. */

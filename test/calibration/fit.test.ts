@@ -82,6 +82,8 @@ describe('fitCoefficients', () => {
       joules_per_gb: 0.12,
       power_cap_w: 700,
       kv_traffic_factor: 3,
+      overlapped_overhead_s: 0,
+      masked_kv_traffic_factor: 3,
     };
     const link = { interconnectBytesPerSecond: 4.5e11, interconnectLatencySeconds: 2.5e-5 };
     const model = new StepCostModel(work, parametersFromCoefficients(truth, link));
