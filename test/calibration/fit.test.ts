@@ -30,7 +30,8 @@ describe('prepareRecord', () => {
       expect(Array.from(prefill.step.chunkNewTokens)).toEqual([100, 100, 100, 100]);
       expect(prefill.step.chunksProducingToken).toBe(4);
     }
-    expect(run).toEqual({ kind: 'run', n: 4, contextSum0: 400, steps: 9 });
+    expect(run).toEqual({ kind: 'run', n: 4, contextSum0: 400, steps: 9, masked: false });
+    expect(r.masked).toBe(false);
     expect(r.batch).toEqual([4, 4]);
     // Step tokens: 400 in the prefill, 4 per decode step.
     expect(r.stepTokens).toEqual([4, 400]);
