@@ -340,7 +340,7 @@ def main():
                             cache="DynamicCache (transformers default)", attn_implementation="sdpa",
                             cuda_graphs=False, torch_compile=False)
     doc = records.measurement_file(args.model, args.stack, env, stack_config, idle, [], skipped=[],
-                                   gpu_key="h100-sxm" if "H100" in env["gpu_name"] else None)
+                                   gpu="h100-sxm" if "H100" in env["gpu_name"] else env["gpu_name"])
     records.write_json(out_path, doc)
     try:
         if args.stack == "hf-eager":

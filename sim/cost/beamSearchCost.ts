@@ -21,8 +21,8 @@ export class BeamStepCostModel extends StepCostModel {
     super(work, params);
   }
 
-  override decodeRun(n: number, contextSum0: number): DecodeRunCurve {
-    return super.decodeRun(n * this.width, contextSum0 * this.width);
+  override decodeRun(n: number, contextSum0: number, masked = false): DecodeRunCurve {
+    return super.decodeRun(n * this.width, contextSum0 * this.width, masked);
   }
 
   /** The step as the GPU runs it: each prompt chunk prefillWidth times, each decode sequence width times. */
@@ -44,6 +44,7 @@ export class BeamStepCostModel extends StepCostModel {
       chunksProducingToken: step.chunksProducingToken * this.width,
       decodeCount: step.decodeCount * this.width,
       decodeContextSum: step.decodeContextSum * this.width,
+      ...(step.masked ? { masked: true } : {}),
     };
   }
 

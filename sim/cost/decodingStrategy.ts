@@ -8,7 +8,8 @@
  *   beam     — width w: every request decodes w sequences with w KV caches (BeamStepCostModel, memory budget ×w);
  *              per sampled token the log-softmax / score / top-k traffic; per step ~30 bookkeeping ops; on a
  *              contiguous KV cache the reorder HF does after every step (index_select of every layer's K and V:
- *              every cached byte read and written, so KV traffic is 3× the attention's) and its 2 ops per layer.
+ *              every cached byte read and written: ModelWork.kvReorderBytesPerToken = 2 × KV bytes per token) and
+ *              its 2 ops per layer.
  *
  * Numbers and their derivation: `models/decoding/decoding-costs.json`. Every term is per sampled token or per step,
  * so decode runs keep their exact closed form.
@@ -92,14 +93,14 @@ export function applyDecoding(work: ModelWork, params: CostParameters, a: Archit
   const newWork: ModelWork = {
     ...work,
     sampledTokenBytes: (work.sampledTokenBytes ?? 0) + bytesPerToken,
-    // The reorder reads and writes every cached KV byte after each step: KV traffic 3× the attention's.
-    kvBytesPerToken: reorder ? 3 * work.kvBytesPerToken : work.kvBytesPerToken,
+    // The reorder reads and writes every cached KV byte after each step.
+    kvReorderBytesPerToken: (work.kvReorderBytesPerToken ?? 0) + (reorder ? 2 * work.kvBytesPerToken : 0),
   };
   const newParams: CostParameters = { ...params, stepOverheadSeconds: params.stepOverheadSeconds + extraOverhead };
   const what =
     s.kind === 'sampling'
       ? `sampling (temperature ${s.temperature ?? 1}, top_p ${s.top_p ?? 1})`
-      : `beam search width ${s.width}${reorder ? ' with the contiguous-cache reorder (KV traffic ×3)' : ' (paged cache: no reorder)'}`;
+      : `beam search width ${s.width}${reorder ? ' with the contiguous-cache reorder (every cached KV byte read and written each step)' : ' (paged cache: no reorder)'}`;
   return {
     work: newWork,
     params: newParams,

@@ -20,6 +20,9 @@ export interface ModelWork {
   /** Bytes moved per sampled token beyond the LM head (logits processing of the decoding strategy: temperature,
    *  top-p sort, beam log-softmax/top-k). Absent: 0 (greedy). */
   readonly sampledTokenBytes?: number;
+  /** Bytes moved per token held in the KV cache after a step, on top of attention's own traffic: beam search's
+   *  cache reorder on a contiguous cache reads and writes every cached byte each step. Absent: 0. */
+  readonly kvReorderBytesPerToken?: number;
   /**
    * Work that lengthens a step of `tokens` tokens as if it were done on top of the rest, without drawing its dynamic
    * energy: kernels that run below the roofline rate (fused MoE expert kernels). Counts in the time legs of the

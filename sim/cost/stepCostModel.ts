@@ -116,7 +116,8 @@ export class StepCostModel {
     const bytes =
       w.weightBytesPerStep(tokens) +
       w.kvBytesPerToken * ((step.masked ? this.maskedKvTraffic : this.kvTraffic) * (cachedTokens + step.decodeContextSum) + tokens) +
-      (w.sampledTokenBytes ?? 0) * sampling;
+      (w.sampledTokenBytes ?? 0) * sampling +
+      (w.kvReorderBytesPerToken ?? 0) * (cachedTokens + step.decodeContextSum + tokens);
     return { flops, bytes, tokens, sequences: chunks + step.decodeCount };
   }
 
@@ -141,10 +142,11 @@ export class StepCostModel {
     // At context sum x: FLOPs = f0 + f1·x, bytes = b0 + b1·x (per GPU); x = contextSum0 + n·k.
     const f0 = ((w.matmulFlopsPerToken + w.lmHeadFlopsPerToken + w.attentionFlopsPerPair) * n) / tp;
     const f1 = w.attentionFlopsPerPair / tp;
-    const b0 = (w.weightBytesPerStep(n) + w.kvBytesPerToken * n + (w.sampledTokenBytes ?? 0) * n) / tp;
+    const reorder = w.kvReorderBytesPerToken ?? 0;
+    const b0 = (w.weightBytesPerStep(n) + (w.kvBytesPerToken + (w.sampledTokenBytes ?? 0) + reorder) * n) / tp;
     // Time-only work depends on the batch alone, so it only lifts the time lines' intercepts.
     const slow = this.timeOnlyPerGpu(n);
-    const b1 = ((masked ? this.maskedKvTraffic : this.kvTraffic) * w.kvBytesPerToken) / tp;
+    const b1 = ((masked ? this.maskedKvTraffic : this.kvTraffic) * w.kvBytesPerToken + reorder) / tp;
     const d0 = p.joulesPerFlop * f0 + p.joulesPerByte * b0;
     const d1 = p.joulesPerFlop * f1 + p.joulesPerByte * b1;
     cached = {

@@ -12,6 +12,12 @@
  * Both are capped at `maxBatch` (the paper's largest batch is 1024).
  */
 import type { MemoryBudget } from '../serving/memoryBudget.js';
+import type { StaticConfig } from '../serving/staticScheduler.js';
+
+/** The memory budget a built static scheduler was given (what buildSimulation resolved for the scenario). */
+export function budgetOfStaticConfig(c: StaticConfig): MemoryBudget {
+  return { freeBytesPerGpu: c.batchMemoryBytes, kvBytesPerTokenPerGpu: c.kvBytesPerToken, activationBytesPerTokenPerGpu: c.activationBytesPerPromptToken };
+}
 
 /** Bytes per GPU that one row of a static batch of padded length (I, O) needs (StaticScheduler.batchBytes). */
 export function staticRowBytes(budget: MemoryBudget, inputTokens: number, outputTokens: number): number {

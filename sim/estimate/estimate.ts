@@ -16,16 +16,13 @@
 import type { StepCostModel } from '../cost/stepCostModel.js';
 import { simulate } from '../engine/simulation.js';
 import { InputError } from '../errors.js';
-import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu, type Gpu } from '../model/gpu.js';
-import { loadStack } from '../model/stack.js';
 import { buildSimulation, type ResolvedConfig } from '../scenario/buildSimulation.js';
 import type { LoadedScenario } from '../scenario/loadScenario.js';
 import { ContinuousScheduler, type ContinuousConfig } from '../serving/continuousScheduler.js';
-import { memoryBudget } from '../serving/memoryBudget.js';
 import { StaticScheduler, type StaticConfig } from '../serving/staticScheduler.js';
 import type { RequestSource, RequestSpec } from '../workload/request.js';
-import { pagedMaxBatch, staticMaxBatch } from './batchCapacity.js';
+import { budgetOfStaticConfig, pagedMaxBatch, staticMaxBatch } from './batchCapacity.js';
 import { binRequests, type ExcludedCounts, excludedTotal, type Lengths } from './bins.js';
 import { requestFlops } from './requestFlops.js';
 
@@ -123,6 +120,33 @@ function repeatedSource(count: number, inputTokens: number, outputTokens: number
   };
 }
 
+/** One cell's inputs to the two sums. */
+export interface CellTerms {
+  /** N(I*, O*). */
+  readonly requests: number;
+  /** B(I*, O*). */
+  readonly batchSize: number;
+  /** E_batch(I*, O*), joules. */
+  readonly batchJoules: number;
+  /** FLOPs(I*, O*) of one request. */
+  readonly flopsPerRequest: number;
+}
+
+/**
+ * The paper's two sums: Ê_total = Σ N/B · E_batch and Ê_optimal = TDP / FLOPS_HW · Σ N · FLOPs, with the % above
+ * optimal (Table 4's metric). N/B stays fractional, as in the paper's formula.
+ */
+export function combineCells(cells: readonly CellTerms[], tdpWatts: number, flopsHwTflops: number): { eTotal: number; eOptimal: number; pctAboveOptimal: number } {
+  let eTotal = 0;
+  let flops = 0;
+  for (const c of cells) {
+    eTotal += (c.requests / c.batchSize) * c.batchJoules;
+    flops += c.requests * c.flopsPerRequest;
+  }
+  const eOptimal = (tdpWatts / (flopsHwTflops * 1e12)) * flops;
+  return { eTotal, eOptimal, pctAboveOptimal: eOptimal > 0 ? ((eTotal - eOptimal) / eOptimal) * 100 : NaN };
+}
+
 export function flopsHwTflops(gpu: Gpu, choice: FlopsHwChoice): number {
   if (typeof choice === 'number') return choice;
   if (choice === 'dense') return gpu.bf16_dense_tflops;
@@ -169,9 +193,6 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
   const { setup, resolved } = buildSimulation(loaded);
   const file = loaded.file;
   const gpu = loadGpu(resolved.gpu, `${file}:/cluster/gpu`);
-  const arch = loadArchitecture(resolved.model, `${file}:/cluster/model`);
-  const stack = loadStack(resolved.stack, `${file}:/cluster/stack`);
-  const budget = memoryBudget(gpu, stack, arch, resolved.tp);
   const maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
   const flopsChoice = opts.flopsHw ?? 'dense';
   const tflops = flopsHwTflops(gpu, flopsChoice);
@@ -179,20 +200,21 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
   const binned = binRequests(requests);
   const runner = new BatchRunner(resolved, setup.costModel, setup.idleWattsPerReplica);
   const sched = resolved.scheduler;
+  // B from the same memory budget the scheduler was built with (weights, KV bytes per token, activations).
   const capacity = (I: number, O: number): number =>
     sched.kind === 'static'
-      ? staticMaxBatch(budget, I, O, maxBatch)
+      ? staticMaxBatch(budgetOfStaticConfig(sched.config), I, O, maxBatch)
       : pagedMaxBatch(
           { totalBlocks: sched.config.totalBlocks, blockTokens: sched.config.blockTokens, watermarkBlocks: sched.config.admissionWatermarkBlocks },
           I,
           O,
           maxBatch,
         );
-  const joulesPerFlop = (gpu.tdp_w * resolved.tp) / (tflops * 1e12 * resolved.tp);
+  // The idealized estimate is per GPU: under tensor parallelism N GPUs at TDP deliver N × FLOPS_HW, the same ratio.
+  const joulesPerFlop = gpu.tdp_w / (tflops * 1e12);
 
   const cells: EstimateCell[] = [];
-  let eTotal = 0;
-  let eOptimal = 0;
+  const terms: CellTerms[] = [];
   let unservable = 0;
   const servable: number[] = [];
   const unbinnedCells: { members: number[]; batch: number }[] = [];
@@ -209,8 +231,7 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
     const batches = c.count / B;
     const cellTotal = batches * batch.joules;
     const cellOptimal = joulesPerFlop * c.count * flops;
-    eTotal += cellTotal;
-    eOptimal += cellOptimal;
+    terms.push({ requests: c.count, batchSize: B, batchJoules: batch.joules, flopsPerRequest: flops });
     cells.push({
       input_bin: c.inputBin,
       output_bin: c.outputBin,
@@ -261,6 +282,7 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
     }
   }
 
+  const { eTotal, eOptimal, pctAboveOptimal } = combineCells(terms, gpu.tdp_w, tflops);
   const p = resolved.cost.provenance;
   const excludedN = excludedTotal(binned.excluded);
   return {
@@ -278,7 +300,7 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
     cells,
     e_total_j: eTotal,
     e_optimal_j: eOptimal,
-    pct_above_optimal: eOptimal > 0 ? ((eTotal - eOptimal) / eOptimal) * 100 : NaN,
+    pct_above_optimal: pctAboveOptimal,
     ...(unbinned ? { unbinned, binning_error_pct: ((eTotal - unbinned.energy_j) / unbinned.energy_j) * 100 } : {}),
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { FindingRow } from './findings.js';
 import { costSourceText, type Results } from './results.js';
-import { barChart, lineChart, type Panel, PALETTE, svgDocument } from './svg.js';
+import { barChart, lineChart, type Panel, PALETTE, svgDocument, tokensLabel } from './svg.js';
 
 export interface Figure {
   /** File name under figures/. */
@@ -34,8 +34,8 @@ function lengthSweep(res: Results, sweep: string, variable: 'input' | 'output', 
   const fixed = variable === 'input' ? 'output 64 tokens' : 'input 512 tokens';
   const xLabel = `${variable} length (tokens, log scale)`;
   const panels: Panel[] = [
-    lineChart({ title: `Prefill energy vs ${variable} length`, xLabel, yLabel: 'energy for 1,024 requests (J, log scale)', series: series('prefill_j'), logX: true, logY: true }),
-    lineChart({ title: `Decode energy vs ${variable} length`, xLabel, yLabel: 'energy for 1,024 requests (J, log scale)', series: series('decode_j'), logX: true, logY: true }),
+    lineChart({ title: `Prefill energy vs ${variable} length`, xLabel, yLabel: 'energy for 1,024 requests (J, log scale)', series: series('prefill_j'), logX: true, logY: true, xFormat: tokensLabel }),
+    lineChart({ title: `Decode energy vs ${variable} length`, xLabel, yLabel: 'energy for 1,024 requests (J, log scale)', series: series('decode_j'), logX: true, logY: true, xFormat: tokensLabel }),
   ];
   const title = `${sweep.startsWith('fig1') ? 'Figure 1' : 'Figure 8'} (joulesim): ${stackName}, Llama-3.1-8B on an RTX A6000, ${fixed}`;
   return {
@@ -68,7 +68,7 @@ function frameworks(res: Results): Figure | null {
   return {
     file: 'fig3-frameworks.svg',
     title,
-    svg: svgDocument(panels, 3, `${title}. – : the batch does not fit. Cost: ${variant === 'roofline' ? 'datasheet roofline for every stack (like-for-like)' : costSourceText(pts)}.`),
+    svg: svgDocument(panels, 1, `${title}. – : the batch does not fit. Cost: ${variant === 'roofline' ? 'datasheet roofline for every stack (like-for-like)' : costSourceText(pts)}.`),
     caption: `${s.title}. ${variant === 'roofline' ? `Stacks' best sources differ (${s.mixedSources}); drawn like-for-like on the datasheet roofline.` : `Cost: ${costSourceText(pts)}.`}`,
   };
 }
@@ -132,7 +132,7 @@ function onlineOffline(res: Results): Figure | null {
   const panels = [
     ['wikitext2', 'offline', 'Online vs offline, WikiText-2-like (output 64)'],
     ['azure-conv', 'offline', 'Online vs offline, Azure-Conversation-like'],
-    ['azure-conv', 'static', 'Continuous vs static padded batches, Azure-Conversation-like'],
+    ['azure-conv', 'static', 'Continuous vs static (padded) batches, Azure-Conversation-like'],
   ].map(([w, base, title]) =>
     barChart({
       title,
@@ -236,6 +236,7 @@ function speculative(res: Results): Figure | null {
   };
   const panel = barChart({
     title: 'Finding 2 (joulesim): speculative vs autoregressive decoding',
+    width: 520,
     yLabel: 'energy change (%)',
     xLabel: 'batch size',
     groups: batches.map(String),

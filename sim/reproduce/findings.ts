@@ -382,7 +382,8 @@ function finding4(res: Results): FindingRow[] {
     if (g) pairs.push({ gpu, batch: b, ...g });
   }
   const fig3Pts = pts.filter((p) => p.labels.stack === 'hf-eager' || p.labels.stack === 'vllm');
-  if (pairs.length > 0) {
+  if (pairs.length === 0) rows.push(notSimulated('4', '4.vllm-energy', 'energy of vLLM relative to PyTorch at the same batch size', 'lower', '%', 'vLLM uses less energy (< 0)', fig3Setting(''), 'the fig3-frameworks sweep has no comparable points'));
+  else {
     const e = median(pairs.map((p) => p.energy));
     const t = median(pairs.map((p) => p.throughput));
     const note = res.sweep('fig3-frameworks')?.mixedSources ? `points would mix cost sources (${res.sweep('fig3-frameworks')!.mixedSources}), so stacks are compared on the datasheet roofline for all` : undefined;
@@ -485,10 +486,13 @@ function finding5(res: Results): FindingRow[] {
     ['5.cuda-graphs', 'CUDA graphs (vllm vs vllm-eager)', 'vllm-eager', 'vllm'],
   ] as const) {
     const gains = batches.map((b) => ({ batch: b, g: stackGain(res, 'a100-pcie', b, base, opt) })).filter((x) => x.g !== undefined) as { batch: number; g: { throughput: number; energy: number } }[];
-    if (gains.length < 2) continue;
+    if (gains.length < 2) {
+      rows.push(notSimulated('5', `${id}-throughput`, `${label}: throughput gain by batch size`, 'higher throughput, largest at small batch', '%', 'a gain, larger at small batch', fig3Setting('A100 PCIe'), 'the fig3-frameworks sweep has no comparable points'));
+      continue;
+    }
     const small = gains[0];
     const large = gains[gains.length - 1];
-    const armPoints = pts.filter((p) => p.labels.stack === base || p.labels.stack === opt);
+    const armPoints = pts.filter((p) => (p.labels.stack === base || p.labels.stack === opt) && p.labels.gpu === 'a100-pcie');
     rows.push(
       row({
         finding: '5',
@@ -726,6 +730,7 @@ function finding8(res: Results): FindingRow[] {
       }),
     );
   }
+  if (rows.length === 0) rows.push(notSimulated('8', '8.compile-a100-pcie', 'torch.compile throughput gain at batch 1 on the A100 80GB PCIe', 29.9, '%', 'a gain (> 0)', fig3Setting('batch 1'), 'the fig3-frameworks sweep has no comparable points'));
   return rows;
 }
 
@@ -872,5 +877,5 @@ export const FINDING_TITLES: Record<string, string> = {
   '7': 'Tensor parallelism: lower latency, more energy (Figure 4)',
   '8': 'Optimizations help most on the fastest hardware',
   '9': 'Up to 73% energy saved by the right optimizations',
-  T4: 'Table 4: energy above the idealized TDP/FLOPS estimate',
+  T4: 'Energy above the idealized TDP/FLOPS estimate',
 };

@@ -6,16 +6,12 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { simulate } from '../engine/simulation.js';
 import { estimate, type EstimateResult, offlineArraySource } from '../estimate/estimate.js';
-import { pagedMaxBatch, staticMaxBatch } from '../estimate/batchCapacity.js';
+import { budgetOfStaticConfig, pagedMaxBatch, staticMaxBatch } from '../estimate/batchCapacity.js';
 import { InputError } from '../errors.js';
-import { loadArchitecture } from '../model/architecture.js';
-import { loadGpu } from '../model/gpu.js';
-import { loadStack } from '../model/stack.js';
 import { buildSummary } from '../report/summary.js';
 import { buildSimulation } from '../scenario/buildSimulation.js';
 import { type LoadedScenario, parseScenario } from '../scenario/loadScenario.js';
 import { schedulerSchema } from '../scenario/scenarioSchema.js';
-import { memoryBudget } from '../serving/memoryBudget.js';
 import { type AxisValue, deepMerge, type LoadedSweep, type SweepPoint } from './sweeps.js';
 
 export type CostVariant = 'auto' | 'roofline';
@@ -118,12 +114,10 @@ export function batchFits(loaded: LoadedScenario): { fits: boolean; capacity: nu
   const w = loaded.scenario.workload;
   if (w.kind !== 'synthetic' || w.lengths.kind !== 'fixed') return null;
   const { scheduler } = buildSimulation(loaded).resolved;
-  const c = loaded.scenario.cluster;
   const I = w.lengths.input_tokens;
   const O = w.lengths.output_tokens;
   if (scheduler.kind === 'static') {
-    const budget = memoryBudget(loadGpu(c.gpu), loadStack(c.stack), loadArchitecture(c.model), c.tp);
-    const capacity = staticMaxBatch(budget, I, O, Number.MAX_SAFE_INTEGER);
+    const capacity = staticMaxBatch(budgetOfStaticConfig(scheduler.config), I, O, Number.MAX_SAFE_INTEGER);
     return { fits: capacity >= scheduler.config.batchSize, capacity };
   }
   const s = scheduler.config;

@@ -13,12 +13,41 @@ export function esc(s: string): string {
 
 /** 1500 → "1.5k", 2e6 → "2M", 0.25 → "0.25". */
 export function si(x: number): string {
+  if (Math.abs(x) < 5e-4) return '0';
   const a = Math.abs(x);
   const trim = (v: number) => String(Number(v.toPrecision(3)));
   if (a >= 1e9) return `${trim(x / 1e9)}G`;
   if (a >= 1e6) return `${trim(x / 1e6)}M`;
   if (a >= 1e3) return `${trim(x / 1e3)}k`;
   return trim(x);
+}
+
+/** Token counts on power-of-two axes: 2048 → "2k", 32768 → "32k", 512 → "512". */
+export function tokensLabel(x: number): string {
+  return x >= 1024 && Number.isInteger(x / 1024) ? `${x / 1024}k` : si(x);
+}
+
+/** Greedy word wrap to lines of at most maxChars characters (a long word gets a line of its own). */
+export function wrap(text: string, maxChars: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > maxChars) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** A centred bold title, wrapped to the panel width; returns the SVG and the height it takes. */
+function titleBlock(title: string, width: number): { svg: string; height: number } {
+  const lines = wrap(title, Math.max(20, Math.floor((width - 20) / 8.2)));
+  return {
+    svg: lines.map((l, i) => `<text x="${width / 2}" y="${20 + i * 17}" text-anchor="middle" font-size="14" font-weight="bold" ${FONT}>${esc(l)}</text>`).join(''),
+    height: (lines.length - 1) * 17,
+  };
 }
 
 export interface Panel {
@@ -46,6 +75,8 @@ export interface LineChartSpec {
   readonly height?: number;
   /** Tick values for x (default: powers of two for log axes, 5 even ticks for linear). */
   readonly xTicks?: readonly number[];
+  /** Tick labels for x (default: si). */
+  readonly xFormat?: (x: number) => string;
 }
 
 const M = { left: 70, right: 16, top: 34, bottom: 50 };
@@ -56,7 +87,7 @@ function logTicks(lo: number, hi: number): number[] {
     const v = 10 ** e;
     if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v);
   }
-  if (out.length < 2) {
+  if (out.length < 3) {
     for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
       for (const m of [2, 5]) {
         const v = m * 10 ** e;
@@ -112,7 +143,8 @@ export function lineChart(spec: LineChartSpec): Panel {
   const height = spec.height ?? 380;
   const all = spec.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!spec.logX || x > 0) && (!spec.logY || y > 0));
   const leg = legend(spec.series.map((s) => ({ name: s.name, color: s.color, dash: s.dash })), M.left, 0, width - M.left - M.right);
-  const top = M.top + 4;
+  const tb = titleBlock(spec.title, width);
+  const top = M.top + 4 + tb.height;
   const bottom = height - M.bottom - leg.height;
   const legendY = height - leg.height + 6;
   const left = M.left;
@@ -138,13 +170,13 @@ export function lineChart(spec: LineChartSpec): Panel {
   const fy = (y: number) => bottom - ((spec.logY ? Math.log(y / y0) / Math.log(y1 / y0) : (y - y0) / (y1 - y0)) * (bottom - top));
   const parts: string[] = [];
   parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`);
-  parts.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold" ${FONT}>${esc(spec.title)}</text>`);
+  parts.push(tb.svg);
   const xt = spec.xTicks ?? (spec.logX ? powerOfTwoTicks(x0, x1) : linearTicks(x0, x1));
   const yt = spec.logY ? logTicks(y0, y1) : linearTicks(y0, y1);
   for (const t of xt) {
     const x = fx(t);
     parts.push(`<line x1="${x}" y1="${top}" x2="${x}" y2="${bottom}" stroke="#e6e6e6"/>`);
-    parts.push(`<text x="${x}" y="${bottom + 16}" text-anchor="middle" font-size="11" ${FONT} fill="#333">${si(t)}</text>`);
+    parts.push(`<text x="${x}" y="${bottom + 16}" text-anchor="middle" font-size="11" ${FONT} fill="#333">${esc((spec.xFormat ?? si)(t))}</text>`);
   }
   for (const t of yt) {
     const y = fy(t);
@@ -189,14 +221,15 @@ export function barChart(spec: BarChartSpec): Panel {
   const width = spec.width ?? Math.max(420, 90 + spec.groups.length * (spec.series.length * 22 + 26));
   const height = spec.height ?? 380;
   const leg = legend(spec.series.map((s) => ({ name: s.name, color: s.color, box: true })), M.left, 0, width - M.left - M.right);
-  const top = M.top + 10;
+  const tb = titleBlock(spec.title, width);
+  const top = M.top + 10 + tb.height;
   const bottom = height - M.bottom - leg.height + (spec.xLabel ? 0 : 14);
   const legendY = height - leg.height + 6;
   const left = M.left;
   const right = width - M.right;
   const vals = spec.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v) && (!spec.logY || v > 0));
   const parts: string[] = [`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`];
-  parts.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold" ${FONT}>${esc(spec.title)}</text>`);
+  parts.push(tb.svg);
   if (vals.length === 0) {
     parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="13" ${FONT} fill="#555">not yet simulated</text>`);
     return { width, height, body: parts.join('') };
@@ -238,7 +271,7 @@ export function barChart(spec: BarChartSpec): Panel {
       parts.push(`<rect x="${x.toFixed(1)}" y="${yTop.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${esc(`${s.name}, ${g}: ${si(v)}`)}</title></rect>`);
       if (spec.labels) {
         const ly = v >= 0 || spec.logY ? yTop - 3 : yTop + h + 11;
-        parts.push(`<text x="${(x + barWidth / 2 - 1).toFixed(1)}" y="${ly.toFixed(1)}" text-anchor="middle" font-size="10" ${FONT} fill="#222">${si(v)}</text>`);
+        parts.push(`<text x="${(x + barWidth / 2 - 1).toFixed(1)}" y="${ly.toFixed(1)}" text-anchor="middle" font-size="10" ${FONT} fill="#222">${!spec.logY && Math.abs(v) < 0.05 ? '0' : si(v)}</text>`);
       }
     });
     parts.push(`<text x="${left + gi * groupWidth + groupWidth / 2}" y="${bottom + 16}" text-anchor="middle" font-size="11" ${FONT} fill="#333">${esc(g)}</text>`);
@@ -254,11 +287,12 @@ export function barChart(spec: BarChartSpec): Panel {
 export function svgDocument(panels: readonly Panel[], columns: number, caption?: string): string {
   const rows: Panel[][] = [];
   for (let i = 0; i < panels.length; i += columns) rows.push(panels.slice(i, i + columns));
-  const capH = caption ? 26 : 0;
   const width = Math.max(...rows.map((r) => r.reduce((a, p) => a + p.width, 0)));
+  const capLines = caption ? wrap(caption, Math.max(40, Math.floor((width - 20) / 6.9))) : [];
+  const capH = capLines.length ? 10 + capLines.length * 17 : 0;
   const height = capH + rows.reduce((a, r) => a + Math.max(...r.map((p) => p.height)), 0);
   const parts: string[] = [];
-  if (caption) parts.push(`<text x="10" y="18" font-size="13" ${FONT} fill="#444">${esc(caption)}</text>`);
+  capLines.forEach((l, i) => parts.push(`<text x="10" y="${18 + i * 17}" font-size="13" ${FONT} fill="#444">${esc(l)}</text>`));
   let y = capH;
   for (const r of rows) {
     let x = 0;

@@ -8,6 +8,7 @@ import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import { AcceptanceSampler, expectedTokensPerRound } from '../../sim/serving/speculativeAcceptance.js';
 import { SpeculativeContinuousScheduler } from '../../sim/serving/speculativeContinuousScheduler.js';
 import { SpeculativeStaticScheduler } from '../../sim/serving/speculativeStaticScheduler.js';
+import type { AnyWork } from '../../sim/serving/work.js';
 import { continuousConfig, expectClose, runWith, spec, staticConfig, tinyParams, tinyWork } from '../core/helpers.js';
 import { pct, runFixed } from './scenarioRuns.js';
 
@@ -179,7 +180,10 @@ describe('speculative scheduling end to end (hand-made models)', () => {
     // Prompts of requests 0 and 1; request 2 arrives meanwhile and prompts go first: its prompt; then a round for
     // all three (each 1 → 4 tokens: 1 (output 4) and 2 (output 2, the extra tokens discarded) are done), then
     // request 0 alone: 4 → 7 → 10.
-    const shapes = rec.works.map((w) => (w.work.kind === 'priced' ? `${w.work.phase}×${w.work.sequences}` : w.work.kind));
+    const shapes = rec.works.map((w) => {
+      const work = w.work as AnyWork; // the recorder types what it keeps as the replica-priced kinds
+      return work.kind === 'priced' ? `${work.phase}×${work.sequences}` : work.kind;
+    });
     expect(shapes).toEqual(['prefill×2', 'prefill×1', 'decode×3', 'decode×1', 'decode×1']);
     const byId = new Map(rec.finishedRows.map((r) => [r.id, r]));
     expect([...byId.keys()].sort()).toEqual([0, 1, 2]);
