@@ -80,7 +80,8 @@ export function fitCommand(files: string[], opts: FitOptions): { profile: Record
   const fitRecords: PreparedRecord[] = [];
   const heldRecords: PreparedRecord[] = [];
   for (const m of measured) {
-    for (const r of m.data.records) (holdout?.test(r.label) ? heldRecords : fitRecords).push(prepareRecord(r));
+    const plusOne = (m.data.context_convention ?? '').includes('+ 1');
+    for (const r of m.data.records) (holdout?.test(r.label) ? heldRecords : fitRecords).push(prepareRecord(r, plusOne));
   }
   const freeCount = FITTED_KEYS.length - Object.keys(opts.fixed ?? {}).length;
   if (fitRecords.length < freeCount) {

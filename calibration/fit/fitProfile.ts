@@ -34,8 +34,13 @@ export function isPadded(r: MeasurementRecord): boolean {
   return !!lengths && lengths.some((x) => x !== lengths[0]);
 }
 
-/** Turns a record's step entries into steps and runs (see the measurement format in docs/ARCHITECTURE.md). */
-export function prepareRecord(r: MeasurementRecord): PreparedRecord {
+/**
+ * Turns a record's step entries into steps and runs (see the measurement format in docs/ARCHITECTURE.md).
+ * `contextIncludesNewToken`: the file counts a decode sequence's context as cached tokens + 1 (the token being
+ * decoded); the simulator counts cached tokens only, so one token per sequence comes off.
+ */
+export function prepareRecord(r: MeasurementRecord, contextIncludesNewToken = false): PreparedRecord {
+  const shift = contextIncludesNewToken ? 1 : 0;
   const work: RecordWork[] = [];
   const masked = isPadded(r);
   let current: { newTokens: number[]; cached: number[]; decodeN: number; decodeCtx: number } | null = null;
@@ -64,10 +69,11 @@ export function prepareRecord(r: MeasurementRecord): PreparedRecord {
         current.cached.push(e.cached_tokens ?? 0);
       }
       current.decodeN += e.decode_n ?? 0;
-      current.decodeCtx += e.decode_context_sum ?? 0;
+      current.decodeCtx += (e.decode_context_sum ?? 0) - shift * (e.decode_n ?? 0);
     } else {
       flush();
-      work.push({ kind: 'run', n: e.n ?? 1, contextSum0: e.context_sum ?? 0, steps: e.repeat ?? 1, masked });
+      const n = e.n ?? 1;
+      work.push({ kind: 'run', n, contextSum0: (e.context_sum ?? 0) - shift * n, steps: e.repeat ?? 1, masked });
     }
   }
   flush();

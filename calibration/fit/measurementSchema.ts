@@ -31,6 +31,10 @@ export const measurementFileSchema = {
     gpu: { type: 'string' },
     environment: { type: 'object' },
     stack_config: { type: 'object' },
+    context_convention: {
+      type: 'string',
+      description: "How decode context sums count: absent or 'cached' = tokens already in the KV cache; a text containing '+ 1' = cached + the token being decoded.",
+    },
     idle: {
       type: 'object',
       required: ['watts_median'],

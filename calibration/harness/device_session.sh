@@ -57,6 +57,14 @@ paged)
   timeout 160 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-48.csv --mode online \
       --arrival-span-s "${SPAN:-30}" --repeats 2 --budget-s 150 --idle-s 6 --out "$RES/v/hf-paged-online-azure-conv"
   ;;
+padded)
+  # more padded (masked) hf-eager batches, so the masked attention path's cost is fitted on more than two points
+  timeout 420 python3 $H/measure.py --model llama-3.1-8b --stack hf-eager --only mixed --mixed-batches 2,4,8,16,32 \
+      --mixed-outputs 32,128 --mixed-draws 2 --out "$RES/m" --budget-s 380 --idle-s 5
+  ;;
+mechanisms)
+  timeout 540 python3 $H/measure_mechanisms.py --out "$RES/mech" --budget-s 480
+  ;;
 *) echo "unknown phase $PHASE"; exit 2 ;;
 esac
 tar czf "$OUT/$PHASE.tgz" -C "$RES" .

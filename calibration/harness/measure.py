@@ -108,7 +108,7 @@ def timed_point(meter: EnergyMeter, execute, window_s: float, windows: int, warm
 
 
 # ----------------------------------------------------------------------------------------------------- hf-eager
-def eager_points(quick: bool):
+def eager_points(quick: bool, mixed_batches=None, mixed_outputs=None, mixed_seeds: int = 1):
     pts = []
     if quick:
         dec = [(1, 128), (4, 128)]
@@ -125,8 +125,12 @@ def eager_points(quick: bool):
         pts.append(("decode", b, i, dec_out))
     for b, i in pre:
         pts.append(("prefill", b, i, 1))
-    for b in mixed:
-        pts.append(("mixed", b, None, mixed_out))
+    # padded batches: the given grid (batches x outputs x length draws) or the default one
+    mixed = mixed_batches or mixed
+    for o in (mixed_outputs or [mixed_out]):
+        for b in mixed:
+            for draw in range(mixed_seeds):
+                pts.append(("mixed", b, draw, o))
     return pts
 
 
@@ -138,7 +142,9 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
     vocab = model.config.vocab_size
     only = set(args.only.split(",")) if args.only else None
     batches = {int(x) for x in args.batches.split(",")} if args.batches else None
-    for kind, b, i, o in eager_points(args.quick):
+    mixed_batches = [int(x) for x in args.mixed_batches.split(",")] if args.mixed_batches else None
+    mixed_outputs = [int(x) for x in args.mixed_outputs.split(",")] if args.mixed_outputs else None
+    for kind, b, i, o in eager_points(args.quick, mixed_batches, mixed_outputs, args.mixed_draws):
         if (only and kind not in only) or (batches and b not in batches):
             continue
         if budget.left() < 15:
@@ -147,13 +153,14 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
             continue
         seed = 1000 * b + (i or 0) + o
         if kind == "mixed":
-            lengths = conversation_lengths(b, seed=b)
+            # draw 0 keeps the original grid's lengths (seed = batch); later draws take other prompts
+            lengths = conversation_lengths(b, seed=b + 7919 * (i or 0))
         else:
             lengths = [i] * b
         prompts = random_prompts(lengths, vocab, seed)
         ids, mask = left_padded_batch(prompts)
         width = ids.shape[1]
-        label = f"{kind} b{b} i{width if kind != 'mixed' else f'max{width}'} o{o}"
+        label = f"{kind} b{b} i{width if kind != 'mixed' else f'max{width}'} o{o}" + (f" draw{i}" if kind == "mixed" and i else "")
         window_s = args.window_s
         windows = 1 if args.quick else 2
         # a rough cost guess from one warm-up decides whether the point fits in what is left
@@ -187,6 +194,7 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
                                             if r.get("first_token_seconds") is not None]
         if kind == "mixed":
             extra.update(true_input_tokens=lengths, padded_input_tokens=width, attention_mask=True,
+                         padded=len(set(lengths)) > 1,
                          padding="left", length_source="azure-2023 conversation ContextTokens, capped at 2048")
         rec = records.make_record(label, steps, res["seconds"], res["joules"], meter.sm_mhz(), **extra)
         doc["records"].append(rec)
@@ -294,6 +302,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="tiny shapes, short windows (smoke test)")
     ap.add_argument("--only", default=None, help="hf-eager: comma list of prefill,decode,mixed to measure")
     ap.add_argument("--batches", default=None, help="comma list of batch sizes to keep (default: the whole grid)")
+    ap.add_argument("--mixed-batches", default=None, help="hf-eager padded batches: comma list of batch sizes")
+    ap.add_argument("--mixed-outputs", default=None, help="hf-eager padded batches: comma list of output lengths")
+    ap.add_argument("--mixed-draws", type=int, default=1, help="hf-eager padded batches: prompt-length draws per size")
     ap.add_argument("--window-s", type=float, default=None, help="energy window length (default 2.0, quick 0.3)")
     ap.add_argument("--idle-s", type=float, default=None, help="idle-power sampling time (default 10, quick 2)")
     ap.add_argument("--arch-file", default=None, help="architecture JSON (default models/architectures/<model>.json)")

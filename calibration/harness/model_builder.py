@@ -79,6 +79,8 @@ def hf_config(fields: dict):
             model_type = "olmoe" if fields.get("qk_norm") else "mixtral"
         elif fields.get("qkv_bias"):
             model_type = "qwen2"
+        elif fields.get("norm") == "layernorm_nonparametric":
+            model_type = "olmo"
         else:
             model_type = "llama"
     kw = {k: fields[k] for k in _PASS_THROUGH if fields.get(k) is not None}

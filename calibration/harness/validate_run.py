@@ -20,8 +20,14 @@ hf-paged: transformers continuous batching, default config. Offline: every reque
   finish_s come from the library's per-request token timestamps and lifespan.
 
 Energy is the NVML total-energy counter from t=0 to the last finish (idle gaps included). Each repeat serves the
-whole workload again; the top-level makespan_s / energy_j are medians over repeats and `requests` come from the
-repeat whose makespan is closest to the median (every repeat's values are kept under `repeats`).
+whole workload again with fresh random prompts (hf-paged's prefix cache would otherwise reuse the last repeat's KV
+blocks); the top-level makespan_s / energy_j are medians over repeats and `requests` come from the repeat whose
+makespan is closest to the median (every repeat's values are kept under `repeats`).
+
+Warm-up before the repeats: --warmup short (default) prefills every prompt once; --warmup full serves the whole
+workload once untimed and records it as `cold_pass`: with torch's default cuDNN attention, the first time a step
+shape appears costs a plan build (tens of ms), so the timed repeats then run warm. A continuous-batching run online
+meets new shapes at almost every step whatever the warm-up.
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ export function buildCostModel(sel: CostModelSelection): BuiltCostModel {
   });
   const notes: string[] = [];
   const overhead = layerScaledOverhead(base, stack, arch);
-  notes.push(overhead.note);
+  if (overhead.note) notes.push(overhead.note);
   let params = overhead.params;
   if (tp > 1) {
     const allReduce = selectAllReduce(gpu, tp, sel.allReduce ?? 'auto', sel.allReduceSource);
@@ -76,10 +76,9 @@ export function buildCostModel(sel: CostModelSelection): BuiltCostModel {
   const decoding = applyDecoding(work, params, arch, stack, sel.decoding ?? { kind: 'greedy' });
   if (decoding.description !== 'greedy decoding') notes.push(decoding.description);
   work = decoding.work;
-  params = {
-    ...decoding.params,
-    provenance: { ...decoding.params.provenance, description: `${decoding.params.provenance.description}; ${notes.join('; ')}` },
-  };
+  params = notes.length
+    ? { ...decoding.params, provenance: { ...decoding.params.provenance, description: `${decoding.params.provenance.description}; ${notes.join('; ')}` } }
+    : decoding.params;
   if (params.powerCapWatts <= params.busyBaseWatts) {
     const src = sel.powerCapSource ?? { file: '--power-cap-w', place: '' };
     throw new InputError(src.file, src.place, `a cap of ${params.powerCapWatts} W is below the ${params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);

@@ -10,16 +10,11 @@ import type { Architecture } from '../model/architecture.js';
 import type { Stack } from '../model/stack.js';
 import type { CostParameters } from './costParameters.js';
 
-export function layerScaledOverhead(params: CostParameters, stack: Stack, a: Architecture): { params: CostParameters; note: string } {
+/** The parameters with the overhead for this model, and a note for the provenance when it was scaled (else null). */
+export function layerScaledOverhead(params: CostParameters, stack: Stack, a: Architecture): { params: CostParameters; note: string | null } {
   const ref = stack.step_overhead_reference_layers;
-  if (params.provenance.kind !== 'datasheet') {
-    return { params, note: `step overhead ${(params.stepOverheadSeconds * 1e3).toFixed(2)} ms from the profile` };
-  }
-  if (ref === undefined || stack.cuda_graphs) {
-    return {
-      params,
-      note: `step overhead ${(params.stepOverheadSeconds * 1e3).toFixed(2)} ms per step from ${stack.id} (${stack.cuda_graphs ? 'CUDA graphs' : 'not scaled'})`,
-    };
+  if (params.provenance.kind !== 'datasheet' || ref === undefined || stack.cuda_graphs || a.num_hidden_layers === ref) {
+    return { params, note: null };
   }
   const scale = a.num_hidden_layers / ref;
   const stepOverheadSeconds = params.stepOverheadSeconds * scale;

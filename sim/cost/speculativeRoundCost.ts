@@ -35,7 +35,7 @@ export class SpeculativeRoundCost {
   }
 
   /** The target's verification step: γ + 1 new tokens on each sequence's cached context. */
-  verifyStep(contexts: ArrayLike<number>): Step {
+  verifyStep(contexts: ArrayLike<number>, masked = false): Step {
     const n = contexts.length;
     const g1 = this.gamma + 1;
     return {
@@ -45,16 +45,17 @@ export class SpeculativeRoundCost {
       chunksProducingToken: n * g1,
       decodeCount: 0,
       decodeContextSum: 0,
+      ...(masked ? { masked: true } : {}),
     };
   }
 
-  /** One round for sequences whose KV caches hold contexts[i] tokens. */
-  round(contexts: ArrayLike<number>): RoundCost {
+  /** One round for sequences whose KV caches hold contexts[i] tokens (`masked`: a padded static batch). */
+  round(contexts: ArrayLike<number>, masked = false): RoundCost {
     const n = contexts.length;
     let sum = 0;
     for (let i = 0; i < n; i++) sum += contexts[i];
-    const d = this.draft.decodeRunCost(n, sum, 0, this.gamma);
-    const v = this.target.stepCost(this.verifyStep(contexts));
+    const d = this.draft.decodeRunCost(n, sum, 0, this.gamma, masked);
+    const v = this.target.stepCost(this.verifyStep(contexts, masked));
     return {
       seconds: d.seconds + v.seconds,
       joules: d.joules + v.joules,
@@ -93,7 +94,7 @@ export class SpeculativeRoundCost {
    * γ drafts in one forward with γ + 1 logits rows per sequence. Prompts of promptTokens[i] tokens (padded).
    * The prompt share of the target forward and the draft's prefill count as prefill energy.
    */
-  firstRound(promptTokens: ArrayLike<number>): RoundCost {
+  firstRound(promptTokens: ArrayLike<number>, masked = false): RoundCost {
     const n = promptTokens.length;
     const g = this.gamma;
     let sum = 0;
@@ -104,14 +105,16 @@ export class SpeculativeRoundCost {
       chunksProducingToken: n,
       decodeCount: 0,
       decodeContextSum: 0,
+      ...(masked ? { masked: true } : {}),
     });
-    const draftRun = g > 1 ? this.draft.decodeRunCost(n, sum, 0, g - 1) : { seconds: 0, joules: 0 };
+    const draftRun = g > 1 ? this.draft.decodeRunCost(n, sum, 0, g - 1, masked) : { seconds: 0, joules: 0 };
     const v = this.target.stepCost({
       chunkNewTokens: Array.from(promptTokens, (p) => p + g),
       chunkCachedTokens: new Array<number>(n).fill(0),
       chunksProducingToken: n * (g + 1),
       decodeCount: 0,
       decodeContextSum: 0,
+      ...(masked ? { masked: true } : {}),
     });
     const promptShare = sum / (sum + n * g);
     return {

@@ -120,6 +120,16 @@ export function buildSummary(name: string, result: SimulationResult, resolved: R
   };
 }
 
+/** Speculative decoding and a non-greedy decoding strategy, for the table's cluster line. */
+function mechanismsLine(s: Summary): string {
+  const sp = s.scheduler.speculative as { draft_model?: string; gamma?: number; expected_tokens_per_round?: number } | undefined;
+  const d = s.scheduler.decoding as { kind?: string; width?: number; top_p?: number } | undefined;
+  let out = '';
+  if (sp) out += `, speculative (draft ${sp.draft_model}, γ ${sp.gamma}, ${sp.expected_tokens_per_round?.toFixed(2)} tokens/round)`;
+  if (d) out += d.kind === 'beam' ? `, beam search ${d.width}` : `, ${d.kind}${d.top_p !== undefined ? ` top-p ${d.top_p}` : ''}`;
+  return out;
+}
+
 /** JSON with NaN (an empty quantile) written as null, two-space indent, stable key order. */
 export function summaryJson(s: Summary): string {
   return JSON.stringify(s, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
@@ -141,7 +151,7 @@ export function summaryTable(s: Summary): string {
   const pct = (x: number) => (s.energy_j > 0 ? `${((100 * x) / s.energy_j).toFixed(1)}%` : '-');
   const rows: [string, string][] = [
     ['scenario', s.scenario],
-    ['cluster', `${s.replicas} × ${s.gpu}${s.tp > 1 ? ` (tp ${s.tp})` : ''}, ${s.model}, ${s.stack}, ${String(s.scheduler.kind)} batching`],
+    ['cluster', `${s.replicas} × ${s.gpu}${s.tp > 1 ? ` (tp ${s.tp})` : ''}, ${s.model}, ${s.stack}, ${String(s.scheduler.kind)} batching${mechanismsLine(s)}`],
     ['cost model', `${s.cost_model.kind}: ${s.cost_model.description}`],
     ['workload', `${s.workload.description}; ${s.workload.requests} requests${Object.keys(s.workload.skipped).length ? `, skipped ${JSON.stringify(s.workload.skipped)}` : ''}`],
     ['requests', `${s.requests_completed} completed, ${s.requests_rejected} rejected, ${s.preemptions} preemptions`],

@@ -29,6 +29,8 @@ export class SpeculativeStaticScheduler implements Scheduler {
   /** Tokens each row has generated so far (parallel to batch). */
   private generated: number[] = [];
   private roundsDone = 0;
+  /** Prompts of unequal length: left padding, so attention runs with a mask (as StaticScheduler). */
+  private padded = false;
   private readonly gamma: number;
 
   constructor(
@@ -105,7 +107,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
     const g = this.gamma;
     if (this.batch.length > 0) {
       const ctx = this.contexts();
-      const c = this.cost.round(ctx);
+      const c = this.cost.round(ctx, this.padded);
       return {
         kind: 'priced',
         label: `speculative round γ=${g}`,
@@ -136,10 +138,11 @@ export class SpeculativeStaticScheduler implements Scheduler {
     }
     this.paddedInputTokens = input;
     this.maxOutputTokens = output;
+    this.padded = this.batch.some((r) => r.spec.inputTokens !== input);
     this.generated = new Array<number>(this.batch.length).fill(0);
     this.roundsDone = 0;
     const prompts = new Array<number>(this.batch.length).fill(input);
-    const c = this.cost.firstRound(prompts);
+    const c = this.cost.firstRound(prompts, this.padded);
     return {
       kind: 'priced',
       label: `speculative prefill + first round γ=${g}`,

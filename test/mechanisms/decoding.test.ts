@@ -63,8 +63,9 @@ describe('beam search', () => {
     const d = applyDecoding(base, tinyParams(), llama, hfEager, { kind: 'beam', width: 4 });
     expect(d.beamWidth).toBe(4);
     expect(d.prefillWidth).toBe(4);
-    // Attention reads and writes the KV; the reorder reads and writes all of it again: 3× the KV traffic.
-    expect(d.work.kvBytesPerToken).toBe(3e6);
+    // Attention reads the cache and writes the new token's KV; the reorder reads and writes every cached byte again.
+    expect(d.work.kvBytesPerToken).toBe(1e6);
+    expect(d.work.kvReorderBytesPerToken).toBe(2e6);
     // 20 B per vocabulary entry of beam scoring per row; 30 bookkeeping ops + 2 index_selects per layer.
     expect(d.work.sampledTokenBytes).toBe(20 * V);
     expectClose(d.params.stepOverheadSeconds, 0.01 + (30 + 2 * 32) * 2e-5, 1e-12);
@@ -75,8 +76,9 @@ describe('beam search', () => {
       expectClose(beam.decodeRunCost(2, 1000, k0, k1).joules, flat.decodeRunCost(8, 4000, k0, k1).joules, 1e-12);
       expectClose(beam.decodeRunCost(2, 1000, k0, k1).seconds, flat.decodeRunCost(8, 4000, k0, k1).seconds, 1e-12);
     }
-    // By hand, one step: 8 sequences: 1 GB weights + 3 MB × (4000 + 8) KV + 8 × 20 × V B.
-    const bytes = 1e9 + 3e6 * 4008 + 8 * 20 * V;
+    // By hand, one step: 8 sequences: 1 GB weights + 1 MB × (4000 + 8) of attention KV + 2 MB × (4000 + 8) of
+    // reorder + 8 × 20 × V B of beam scoring.
+    const bytes = 1e9 + 1e6 * 4008 + 2e6 * 4008 + 8 * 20 * V;
     const seconds = 0.01 + 94 * 2e-5 + bytes / 1e11;
     expectClose(beam.stepCost(decodeOnlyStep(2, 1000)).seconds, seconds, 1e-12);
     // A prompt step: every chunk runs w times (HF expands the prompt to w rows before the prefill).
@@ -88,7 +90,7 @@ describe('beam search', () => {
   it('a paged cache (vllm) prefills once, forks the beams and pays no reorder', () => {
     const d = applyDecoding(tinyWork({ kvBytesPerToken: 1e6 }), tinyParams(), llama, vllm, { kind: 'beam', width: 4 });
     expect(d.prefillWidth).toBe(1);
-    expect(d.work.kvBytesPerToken).toBe(1e6);
+    expect(d.work.kvReorderBytesPerToken ?? 0).toBe(0);
     expectClose(d.params.stepOverheadSeconds, 0.01 + 30 * 2e-5, 1e-12);
   });
 

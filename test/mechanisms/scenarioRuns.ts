@@ -1,7 +1,7 @@
 /**
  * Scenario runs for the direction tests: the seed paper's controlled setting on one H100 SXM — offline (every
- * request at t = 0), fixed lengths (input 512, output 64), Llama-3.1-8B, hf-eager static batches unless a test says
- * otherwise — through the same path as `joulesim run`.
+ * request at t = 0), fixed lengths (input 512, output 64), Llama-3.1-8B, hf-eager static batches, datasheet
+ * roofline, unless a test says otherwise — through the same path as `joulesim run`.
  */
 import { runScenario } from '../../sim/runScenario.js';
 import type { Summary } from '../../sim/report/summary.js';
@@ -24,7 +24,9 @@ export function runFixed(cluster: Record<string, unknown>, opts: FixedRun = {}):
       count: opts.count ?? 16,
       lengths: { kind: 'fixed', input_tokens: opts.input ?? 512, output_tokens: opts.output ?? 64 },
     },
-    cluster: { gpu: 'h100-sxm', model: 'llama-3.1-8b', stack: 'hf-eager', ...cluster },
+    // The datasheet roofline unless a test asks otherwise: target and draft (speculative decoding), dense and MoE
+    // models are then priced from the same kind of source even after calibrated profiles land for some of them.
+    cluster: { gpu: 'h100-sxm', model: 'llama-3.1-8b', stack: 'hf-eager', cost_model: 'roofline', ...cluster },
   };
   return runScenario(parseScenario(scenario, 'mechanisms.json', process.cwd())).summary;
 }

@@ -98,9 +98,11 @@ describe('direction on an H100: tensor parallelism cuts latency and raises energ
     expect(run('hf-eager', 4).energy_j).toBeGreaterThan(run('hf-eager', 2).energy_j);
   });
 
-  it('vllm (CUDA graphs, little host time per step): TP 2 cuts latency by about as much as the paper (−40%)', () => {
-    const one = run('vllm', 1);
-    const two = run('vllm', 2);
+  it('vllm (CUDA graphs, little host time per step; its calibrated H100 profile): TP 2 cuts latency by about as much as the paper (−40%)', () => {
+    const calibrated = (tp: number) => runFixed({ stack: 'vllm', tp, cost_model: 'auto', scheduler: { kind: 'continuous', batch_size: 1 } }, { count: 8 });
+    const one = calibrated(1);
+    const two = calibrated(2);
+    expect(one.cost_model.kind).toBe('calibrated');
     expect(pct(two.e2e_s.p50, one.e2e_s.p50)).toBeLessThan(-30);
     expect(two.energy_j).toBeGreaterThan(one.energy_j);
   });
