@@ -15,6 +15,7 @@ export interface EventHandle {
 }
 
 interface Entry extends EventHandle {
+  cancelled: boolean;
   timeSeconds: number;
   sequence: number;
   target: EventTarget;
@@ -32,14 +33,18 @@ export class EventQueue {
     if (!(timeSeconds >= this.nowSeconds)) {
       throw new Error(`event scheduled in the past: ${timeSeconds} < now ${this.nowSeconds}`);
     }
-    const entry: Entry = { timeSeconds, sequence: this.sequence++, target, token };
+    const entry: Entry = { timeSeconds, sequence: this.sequence++, target, token, cancelled: false };
     this.heap.push(entry);
     return entry;
   }
 
-  /** Withdraws a scheduled event that has not fired (the heap holds about one event per replica, so this is cheap). */
+  /**
+   * Withdraws a scheduled event that has not fired. The entry stays in the heap, marked, and is dropped when it
+   * reaches the top: cheaper than heap-js's remove (a search that allocates), and the heap stays about one entry per
+   * replica deep.
+   */
   cancel(handle: EventHandle): void {
-    this.heap.remove(handle as Entry);
+    (handle as Entry).cancelled = true;
   }
 
   get pending(): number {
@@ -51,6 +56,7 @@ export class EventQueue {
     for (;;) {
       const e = this.heap.pop();
       if (!e) return;
+      if (e.cancelled) continue;
       this.nowSeconds = e.timeSeconds;
       this.fired++;
       e.target.onEvent(e.timeSeconds, e.token);
