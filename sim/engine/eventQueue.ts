@@ -25,6 +25,8 @@ interface Entry extends EventHandle {
 export class EventQueue {
   private readonly heap = new Heap<Entry>((a, b) => a.timeSeconds - b.timeSeconds || a.sequence - b.sequence);
   private sequence = 0;
+  /** Cancelled entries still in the heap (dropped when they surface). */
+  private cancelledInHeap = 0;
   /** Events fired so far (a benchmark figure). */
   fired = 0;
   nowSeconds = 0;
@@ -44,11 +46,14 @@ export class EventQueue {
    * replica deep.
    */
   cancel(handle: EventHandle): void {
-    (handle as Entry).cancelled = true;
+    const entry = handle as Entry;
+    if (entry.cancelled) return;
+    entry.cancelled = true;
+    this.cancelledInHeap++;
   }
 
   get pending(): number {
-    return this.heap.length;
+    return this.heap.length - this.cancelledInHeap;
   }
 
   /** Fire events in order until none is left. */
@@ -56,7 +61,12 @@ export class EventQueue {
     for (;;) {
       const e = this.heap.pop();
       if (!e) return;
-      if (e.cancelled) continue;
+      if (e.cancelled) {
+        this.cancelledInHeap--;
+        continue;
+      }
+      // A fired event can no longer be cancelled: mark it so a late cancel() leaves the count alone.
+      e.cancelled = true;
       this.nowSeconds = e.timeSeconds;
       this.fired++;
       e.target.onEvent(e.timeSeconds, e.token);
