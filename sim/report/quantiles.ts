@@ -15,22 +15,38 @@ export interface Quantiles {
   readonly p99: number;
 }
 
-/** A growable list of float64 samples (no per-sample object). */
+/** Samples per storage chunk: growth allocates one more chunk, never copies what is stored. */
+const CHUNK = 1 << 18;
+
+/**
+ * A growable list of float64 samples (no per-sample object). Stored in fixed-size chunks so a 10-million-request
+ * run holds exactly what it needs (doubling would reserve up to twice that and copy on every growth).
+ */
 export class SampleList {
-  private data = new Float64Array(1024);
+  private readonly chunks: Float64Array[] = [];
   length = 0;
 
   push(x: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
+    const i = this.length & (CHUNK - 1);
+    if (i === 0) this.chunks.push(new Float64Array(CHUNK));
+    this.chunks[this.chunks.length - 1][i] = x;
+    this.length++;
+  }
+
+  /** All samples in one array, sorted ascending. */
+  sorted(): Float64Array {
+    const all = new Float64Array(this.length);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      const take = Math.min(CHUNK, this.length - offset);
+      all.set(take === CHUNK ? chunk : chunk.subarray(0, take), offset);
+      offset += take;
     }
-    this.data[this.length++] = x;
+    return all.sort();
   }
 
   summary(): Quantiles {
-    const sorted = this.data.slice(0, this.length).sort();
+    const sorted = this.sorted();
     let sum = 0;
     for (let i = 0; i < sorted.length; i++) sum += sorted[i];
     return {

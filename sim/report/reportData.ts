@@ -6,7 +6,7 @@
  */
 import type { LiveRequest } from '../serving/liveRequest.js';
 import type { RequestSpec } from '../workload/request.js';
-import { quantileSorted } from './quantiles.js';
+import { quantileSorted, SampleList } from './quantiles.js';
 import type { RequestRowWriter } from './requestMetrics.js';
 import type { TimeSeriesRow } from './timeSeries.js';
 
@@ -63,36 +63,25 @@ export interface RunReportData {
   readonly idleWattsPerReplica: number;
 }
 
-class Samples {
-  private data = new Float64Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
+/** A latency CDF with at most CDF_POINTS + 1 points, from the shared sample store. */
+function cdfOf(samples: SampleList): Cdf {
+  const sorted = samples.sorted();
+  const n = sorted.length;
+  const values: number[] = [];
+  const fractions: number[] = [];
+  if (n <= CDF_POINTS) {
+    for (let i = 0; i < n; i++) {
+      values.push(sorted[i]);
+      fractions.push((i + 1) / n);
     }
-    this.data[this.length++] = x;
-  }
-  cdf(): Cdf {
-    const sorted = this.data.slice(0, this.length).sort();
-    const n = sorted.length;
-    const values: number[] = [];
-    const fractions: number[] = [];
-    if (n <= CDF_POINTS) {
-      for (let i = 0; i < n; i++) {
-        values.push(sorted[i]);
-        fractions.push((i + 1) / n);
-      }
-    } else {
-      for (let i = 0; i <= CDF_POINTS; i++) {
-        const q = i / CDF_POINTS;
-        values.push(quantileSorted(sorted, q));
-        fractions.push(q);
-      }
+  } else {
+    for (let i = 0; i <= CDF_POINTS; i++) {
+      const q = i / CDF_POINTS;
+      values.push(quantileSorted(sorted, q));
+      fractions.push(q);
     }
-    return { values, fractions, count: n };
   }
+  return { values, fractions, count: n };
 }
 
 /**
@@ -101,9 +90,9 @@ class Samples {
  * sample depends only on finish order.
  */
 export class ReportCollector implements RequestRowWriter {
-  private readonly ttft = new Samples();
-  private readonly tpot = new Samples();
-  private readonly e2e = new Samples();
+  private readonly ttft = new SampleList();
+  private readonly tpot = new SampleList();
+  private readonly e2e = new SampleList();
   private input: number[] = [];
   private output: number[] = [];
   private energy: number[] = [];
@@ -138,9 +127,9 @@ export class ReportCollector implements RequestRowWriter {
   build(rows: readonly TimeSeriesRow[], replicas: number, meta: Pick<RunReportData, 'powerCapWatts' | 'gpusPerReplica' | 'idleWattsPerReplica'>): RunReportData {
     return {
       series: seriesData(rows, replicas),
-      ttft: this.ttft.cdf(),
-      tpot: this.tpot.cdf(),
-      e2e: this.e2e.cdf(),
+      ttft: cdfOf(this.ttft),
+      tpot: cdfOf(this.tpot),
+      e2e: cdfOf(this.e2e),
       scatter: { inputTokens: this.input, outputTokens: this.output, energyJoules: this.energy, total: this.seen, stride: this.stride },
       ...meta,
     };
