@@ -5,14 +5,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Ajv } from 'ajv';
+import { withFusedExpertEfficiency } from '../../sim/cost/moeEfficiency.js';
 import { modelWorkFor } from '../../sim/cost/modelWorkFor.js';
-import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import { InputError } from '../../sim/errors.js';
 import { loadArchitecture } from '../../sim/model/architecture.js';
 import { loadGpu } from '../../sim/model/gpu.js';
+import { loadStack } from '../../sim/model/stack.js';
 import { packageRoot } from '../../sim/paths.js';
 import { describeAjvError } from '../../sim/scenario/loadScenario.js';
-import { errorStats, FITTED_KEYS, type FittedKey, fitCoefficients, parametersFromCoefficients, type PreparedRecord, prepareRecord, residuals } from './fitProfile.js';
+import { withAbsentFeatures, errorStats, FITTED_KEYS, type FittedKey, fitCoefficients, fitModels, parametersFromCoefficients, type PreparedRecord, prepareRecord, residuals } from './fitProfile.js';
 import { type MeasurementFile, measurementFileSchema } from './measurementSchema.js';
 
 const ajv = new Ajv({ strict: false });
@@ -83,26 +84,37 @@ export function fitCommand(files: string[], opts: FitOptions): { profile: Record
     const plusOne = (m.data.context_convention ?? '').includes('+ 1');
     for (const r of m.data.records) (holdout?.test(r.label) ? heldRecords : fitRecords).push(prepareRecord(r, plusOne));
   }
-  const freeCount = FITTED_KEYS.length - Object.keys(opts.fixed ?? {}).length;
+  // Stacks that pack a step's attention into one masked call (models/stacks/<id>.json "attention").
+  let packedAttention = false;
+  try {
+    packedAttention = loadStack(first.stack, `${measured[0].path}:/stack`).attention === 'packed-dense-mask';
+  } catch {
+    packedAttention = false;
+  }
+  const freeCount = FITTED_KEYS.length - Object.keys(withAbsentFeatures({ records: fitRecords, packedAttention }, opts.fixed ?? {})).length;
   if (fitRecords.length < freeCount) {
     throw new InputError(measured[0].path, '/records', `only ${fitRecords.length} records to fit ${freeCount} coefficients; fix some with --fix`);
   }
   const inputs = {
     records: fitRecords,
-    work: modelWorkFor(arch),
+    // The work the simulator prices (buildCostModel): an MoE model's expert legs carry the fused-expert-kernel
+    // stretch there, so the fit must replay it too, or a calibrated MoE profile would absorb the slowdown and the
+    // simulator would apply it a second time.
+    work: arch.moe ? withFusedExpertEfficiency(modelWorkFor(arch), arch) : modelWorkFor(arch),
     idleWatts: median(idles),
     powerCapWatts: cap,
     interconnectBytesPerSecond: gpu.interconnect.bandwidth_gb_s * 1e9,
     interconnectLatencySeconds: gpu.interconnect.latency_us * 1e-6,
     peakComputeTflops: gpu.bf16_dense_tflops,
     peakBandwidthGbS: gpu.memory_bandwidth_gb_s,
+    packedAttention,
   };
   // Without padded records the masked factor is not identified: it is then the unmasked one (1 if fixed so).
   const fixed = { ...(opts.fixed ?? {}) };
   const anyPadded = fitRecords.some((r) => r.masked);
   const { coefficients } = fitCoefficients(inputs, anyPadded ? fixed : { ...fixed, masked_kv_traffic_factor: fixed.kv_traffic_factor ?? 1 });
   if (!anyPadded && fixed.kv_traffic_factor === undefined) coefficients.masked_kv_traffic_factor = coefficients.kv_traffic_factor;
-  const model = new StepCostModel(inputs.work, parametersFromCoefficients(coefficients, inputs));
+  const model = fitModels(inputs.work, parametersFromCoefficients(coefficients, inputs));
   const fitted = residuals(model, fitRecords);
   const held = residuals(model, heldRecords);
   const range = (pick: (r: PreparedRecord) => [number, number]) => [
@@ -115,7 +127,12 @@ export function fitCommand(files: string[], opts: FitOptions): { profile: Record
     gpu: gpu.id,
     model: arch.id,
     stack: first.stack,
-    coefficients: Object.fromEntries(Object.entries(coefficients).map(([k, v]) => [k, round(v)])),
+    // Features held absent (0) are left out, so profiles of other stacks keep their form.
+    coefficients: Object.fromEntries(
+      Object.entries(coefficients)
+        .filter(([k, v]) => !((k === 'packed_attention_flops_factor' || k === 'cold_shape_s') && v === 0))
+        .map(([k, v]) => [k, round(v)]),
+    ),
     fitted_range: {
       batch_size: range((r) => r.batch),
       step_tokens: range((r) => r.stepTokens),

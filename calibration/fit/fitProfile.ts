@@ -25,6 +25,8 @@ export interface PreparedRecord {
   readonly context: [number, number];
   /** A padded batch (attention with a mask). */
   readonly masked: boolean;
+  /** Measured with every attention shape new to the process (shape_cache "cold"): pays the per-step plan cost. */
+  readonly cold: boolean;
 }
 
 /** Whether a record's batch was padded: said outright, or visible in unequal true prompt lengths. */
@@ -104,10 +106,23 @@ export function prepareRecord(r: MeasurementRecord, contextIncludesNewToken = fa
       widen(context, (w.contextSum0 + w.n * (w.steps - 1)) / w.n);
     }
   }
-  return { label: r.label, work, seconds: r.seconds_median, joules: r.joules_median, batch, stepTokens: tokens, context, masked };
+  return { label: r.label, work, seconds: r.seconds_median, joules: r.joules_median, batch, stepTokens: tokens, context, masked, cold: r.shape_cache === 'cold' };
 }
 
-export function predictRecord(model: StepCostModel, r: PreparedRecord): { seconds: number; joules: number } {
+/** The cost model of warm records and, when the parameters have a cold-shape cost, the one of cold records. */
+export interface FitModels {
+  readonly warm: StepCostModel;
+  readonly cold: StepCostModel;
+}
+
+export function fitModels(work: ModelWork, params: CostParameters): FitModels {
+  const cold = new StepCostModel(work, params);
+  if (!params.coldShapeSeconds) return { warm: cold, cold };
+  return { warm: new StepCostModel(work, { ...params, coldShapeSeconds: 0 }), cold };
+}
+
+export function predictRecord(models: StepCostModel | FitModels, r: PreparedRecord): { seconds: number; joules: number } {
+  const model = models instanceof StepCostModel ? models : r.cold ? models.cold : models.warm;
   let seconds = 0;
   let joules = 0;
   for (const w of r.work) {
@@ -128,6 +143,8 @@ export interface FitInputs {
   /** Datasheet ceilings: achieved compute and bandwidth are fitted below them. */
   readonly peakComputeTflops: number;
   readonly peakBandwidthGbS: number;
+  /** The stack packs a step's attention into one masked call (fits packed_attention_flops_factor). */
+  readonly packedAttention?: boolean;
 }
 
 /** The fitted coefficients, in the units a profile stores. */
@@ -147,6 +164,10 @@ export interface FittedCoefficients {
   overlapped_overhead_s: number;
   /** KV traffic factor of padded (masked) batches; see CostParameters.maskedKvTrafficFactor. */
   masked_kv_traffic_factor: number;
+  /** FLOP multiplier of packed attention (CostParameters.packedAttentionFlopsFactor); 0 = not packed (absent). */
+  packed_attention_flops_factor?: number;
+  /** Per-step cold-shape plan seconds (CostParameters.coldShapeSeconds); 0 or undefined = absent. */
+  cold_shape_s?: number;
 }
 
 export function parametersFromCoefficients(c: FittedCoefficients, inputs: Pick<FitInputs, 'interconnectBytesPerSecond' | 'interconnectLatencySeconds'>): CostParameters {
@@ -165,6 +186,8 @@ export function parametersFromCoefficients(c: FittedCoefficients, inputs: Pick<F
     kvTrafficFactor: c.kv_traffic_factor,
     overlappedOverheadSeconds: c.overlapped_overhead_s,
     maskedKvTrafficFactor: c.masked_kv_traffic_factor,
+    ...((c.packed_attention_flops_factor ?? 0) > 0 ? { packedAttentionFlopsFactor: c.packed_attention_flops_factor } : {}),
+    ...((c.cold_shape_s ?? 0) > 0 ? { coldShapeSeconds: c.cold_shape_s } : {}),
     interconnectBytesPerSecond: inputs.interconnectBytesPerSecond,
     interconnectLatencySeconds: inputs.interconnectLatencySeconds,
   };
@@ -182,6 +205,8 @@ export const FITTED_KEYS = [
   'kv_traffic_factor',
   'overlapped_overhead_s',
   'masked_kv_traffic_factor',
+  'packed_attention_flops_factor',
+  'cold_shape_s',
 ] as const;
 export type FittedKey = (typeof FITTED_KEYS)[number];
 
@@ -212,6 +237,8 @@ function decode(x: number[], free: readonly FittedKey[], fixed: Partial<Record<F
     kv_traffic_factor: v('kv_traffic_factor'),
     overlapped_overhead_s: v('overlapped_overhead_s'),
     masked_kv_traffic_factor: v('masked_kv_traffic_factor'),
+    packed_attention_flops_factor: v('packed_attention_flops_factor'),
+    cold_shape_s: v('cold_shape_s'),
   };
 }
 
@@ -227,6 +254,8 @@ const START: Record<FittedKey, number> = {
   kv_traffic_factor: 1, // 1 + e^0 = 2
   overlapped_overhead_s: 0.005,
   masked_kv_traffic_factor: 1, // 1 + e^0 = 2
+  packed_attention_flops_factor: 1,
+  cold_shape_s: 0.05,
 };
 
 /** Where each free coefficient starts, in the optimiser's coordinates. */
@@ -238,22 +267,34 @@ function startVector(free: readonly FittedKey[]): number[] {
  * Fits every coefficient not in `fixed` (profile units; a fixed busy_base_w is the part above idle). Fixing some
  * lets sparse data (a handful of steady-state rows) constrain the rest.
  */
-export function fitCoefficients(inputs: FitInputs, fixed: Partial<Record<FittedKey, number>> = {}): { coefficients: FittedCoefficients; loss: number } {
+export function fitCoefficients(inputs: FitInputs, fixedIn: Partial<Record<FittedKey, number>> = {}): { coefficients: FittedCoefficients; loss: number } {
   const { records, work, powerCapWatts } = inputs;
+  const fixed = withAbsentFeatures(inputs, fixedIn);
   const free = FITTED_KEYS.filter((k) => fixed[k] === undefined);
   const loss = (x: number[]): number => {
     const c = decode(x, free, fixed, inputs);
     if (c.busy_base_w >= powerCapWatts) return 1e9;
-    const model = new StepCostModel(work, parametersFromCoefficients(c, inputs));
+    const models = fitModels(work, parametersFromCoefficients(c, inputs));
     let sum = 0;
     for (const r of records) {
-      const p = predictRecord(model, r);
+      const p = predictRecord(models, r);
       sum += Math.log(p.seconds / r.seconds) ** 2 + Math.log(p.joules / r.joules) ** 2;
     }
     return sum / records.length;
   };
   const result = nelderMead(loss, startVector(free), { step: 1, maxEvaluations: 4000, restarts: 4 });
   return { coefficients: decode(result.x, free, fixed, inputs), loss: result.value };
+}
+
+/**
+ * Features the data cannot speak to are held at 0 (absent): packed attention unless the stack packs it, the cold
+ * shape cost unless some record was measured cold.
+ */
+export function withAbsentFeatures(inputs: Pick<FitInputs, 'records' | 'packedAttention'>, fixed: Partial<Record<FittedKey, number>>): Partial<Record<FittedKey, number>> {
+  const out = { ...fixed };
+  if (!inputs.packedAttention) out.packed_attention_flops_factor ??= 0;
+  if (!inputs.records.some((r) => r.cold)) out.cold_shape_s ??= 0;
+  return out;
 }
 
 export interface RecordResidual {
@@ -266,7 +307,7 @@ export interface RecordResidual {
   energy_error_pct: number;
 }
 
-export function residuals(model: StepCostModel, records: readonly PreparedRecord[]): RecordResidual[] {
+export function residuals(model: StepCostModel | FitModels, records: readonly PreparedRecord[]): RecordResidual[] {
   return records.map((r) => {
     const p = predictRecord(model, r);
     return {

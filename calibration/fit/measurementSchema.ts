@@ -54,6 +54,10 @@ export const measurementFileSchema = {
           padded: { type: 'boolean', description: 'Prompts of unequal length, left-padded: attention ran with a mask.' },
           attention_mask: { type: 'boolean' },
           true_input_tokens: { type: 'array', items: { type: 'integer' } },
+          shape_cache: {
+            enum: ['cold', 'warm'],
+            description: "hf-paged: cold = every step's attention shape new to the process (cuDNN plans built), warm = seen before.",
+          },
           seconds: { type: 'array', items: { type: 'number' } },
           joules: { type: 'array', items: { type: 'number' } },
         },

@@ -135,3 +135,21 @@ export function validationTable(results: readonly RunValidation[]): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** The same comparison as a Markdown table (one row per run), as the README shows it. */
+export function validationMarkdown(results: readonly RunValidation[]): string {
+  const cell = (r: RunValidation, metric: string) => {
+    const c = r.metrics.find((m) => m.metric === metric);
+    if (!c) return '-';
+    const spread = c.measured_spread_pct === undefined ? '' : ` (spread ${c.measured_spread_pct.toFixed(1)}%)`;
+    return `${c.measured.toPrecision(4)} / ${c.simulated.toPrecision(4)} / **${c.error_pct >= 0 ? '+' : ''}${c.error_pct.toFixed(1)}%**${spread}`;
+  };
+  const lines = [
+    '| run | energy J (measured / simulated / error) | makespan s | mean power W | mean TTFT s | mean end-to-end s |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    lines.push(`| ${r.name} | ${cell(r, 'energy_j')} | ${cell(r, 'makespan_s')} | ${cell(r, 'avg_power_w')} | ${cell(r, 'ttft_mean_s')} | ${cell(r, 'e2e_mean_s')} |`);
+  }
+  return lines.join('\n') + '\n';
+}

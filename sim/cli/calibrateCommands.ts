@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { fitCommand, parseFixed } from '../../calibration/fit/fitCommand.js';
-import { validateRun, validationTable } from '../../calibration/validate/validateRuns.js';
+import { validateRun, validationMarkdown, validationTable } from '../../calibration/validate/validateRuns.js';
 
 /** `joulesim calibrate fit|validate`: turn GPU measurements into a profile, and check it on measured runs. */
 export function registerCalibrateCommands(program: Command): void {
@@ -22,8 +22,9 @@ export function registerCalibrateCommands(program: Command): void {
     .argument('<runs...>', 'run folders holding run.json and workload.csv (calibration/validation/<name>)')
     .option('--profile <file>', 'use this profile instead of the one for the run’s gpu/model/stack')
     .option('--json', 'print the comparison as JSON')
-    .action((runs: string[], o: { profile?: string; json?: boolean }) => {
+    .option('--markdown', 'print the comparison as a Markdown table')
+    .action((runs: string[], o: { profile?: string; json?: boolean; markdown?: boolean }) => {
       const results = runs.map((r) => validateRun(r, o.profile));
-      process.stdout.write(o.json ? JSON.stringify(results, null, 2) + '\n' : validationTable(results));
+      process.stdout.write(o.json ? JSON.stringify(results, null, 2) + '\n' : o.markdown ? validationMarkdown(results) : validationTable(results));
     });
 }

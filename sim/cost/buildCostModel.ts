@@ -32,6 +32,8 @@ export interface CostModelSelection {
   readonly decoding?: DecodingStrategy;
   /** Where the all-reduce mode came from, for error messages. */
   readonly allReduceSource?: string;
+  /** warm: drop the profile's per-step cold-shape cost (CostParameters.coldShapeSeconds); cold or absent: keep it. */
+  readonly shapeCache?: 'cold' | 'warm';
   /** Where the power cap came from (file and JSON path), for the error when it is below the busy floor. */
   readonly powerCapSource?: { readonly file: string; readonly place: string };
 }
@@ -60,7 +62,10 @@ export function buildCostModel(sel: CostModelSelection): BuiltCostModel {
     profileFile: sel.profileFile,
   });
   const notes: string[] = [];
-  const overhead = layerScaledOverhead(base, stack, arch);
+  const cold = base.coldShapeSeconds ?? 0;
+  if (cold > 0) notes.push(sel.shapeCache === 'warm' ? 'warm attention shapes (no per-step cuDNN plan cost)' : `cold attention shapes: ${(cold * 1e3).toFixed(1)} ms cuDNN plan per step at idle power`);
+  const shaped = cold > 0 && sel.shapeCache === 'warm' ? { ...base, coldShapeSeconds: 0 } : base;
+  const overhead = layerScaledOverhead(shaped, stack, arch);
   if (overhead.note) notes.push(overhead.note);
   let params = overhead.params;
   if (tp > 1) {

@@ -53,6 +53,19 @@ export interface CostParameters {
    * attention natively with a mask and materialises the repeated K/V heads. Absent: kvTrafficFactor.
    */
   readonly maskedKvTrafficFactor?: number;
+  /**
+   * Packed attention (transformers' continuous batching with paged|sdpa): all of a step's new tokens are packed into
+   * one sequence and attend over all of the step's keys through one dense block-diagonal mask, so attention costs
+   * Q_total × K_total pairs (every new token × every key of every sequence in the step) instead of Σ per sequence.
+   * The value multiplies those pairs' FLOPs (the masked kernel's efficiency relative to the matmul rate). Absent:
+   * attention is priced per sequence (every other stack).
+   */
+  readonly packedAttentionFlopsFactor?: number;
+  /**
+   * Seconds every step pays for a first-seen attention shape (torch's cuDNN attention builds an execution plan per
+   * new shape; a continuous-batching step almost never repeats one). Serial host time, drawn at idle power. Absent: 0.
+   */
+  readonly coldShapeSeconds?: number;
   /** Dynamic energy per FLOP and per byte moved: power = busyBase + (e_f·FLOPs + e_b·bytes) / seconds. */
   readonly joulesPerFlop: number;
   readonly joulesPerByte: number;

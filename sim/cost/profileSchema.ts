@@ -42,6 +42,16 @@ export const profileSchema = {
         kv_traffic_factor: { type: 'number', minimum: 1, description: 'Bytes moved per cached KV byte read; absent = 1.' },
         overlapped_overhead_s: { type: 'number', minimum: 0, description: 'Host time that overlaps GPU work; absent = 0.' },
         masked_kv_traffic_factor: { type: 'number', minimum: 1, description: 'KV traffic factor of padded batches; absent = kv_traffic_factor.' },
+        packed_attention_flops_factor: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          description: 'Packed attention (Q_total × K_total pairs per step) with this FLOP multiplier; absent = attention per sequence.',
+        },
+        cold_shape_s: {
+          type: 'number',
+          minimum: 0,
+          description: 'Seconds per step for a first-seen attention shape (cuDNN plan build), at idle power; absent = 0.',
+        },
       },
     },
     fitted_range: {

@@ -93,6 +93,8 @@ export function calibratedParameters(profile: Profile, gpu: Gpu, tp: number, pow
     kvTrafficFactor: c.kv_traffic_factor ?? 1,
     overlappedOverheadSeconds: c.overlapped_overhead_s ?? 0,
     maskedKvTrafficFactor: c.masked_kv_traffic_factor ?? c.kv_traffic_factor ?? 1,
+    ...(c.packed_attention_flops_factor !== undefined ? { packedAttentionFlopsFactor: c.packed_attention_flops_factor } : {}),
+    ...(c.cold_shape_s !== undefined ? { coldShapeSeconds: c.cold_shape_s } : {}),
     ...interconnect(gpu),
     fittedRange: {
       batchSize: [r.batch_size[0], r.batch_size[1]],
@@ -139,6 +141,9 @@ export function transferredParameters(profile: Profile, source: Gpu, target: Gpu
     // Host-side time is the same host software on any GPU.
     overlappedOverheadSeconds: c.overlapped_overhead_s ?? 0,
     maskedKvTrafficFactor: c.masked_kv_traffic_factor ?? c.kv_traffic_factor ?? 1,
+    // The attention path and the host's plan builds are the software's, not the GPU's.
+    ...(c.packed_attention_flops_factor !== undefined ? { packedAttentionFlopsFactor: c.packed_attention_flops_factor } : {}),
+    ...(c.cold_shape_s !== undefined ? { coldShapeSeconds: c.cold_shape_s } : {}),
     ...interconnect(target),
   };
 }
@@ -163,6 +168,7 @@ export function datasheetParameters(gpu: Gpu, stack: Stack, tp: number, powerCap
     joulesPerFlop: (priors.compute_power_fraction * span) / compute,
     joulesPerByte: (priors.memory_power_fraction * span) / bandwidth,
     powerCapWatts: capFor(gpu, powerCapWatts),
+    ...(stack.attention === 'packed-dense-mask' ? { packedAttentionFlopsFactor: 1 } : {}),
     ...interconnect(gpu),
   };
 }

@@ -37,6 +37,10 @@ export class StepCostModel {
   /** Bytes moved per cached KV byte read (CostParameters.kvTrafficFactor), unmasked and masked. */
   private readonly kvTraffic: number;
   private readonly maskedKvTraffic: number;
+  /** CostParameters.packedAttentionFlopsFactor (0: attention priced per sequence). */
+  private readonly packed: number;
+  /** CostParameters.coldShapeSeconds: serial seconds per step, drawn at idle power. */
+  private readonly coldSeconds: number;
 
   constructor(
     readonly work: ModelWork,
@@ -46,6 +50,8 @@ export class StepCostModel {
     this.capHeadroomWatts = params.powerCapWatts - params.busyBaseWatts;
     this.kvTraffic = params.kvTrafficFactor ?? 1;
     this.maskedKvTraffic = params.maskedKvTrafficFactor ?? this.kvTraffic;
+    this.packed = params.packedAttentionFlopsFactor ?? 0;
+    this.coldSeconds = params.coldShapeSeconds ?? 0;
     if (!(this.capHeadroomWatts > 0)) {
       throw new Error(`power cap ${params.powerCapWatts} W must exceed the busy floor ${params.busyBaseWatts} W`);
     }
@@ -91,7 +97,10 @@ export class StepCostModel {
       dynamicJoules / this.capHeadroomWatts,
       this.hostSeconds(sequences),
     );
-    return { seconds, joules: this.tp * (p.busyBaseWatts * seconds + dynamicJoules) };
+    if (this.coldSeconds === 0) return { seconds, joules: this.tp * (p.busyBaseWatts * seconds + dynamicJoules) };
+    // A cold attention shape: the host builds the plan first (serial), the GPU waiting at idle power.
+    const cold = this.coldSeconds;
+    return { seconds: seconds + cold, joules: this.tp * (p.busyBaseWatts * seconds + p.idleWatts * cold + dynamicJoules) };
   }
 
   /** FLOPs and bytes of a general step (prefill chunks and decode sequences), whole replica. */
@@ -110,6 +119,8 @@ export class StepCostModel {
       attentionPairs += p * c + (p * (p + 1)) / 2;
     }
     const tokens = newTokens + step.decodeCount;
+    // Packed attention: one dense masked call over every new token × every key of the step.
+    if (this.packed > 0) attentionPairs = this.packed * tokens * (cachedTokens + step.decodeContextSum + tokens);
     const sampling = step.chunksProducingToken + step.decodeCount;
     const flops =
       w.matmulFlopsPerToken * tokens + w.lmHeadFlopsPerToken * sampling + w.attentionFlopsPerPair * attentionPairs;
@@ -140,8 +151,10 @@ export class StepCostModel {
     const tp = this.tp;
     const overhead = this.overheadSeconds(n, n);
     // At context sum x: FLOPs = f0 + f1·x, bytes = b0 + b1·x (per GPU); x = contextSum0 + n·k.
-    const f0 = ((w.matmulFlopsPerToken + w.lmHeadFlopsPerToken + w.attentionFlopsPerPair) * n) / tp;
-    const f1 = w.attentionFlopsPerPair / tp;
+    // Attention pairs: x + n per sequence; packed, n·(x + n) (still linear in x for a fixed batch).
+    const pairsPerX = this.packed > 0 ? this.packed * n : 1;
+    const f0 = ((w.matmulFlopsPerToken + w.lmHeadFlopsPerToken + w.attentionFlopsPerPair * pairsPerX) * n) / tp;
+    const f1 = (w.attentionFlopsPerPair * pairsPerX) / tp;
     const reorder = w.kvReorderBytesPerToken ?? 0;
     const b0 = (w.weightBytesPerStep(n) + (w.kvBytesPerToken + (w.sampledTokenBytes ?? 0) + reorder) * n) / tp;
     // Time-only work depends on the batch alone, so it only lifts the time lines' intercepts.
@@ -149,16 +162,19 @@ export class StepCostModel {
     const b1 = ((masked ? this.maskedKvTraffic : this.kvTraffic) * w.kvBytesPerToken + reorder) / tp;
     const d0 = p.joulesPerFlop * f0 + p.joulesPerByte * b0;
     const d1 = p.joulesPerFlop * f1 + p.joulesPerByte * b1;
+    // A cold shape's serial plan time lifts every time line; its energy is at idle, not the busy floor, so the
+    // replica-joules line (gpus · (busyBase · seconds + dynamic)) takes (idle − busyBase) · cold off per step.
+    const cold = this.coldSeconds;
     cached = {
       // Lines in x here; decodeRunCost re-expresses them in k.
       timeLines: [
-        { a: overhead + (f0 + slow.flops) / p.computeFlopsPerSecond, b: f1 / p.computeFlopsPerSecond },
-        { a: overhead + (b0 + slow.bytes) / p.memoryBytesPerSecond, b: b1 / p.memoryBytesPerSecond },
-        { a: d0 / this.capHeadroomWatts, b: d1 / this.capHeadroomWatts },
+        { a: cold + overhead + (f0 + slow.flops) / p.computeFlopsPerSecond, b: f1 / p.computeFlopsPerSecond },
+        { a: cold + overhead + (b0 + slow.bytes) / p.memoryBytesPerSecond, b: b1 / p.memoryBytesPerSecond },
+        { a: cold + d0 / this.capHeadroomWatts, b: d1 / this.capHeadroomWatts },
         // The host leg; with no overlapped overhead it never exceeds the two roofline legs, so it changes nothing.
-        { a: this.hostSeconds(n), b: 0 },
+        { a: cold + this.hostSeconds(n), b: 0 },
       ],
-      dynamicJoules: { a: d0, b: d1 },
+      dynamicJoules: cold === 0 ? { a: d0, b: d1 } : { a: d0 + (p.idleWatts - p.busyBaseWatts) * cold, b: d1 },
     };
     this.lineCache.set(key, cached);
     return cached;

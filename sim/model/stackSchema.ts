@@ -36,6 +36,22 @@ export const stackSchema = {
     memory_efficiency: { ...fraction, description: 'Achieved fraction of datasheet memory bandwidth.' },
     kv_block_tokens: { type: 'integer', minimum: 1, description: 'Tokens per KV-cache block (paged only).' },
     gpu_memory_utilization: { ...fraction, description: 'Fraction of usable GPU memory for weights + KV cache.' },
+    scheduler_policy: {
+      enum: ['vllm', 'transformers-cb'],
+      description:
+        "Continuous batching policy: vllm (default: running cap, watermark admission, newest-first preemption) or transformers-cb (transformers' FIFOScheduler: one token budget shared by decodes and prompt chunks, a free-block safety margin, lazily allocated blocks; sim/serving/hfPagedScheduler.ts).",
+    },
+    safety_margin: {
+      ...fraction,
+      description: 'transformers-cb: no new or continued prefill while fewer than this fraction of KV blocks is free (FIFOScheduler default 0.15).',
+    },
+    max_batch_tokens: { type: 'integer', minimum: 1, description: 'Token budget of a step (decodes and prompt chunks together), when the stack fixes one.' },
+    max_requests_per_batch: { type: 'integer', minimum: 1, description: 'Requests per step, when the stack fixes it.' },
+    attention: {
+      enum: ['per-sequence', 'packed-dense-mask'],
+      description:
+        "per-sequence (default): attention costs Σ new × keys per sequence; packed-dense-mask: all of a step's tokens in one call with a block-diagonal mask, Q_total × K_total pairs (transformers' paged|sdpa).",
+    },
     source: { type: 'string', minLength: 1 },
   },
   // A paged cache is allocated in blocks, so its block size must be known (the loader rejects the converse).

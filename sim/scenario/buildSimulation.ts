@@ -12,6 +12,8 @@ import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
 import { loadStack } from '../model/stack.js';
 import { ContinuousScheduler, type ContinuousConfig } from '../serving/continuousScheduler.js';
+import { HfPagedScheduler, type HfPagedConfig } from '../serving/hfPagedScheduler.js';
+import { hfPagedBlockCount } from '../serving/hfPagedMemory.js';
 import { memoryBudget, pagedBlockCount } from '../serving/memoryBudget.js';
 import type { RequestRowWriter } from '../report/requestMetrics.js';
 import type { WorkObserver } from '../serving/replica.js';
@@ -32,7 +34,14 @@ export interface ResolvedConfig {
   readonly tp: number;
   readonly replicas: number;
   readonly router: string;
-  readonly scheduler: { kind: 'static'; config: StaticConfig } | { kind: 'continuous'; config: ContinuousConfig };
+  readonly scheduler:
+    | { kind: 'static'; config: StaticConfig }
+    | {
+        kind: 'continuous';
+        config: ContinuousConfig;
+        /** The stack's own policy when it is not vLLM's (config then mirrors it for summaries and estimates). */
+        policy?: { kind: 'transformers-cb'; config: HfPagedConfig };
+      };
   readonly cost: CostParameters;
   readonly seed: number;
   /** Speculative decoding riding on `scheduler` (its kind is the base batching), when the scheduler is speculative. */
@@ -89,6 +98,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     allReduceSource: `${file}:/cluster/all_reduce`,
     powerCapSource: { file, place: '/cluster/power_cap_w' },
     decoding,
+    shapeCache: c.shape_cache,
   });
   let cost = built.params;
   const work = built.work;
@@ -149,6 +159,36 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
         maxRunSteps,
       },
     };
+  } else if (stack.scheduler_policy === 'transformers-cb' && !speculative) {
+    // transformers' FIFOScheduler (sim/serving/hfPagedScheduler.ts): its own budget, margin and block sizing.
+    const maxBatchTokens = s.max_batched_tokens ?? stack.max_batch_tokens ?? DEFAULT_CHUNKED_TOKENS;
+    const blockTokens = s.kv_block_tokens ?? stack.kv_block_tokens ?? 256;
+    const totalBlocks = s.kv_blocks ?? hfPagedBlockCount(gpu, arch, c.tp, blockTokens, maxBatchTokens);
+    if (totalBlocks < 1) throw new InputError(`${file}:/cluster`, '', `no memory left for ${stack.id}'s KV cache after the weights and a ${maxBatchTokens}-token step`);
+    const safetyMargin = stack.safety_margin ?? 0.15;
+    const policy: HfPagedConfig = {
+      maxBatchTokens,
+      maxRequestsPerBatch: s.batch_size ?? stack.max_requests_per_batch ?? 1024,
+      blockTokens,
+      totalBlocks,
+      safetyMargin,
+      maxContextTokens: work.maxContextTokens,
+      maxRunSteps,
+    };
+    scheduler = {
+      kind: 'continuous',
+      config: {
+        maxRunningSequences: policy.maxRequestsPerBatch,
+        maxBatchedTokens: maxBatchTokens,
+        chunkedPrefill: true,
+        blockTokens,
+        totalBlocks,
+        admissionWatermarkBlocks: Math.ceil(safetyMargin * totalBlocks),
+        maxContextTokens: policy.maxContextTokens,
+        maxRunSteps,
+      },
+      policy: { kind: 'transformers-cb', config: policy },
+    };
   } else {
     // Speculative rounds run prompts whole (no chunked prefill), as vLLM's draft-model path.
     const chunkedPrefill = speculative ? false : (s.chunked_prefill ?? true);
@@ -194,9 +234,9 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
           ? new SpeculativeStaticScheduler(scheduler.config, spec.round, sampler, onFinished)
           : new SpeculativeContinuousScheduler(scheduler.config, spec.round, sampler, onFinished);
       }
-      return scheduler.kind === 'static'
-        ? new StaticScheduler(scheduler.config, onFinished)
-        : new ContinuousScheduler(scheduler.config, onFinished);
+      if (scheduler.kind === 'static') return new StaticScheduler(scheduler.config, onFinished);
+      if (scheduler.policy) return new HfPagedScheduler(scheduler.policy.config, onFinished);
+      return new ContinuousScheduler(scheduler.config, onFinished);
     },
     costModel,
     idleWattsPerReplica: cost.idleWatts * c.tp,

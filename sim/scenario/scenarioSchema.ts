@@ -155,6 +155,11 @@ export const clusterSchema = {
         'Tensor-parallel all-reduce cost. auto: the measured table of this GPU and TP degree (models/interconnect/, from Vidur) when there is one, else analytic (the GPU file’s interconnect bandwidth and latency). measured: the table or an error.',
     },
     decoding: { ...decodingSchema, default: { kind: 'greedy' } },
+    shape_cache: {
+      enum: ['cold', 'warm'],
+      description:
+        "For profiles with a per-shape plan cost (cold_shape_s: hf-paged's cuDNN attention plans): cold (default, real serving, where almost every step's attention shape is new) or warm (every shape seen before, e.g. a workload replayed in the same process).",
+    },
     scheduler: { ...schedulerSchema, default: {} },
   },
 } as const;
