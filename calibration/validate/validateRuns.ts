@@ -25,6 +25,9 @@ export interface ValidationRun {
   scheduler: Record<string, unknown> & { kind: 'static' | 'continuous' };
   mode: 'offline' | 'online';
   command?: string;
+  /** Whether the timed pass ran attention shapes already seen by the process: "warm" after a full untimed warm-up. */
+  shape_cache?: 'cold' | 'warm';
+  warmup?: string;
   measured: {
     makespan_s: number;
     energy_j: number;
@@ -74,6 +77,14 @@ function readRun(dir: string): ValidationRun {
 /** Scheduler fields of run.json that map onto the scenario's scheduler section. */
 const SCHEDULER_KEYS = ['kind', 'batch_size', 'max_batched_tokens', 'chunked_prefill', 'kv_block_tokens', 'kv_blocks', 'group_by_length_bins'];
 
+/**
+ * The run's attention-shape cache: as run.json says, else warm when the timed pass followed a full untimed pass of the
+ * same workload (`warmup: "full"`: the eager runs and the paged offline run), else cold (online serving).
+ */
+export function runShapeCache(run: Pick<ValidationRun, 'shape_cache' | 'warmup'>): 'cold' | 'warm' {
+  return run.shape_cache ?? (run.warmup === 'full' ? 'warm' : 'cold');
+}
+
 export function validateRun(dirArg: string, profile?: string): RunValidation {
   const dir = resolve(dirArg);
   const run = readRun(dir);
@@ -88,6 +99,7 @@ export function validateRun(dirArg: string, profile?: string): RunValidation {
       stack: run.stack,
       cost_model: 'calibrated',
       ...(profile ? { profile: resolve(profile) } : {}),
+      shape_cache: runShapeCache(run),
       scheduler,
     },
     output: { interval_s: 1 },
