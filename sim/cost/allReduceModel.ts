@@ -9,7 +9,7 @@
  * provenance says which. Both depend only on the message size, which for a decode run of fixed batch is constant,
  * so decode runs stay exact.
  *
- * Seam for pipeline parallelism (not implemented): a pipeline stage boundary is a point-to-point send of the
+ * Seam for pipeline parallelism (outside this model today): a pipeline stage boundary is a point-to-point send of the
  * activations (tokens × hidden × 2 bytes) once per micro-batch. It would be a second model of this same shape
  * (`seconds(messageBytes)`), fitted from Vidur's `send_recv.csv` tables beside the all-reduce ones, added by the
  * step cost model once per stage boundary; the replica would become `tp × pp` GPUs with work split tp ways within

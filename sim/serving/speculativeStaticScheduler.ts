@@ -15,14 +15,13 @@
 import type { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
 import type { AcceptanceSampler } from './speculativeAcceptance.js';
 import type { LiveRequest } from './liveRequest.js';
-import { RequestQueue } from './requestQueue.js';
+import { BinnedQueue } from './binnedQueue.js';
 import type { Scheduler } from './scheduler.js';
-import { binIndex, INPUT_BINS_TOKENS, OUTPUT_BINS_TOKENS, type StaticConfig } from './staticScheduler.js';
+import type { StaticConfig } from './staticScheduler.js';
 import type { AnyWork, WorkOutcome } from './work.js';
 
 export class SpeculativeStaticScheduler implements Scheduler {
-  private readonly queues = new Map<number, RequestQueue>();
-  private queued = 0;
+  private readonly waiting: BinnedQueue;
   private batch: LiveRequest[] = [];
   private paddedInputTokens = 0;
   private maxOutputTokens = 0;
@@ -40,6 +39,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
     private readonly onFinished: (request: LiveRequest, finishSeconds: number) => void,
   ) {
     this.gamma = cost.gamma;
+    this.waiting = new BinnedQueue(config.groupByLengthBins);
   }
 
   private batchBytes(rows: number, inputTokens: number, outputTokens: number): number {
@@ -47,12 +47,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
     return rows * ((inputTokens + outputTokens + this.gamma) * c.kvBytesPerToken + (inputTokens + this.gamma) * c.activationBytesPerPromptToken);
   }
 
-  private binOf(r: LiveRequest): number {
-    if (!this.config.groupByLengthBins) return 0;
-    const i = binIndex(INPUT_BINS_TOKENS, r.spec.inputTokens);
-    const o = binIndex(OUTPUT_BINS_TOKENS, r.spec.outputTokens);
-    return i * (OUTPUT_BINS_TOKENS.length + 1) + o;
-  }
+
 
   enqueue(request: LiveRequest): string | null {
     const { inputTokens, outputTokens } = request.spec;
@@ -63,19 +58,12 @@ export class SpeculativeStaticScheduler implements Scheduler {
     if (bytes > this.config.batchMemoryBytes) {
       return `needs ${(bytes / 2 ** 30).toFixed(2)} GiB per GPU for its target and draft KV caches and activations alone; ${(this.config.batchMemoryBytes / 2 ** 30).toFixed(2)} GiB is free after both models' weights`;
     }
-    const bin = this.binOf(request);
-    let q = this.queues.get(bin);
-    if (!q) {
-      q = new RequestQueue();
-      this.queues.set(bin, q);
-    }
-    q.push(request);
-    this.queued++;
+    this.waiting.push(request);
     return null;
   }
 
   outstanding(): number {
-    return this.queued + this.batch.length;
+    return this.waiting.length + this.batch.length;
   }
 
   runningCount(): number {
@@ -83,19 +71,10 @@ export class SpeculativeStaticScheduler implements Scheduler {
   }
 
   queuedCount(): number {
-    return this.queued;
+    return this.waiting.length;
   }
 
-  private oldestQueue(): RequestQueue | undefined {
-    let best: RequestQueue | undefined;
-    for (const q of this.queues.values()) {
-      const head = q.peek();
-      if (!head) continue;
-      const b = best?.peek();
-      if (!b || head.spec.arrivalSeconds < b.spec.arrivalSeconds || (head.spec.arrivalSeconds === b.spec.arrivalSeconds && head.spec.id < b.spec.id)) best = q;
-    }
-    return best;
-  }
+
 
   /** Tokens in each row's KV cache before the next round; rows that are done stay at their final context. */
   private contexts(): number[] {
@@ -120,7 +99,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
         prefillJoules: 0,
       };
     }
-    const q = this.oldestQueue();
+    const q = this.waiting.oldest();
     if (!q) return null;
     let input = 0;
     let output = 0;
@@ -129,8 +108,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
       const nextInput = Math.max(input, r.spec.inputTokens);
       const nextOutput = Math.max(output, r.spec.outputTokens);
       if (this.batch.length > 0 && this.batchBytes(this.batch.length + 1, nextInput, nextOutput) > this.config.batchMemoryBytes) break;
-      q.shift();
-      this.queued--;
+      this.waiting.take(q);
       r.admittedSeconds = nowSeconds;
       this.batch.push(r);
       input = nextInput;

@@ -5,18 +5,11 @@
  * returns when the batch returns. The next batch waits for this one.
  */
 import type { LiveRequest } from './liveRequest.js';
-import { RequestQueue } from './requestQueue.js';
+import { BinnedQueue } from './binnedQueue.js';
 import type { Scheduler } from './scheduler.js';
 import type { Work, WorkOutcome } from './work.js';
 
-/** The paper's §2.1 bins: a request goes to the smallest bin at least its length; longer ones share an overflow bin. */
-export const INPUT_BINS_TOKENS = [32, 128, 256, 512, 1024, 2048, 4096, 8192] as const;
-export const OUTPUT_BINS_TOKENS = [8, 16, 32, 64, 128, 256, 512] as const;
-
-export function binIndex(bins: readonly number[], tokens: number): number {
-  for (let i = 0; i < bins.length; i++) if (tokens <= bins[i]) return i;
-  return bins.length;
-}
+export { binIndex, INPUT_BINS_TOKENS, OUTPUT_BINS_TOKENS } from './binnedQueue.js';
 
 export interface StaticConfig {
   readonly batchSize: number;
@@ -35,8 +28,7 @@ export interface StaticConfig {
 type Phase = 'idle' | 'prefilled';
 
 export class StaticScheduler implements Scheduler {
-  private readonly queues = new Map<number, RequestQueue>();
-  private queued = 0;
+  private readonly waiting: BinnedQueue;
   private batch: LiveRequest[] = [];
   private paddedInputTokens = 0;
   private maxOutputTokens = 0;
@@ -49,7 +41,9 @@ export class StaticScheduler implements Scheduler {
   constructor(
     private readonly config: StaticConfig,
     private readonly onFinished: (request: LiveRequest, finishSeconds: number) => void,
-  ) {}
+  ) {
+    this.waiting = new BinnedQueue(config.groupByLengthBins);
+  }
 
   private batchBytes(rows: number, inputTokens: number, outputTokens: number): number {
     // A contiguous cache holds every row at the padded length for the whole generation; the padded prefill
@@ -58,12 +52,7 @@ export class StaticScheduler implements Scheduler {
     return rows * ((inputTokens + outputTokens) * c.kvBytesPerToken + inputTokens * c.activationBytesPerPromptToken);
   }
 
-  private binOf(r: LiveRequest): number {
-    if (!this.config.groupByLengthBins) return 0;
-    const i = binIndex(INPUT_BINS_TOKENS, r.spec.inputTokens);
-    const o = binIndex(OUTPUT_BINS_TOKENS, r.spec.outputTokens);
-    return i * (OUTPUT_BINS_TOKENS.length + 1) + o;
-  }
+
 
   enqueue(request: LiveRequest): string | null {
     const { inputTokens, outputTokens } = request.spec;
@@ -74,19 +63,12 @@ export class StaticScheduler implements Scheduler {
     if (bytes > this.config.batchMemoryBytes) {
       return `needs ${(bytes / 2 ** 30).toFixed(2)} GiB per GPU for its KV cache and activations alone; ${(this.config.batchMemoryBytes / 2 ** 30).toFixed(2)} GiB is free after weights`;
     }
-    const bin = this.binOf(request);
-    let q = this.queues.get(bin);
-    if (!q) {
-      q = new RequestQueue();
-      this.queues.set(bin, q);
-    }
-    q.push(request);
-    this.queued++;
+    this.waiting.push(request);
     return null;
   }
 
   outstanding(): number {
-    return this.queued + this.batch.length;
+    return this.waiting.length + this.batch.length;
   }
 
   runningCount(): number {
@@ -94,20 +76,10 @@ export class StaticScheduler implements Scheduler {
   }
 
   queuedCount(): number {
-    return this.queued;
+    return this.waiting.length;
   }
 
-  /** The queue whose head arrived first (ties: lower request id), so no bin starves. */
-  private oldestQueue(): RequestQueue | undefined {
-    let best: RequestQueue | undefined;
-    for (const q of this.queues.values()) {
-      const head = q.peek();
-      if (!head) continue;
-      const b = best?.peek();
-      if (!b || head.spec.arrivalSeconds < b.spec.arrivalSeconds || (head.spec.arrivalSeconds === b.spec.arrivalSeconds && head.spec.id < b.spec.id)) best = q;
-    }
-    return best;
-  }
+
 
   plan(nowSeconds: number): Work | null {
     if (this.phase === 'prefilled') {
@@ -121,7 +93,7 @@ export class StaticScheduler implements Scheduler {
         masked: this.padded,
       };
     }
-    const q = this.oldestQueue();
+    const q = this.waiting.oldest();
     if (!q) return null;
     let input = 0;
     let output = 0;
@@ -131,8 +103,7 @@ export class StaticScheduler implements Scheduler {
       const nextOutput = Math.max(output, r.spec.outputTokens);
       // Stop before a request whose padding would overflow memory; it heads the next batch.
       if (this.batch.length > 0 && this.batchBytes(this.batch.length + 1, nextInput, nextOutput) > this.config.batchMemoryBytes) break;
-      q.shift();
-      this.queued--;
+      this.waiting.take(q);
       r.admittedSeconds = nowSeconds;
       this.batch.push(r);
       input = nextInput;
