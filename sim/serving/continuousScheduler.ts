@@ -10,9 +10,9 @@
  * When no prompt work is pending the batch is unchanged until the next finish, block shortage or admissible
  * arrival, and the scheduler hands the replica one decode run for all those steps.
  */
-import { Heap } from 'heap-js';
 import type { Step } from '../cost/step.js';
 import { KvBlockPool } from './kvBlockPool.js';
+import { DecodeSet } from './decodeSet.js';
 import type { LiveRequest } from './liveRequest.js';
 import { RequestQueue } from './requestQueue.js';
 import { RunningList } from './runningList.js';
@@ -37,17 +37,9 @@ export class ContinuousScheduler implements Scheduler {
   private readonly running = new RunningList();
   /** Running requests whose prompt is not fully computed yet, in admission order. */
   private prefilling: LiveRequest[] = [];
-  private readonly finishHeap = new Heap<LiveRequest>(
-    (a, b) => a.finishCounter - b.finishCounter || a.spec.id - b.spec.id,
-  );
   private readonly pool: KvBlockPool;
-  /** Decode steps run so far on this replica: a decoding request has generated decodeOffset + counter tokens. */
-  private counter = 0;
-  private decodeCount = 0;
-  /** Σ (input + decodeOffset − 1) over decoding requests: their context sum is decodeBase + decodeCount·counter. */
-  private decodeBase = 0;
-  /** Decode energy per decoding request, accumulated since the start (attribution without touching each request). */
-  private decodeJoulesPerRequest = 0;
+  /** Requests past their prompt, decoding a token per step. */
+  private readonly decodes: DecodeSet;
   private admitSequence = 0;
   // The step in flight (chunks and whether it carries decodes).
   private chunkRequests: LiveRequest[] = [];
@@ -59,6 +51,7 @@ export class ContinuousScheduler implements Scheduler {
     private readonly onFinished: (request: LiveRequest, finishSeconds: number) => void,
   ) {
     this.pool = new KvBlockPool(config.totalBlocks, config.blockTokens);
+    this.decodes = new DecodeSet(this.pool);
   }
 
   enqueue(request: LiveRequest): string | null {
@@ -98,25 +91,25 @@ export class ContinuousScheduler implements Scheduler {
     if (chunked) {
       this.secureDecodeBlocks();
       // The decodes' new blocks are taken when the step completes (advanceDecodes): keep prompt chunks off them.
-      const reserved = this.pool.blocksNeeded(this.counter, 1);
+      const reserved = this.pool.blocksNeeded(this.decodes.counter, 1);
       this.pool.allocate(reserved);
-      this.scheduleChunks(this.config.maxBatchedTokens - this.decodeCount, nowSeconds);
+      this.scheduleChunks(this.config.maxBatchedTokens - this.decodes.count, nowSeconds);
       this.pool.release(reserved);
     } else {
       this.scheduleChunks(this.config.maxBatchedTokens, nowSeconds);
       if (this.chunkRequests.length === 0) this.secureDecodeBlocks();
     }
     if (this.chunkRequests.length === 0) {
-      if (this.decodeCount === 0) return null;
+      if (this.decodes.count === 0) return null;
       return this.planDecodeRun();
     }
-    this.stepHasDecodes = chunked && this.decodeCount > 0;
+    this.stepHasDecodes = chunked && this.decodes.count > 0;
     return { kind: 'step', step: this.buildStep() };
   }
 
   /** Preempt the newest running requests until the next decode step's new blocks fit. */
   private secureDecodeBlocks(): void {
-    while (this.decodeCount > 0 && this.pool.blocksNeeded(this.counter, 1) > this.pool.freeBlocks) {
+    while (this.decodes.count > 0 && this.pool.blocksNeeded(this.decodes.counter, 1) > this.pool.freeBlocks) {
       const victim = this.running.newest();
       if (!victim) break;
       this.preempt(victim);
@@ -170,23 +163,23 @@ export class ContinuousScheduler implements Scheduler {
       cached[i] = r.prefilledTokens;
       if (r.prefilledTokens + this.chunkTokens[i] === r.promptTokens) producing++;
     }
-    const decodes = this.stepHasDecodes ? this.decodeCount : 0;
+    const decodes = this.stepHasDecodes ? this.decodes.count : 0;
     return {
       chunkNewTokens: this.chunkTokens,
       chunkCachedTokens: cached,
       chunksProducingToken: producing,
       decodeCount: decodes,
-      decodeContextSum: decodes > 0 ? this.decodeBase + this.decodeCount * this.counter : 0,
+      decodeContextSum: decodes > 0 ? this.decodes.contextSum() : 0,
     };
   }
 
   private planDecodeRun(): Work {
-    const untilFinish = this.finishHeap.peek()!.finishCounter - this.counter;
-    const steps = this.pool.maxStepsWithin(this.counter, this.pool.freeBlocks, Math.min(untilFinish, this.config.maxRunSteps));
+    const untilFinish = this.decodes.stepsToFirstFinish();
+    const steps = this.pool.maxStepsWithin(this.decodes.counter, this.pool.freeBlocks, Math.min(untilFinish, this.config.maxRunSteps));
     return {
       kind: 'decodeRun',
-      sequences: this.decodeCount,
-      contextSum0: this.decodeBase + this.decodeCount * this.counter,
+      sequences: this.decodes.count,
+      contextSum0: this.decodes.contextSum(),
       steps,
       // With nobody waiting and a free seat, an arrival joins at the next step; a waiting head that is blocked
       // (seats or blocks) stays blocked until a finish, which ends the run anyway, and arrivals queue behind it.
@@ -197,12 +190,12 @@ export class ContinuousScheduler implements Scheduler {
   complete(work: Work, outcome: WorkOutcome): void {
     const now = outcome.endSeconds;
     if (work.kind === 'decodeRun') {
-      this.advanceDecodes(outcome.stepsDone, outcome.joules);
+      this.decodes.advance(outcome.stepsDone, outcome.joules);
     } else {
-      let tokens = this.stepHasDecodes ? this.decodeCount : 0;
+      let tokens = this.stepHasDecodes ? this.decodes.count : 0;
       for (const t of this.chunkTokens) tokens += t;
       const joulesPerToken = outcome.joules / tokens;
-      if (this.stepHasDecodes) this.advanceDecodes(1, joulesPerToken * this.decodeCount);
+      if (this.stepHasDecodes) this.decodes.advance(1, joulesPerToken * this.decodes.count);
       let anyPromptDone = false;
       for (let i = 0; i < this.chunkRequests.length; i++) {
         const r = this.chunkRequests[i];
@@ -213,53 +206,13 @@ export class ContinuousScheduler implements Scheduler {
         r.generatedTokens++;
         if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
         if (r.generatedTokens >= r.spec.outputTokens) this.finish(r, now, r.promptTokens);
-        else this.joinDecodes(r);
+        else this.decodes.join(r);
       }
       if (anyPromptDone) this.prefilling = this.prefilling.filter((r) => r.prefilledTokens < r.promptTokens);
     }
     this.chunkRequests = [];
     this.chunkTokens = [];
-    this.popFinished(now);
-  }
-
-  /** `steps` decode steps ran for every decoding request, costing `joules` in all. */
-  private advanceDecodes(steps: number, joules: number): void {
-    this.pool.allocate(this.pool.blocksNeeded(this.counter, steps));
-    this.decodeJoulesPerRequest += joules / this.decodeCount;
-    this.counter += steps;
-  }
-
-  private popFinished(now: number): void {
-    while (this.finishHeap.length > 0 && this.finishHeap.peek()!.finishCounter <= this.counter) {
-      const r = this.finishHeap.pop()!;
-      const tokensInCache = this.leaveDecodes(r);
-      this.finish(r, now, tokensInCache);
-    }
-  }
-
-  private joinDecodes(r: LiveRequest): void {
-    const input = r.spec.inputTokens;
-    r.decodeOffset = r.generatedTokens - this.counter;
-    r.finishCounter = r.spec.outputTokens - r.decodeOffset;
-    r.decodeJoulesAtJoin = this.decodeJoulesPerRequest;
-    r.inDecodeSet = true;
-    this.decodeBase += input + r.decodeOffset - 1;
-    this.decodeCount++;
-    this.pool.addDecoding(input + r.generatedTokens - 1, this.counter);
-    this.finishHeap.push(r);
-  }
-
-  /** Takes r out of the decode set; returns the tokens it holds in the KV cache. */
-  private leaveDecodes(r: LiveRequest): number {
-    const input = r.spec.inputTokens;
-    r.generatedTokens = r.decodeOffset + this.counter;
-    const tokensInCache = input + r.generatedTokens - 1;
-    this.pool.removeDecoding(tokensInCache, this.counter);
-    this.decodeBase -= input + r.decodeOffset - 1;
-    this.decodeCount--;
-    r.energyJoules += this.decodeJoulesPerRequest - r.decodeJoulesAtJoin;
-    r.inDecodeSet = false;
-    return tokensInCache;
+    this.decodes.popFinished((r, tokensInCache) => this.finish(r, now, tokensInCache));
   }
 
   private finish(r: LiveRequest, now: number, tokensInCache: number): void {
@@ -272,8 +225,7 @@ export class ContinuousScheduler implements Scheduler {
   private preempt(r: LiveRequest): void {
     let tokensInCache: number;
     if (r.inDecodeSet) {
-      tokensInCache = this.leaveDecodes(r);
-      this.finishHeap.remove(r);
+      tokensInCache = this.decodes.withdraw(r);
     } else {
       tokensInCache = r.prefilledTokens;
       this.prefilling = this.prefilling.filter((x) => x !== r);

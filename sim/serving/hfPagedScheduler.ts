@@ -23,9 +23,9 @@
  * As in ContinuousScheduler, when no prompt work can run the batch is unchanged until the next finish or block
  * boundary that does not fit, and the scheduler hands the replica one closed-form decode run.
  */
-import { Heap } from 'heap-js';
 import type { Step } from '../cost/step.js';
 import { KvBlockPool } from './kvBlockPool.js';
+import { DecodeSet } from './decodeSet.js';
 import type { LiveRequest } from './liveRequest.js';
 import { RequestQueue } from './requestQueue.js';
 import { RunningList } from './runningList.js';
@@ -51,19 +51,12 @@ export class HfPagedScheduler implements Scheduler {
   private readonly running = new RunningList();
   /** Running requests whose prompt is not fully computed yet, in admission order. */
   private prefilling: LiveRequest[] = [];
-  private readonly finishHeap = new Heap<LiveRequest>(
-    (a, b) => a.finishCounter - b.finishCounter || a.spec.id - b.spec.id,
-  );
   private readonly pool: KvBlockPool;
+  /** Requests past their prompt, decoding a token per step. */
+  private readonly decodes: DecodeSet;
   private readonly marginBlocks: number;
   /** After a preemption: no waiting request is admitted until some request finishes. */
   private blockNewRequests = false;
-  /** Decode steps run so far: a decoding request has generated decodeOffset + counter tokens. */
-  private counter = 0;
-  private decodeCount = 0;
-  /** Σ (input + decodeOffset − 1) over decoding requests: their context sum is decodeBase + decodeCount·counter. */
-  private decodeBase = 0;
-  private decodeJoulesPerRequest = 0;
   private admitSequence = 0;
   private chunkRequests: LiveRequest[] = [];
   private chunkTokens: number[] = [];
@@ -76,6 +69,7 @@ export class HfPagedScheduler implements Scheduler {
     private readonly onFinished: (request: LiveRequest, finishSeconds: number) => void,
   ) {
     this.pool = new KvBlockPool(config.totalBlocks, config.blockTokens);
+    this.decodes = new DecodeSet(this.pool);
     this.marginBlocks = config.safetyMargin * config.totalBlocks;
   }
 
@@ -116,15 +110,15 @@ export class HfPagedScheduler implements Scheduler {
       this.chunkTokens = [];
       this.secureDecodeBlocks();
       // The decodes' blocks are taken first (they are scheduled first); advanceDecodes takes them for real.
-      const reserved = this.pool.blocksNeeded(this.counter, 1);
+      const reserved = this.pool.blocksNeeded(this.decodes.counter, 1);
       this.pool.allocate(reserved);
       this.scheduleChunks(nowSeconds);
       this.pool.release(reserved);
       if (this.chunkRequests.length > 0) {
-        this.stepHasDecodes = this.decodeCount > 0;
+        this.stepHasDecodes = this.decodes.count > 0;
         return { kind: 'step', step: this.buildStep() };
       }
-      if (this.decodeCount > 0) return this.planDecodeRun();
+      if (this.decodes.count > 0) return this.planDecodeRun();
       // Only partly prefilled prompts are running and none fits: reset the newest (never the last) and retry.
       if (this.prefilling.length > 1) {
         this.preempt(this.prefilling[this.prefilling.length - 1]);
@@ -134,16 +128,12 @@ export class HfPagedScheduler implements Scheduler {
     }
   }
 
-  private tokensInCache(r: LiveRequest): number {
-    return r.spec.inputTokens + r.decodeOffset + this.counter - 1;
-  }
-
   /** Resets the newest starved decoding requests (those opening a block this step) until the step's blocks fit. */
   private secureDecodeBlocks(): void {
     const bs = this.config.blockTokens;
-    while (this.decodeCount > 0 && this.pool.blocksNeeded(this.counter, 1) > this.pool.freeBlocks && this.running.size > 1) {
+    while (this.decodes.count > 0 && this.pool.blocksNeeded(this.decodes.counter, 1) > this.pool.freeBlocks && this.running.size > 1) {
       let victim: LiveRequest | null = this.running.newest();
-      while (victim && !(victim.inDecodeSet && this.tokensInCache(victim) % bs === 0)) victim = victim.prev;
+      while (victim && !(victim.inDecodeSet && this.decodes.tokensInCache(victim) % bs === 0)) victim = victim.prev;
       if (!victim) break;
       this.preempt(victim);
     }
@@ -152,9 +142,9 @@ export class HfPagedScheduler implements Scheduler {
   private scheduleChunks(nowSeconds: number): void {
     const c = this.config;
     const pool = this.pool;
-    let budget = c.maxBatchTokens - this.decodeCount;
-    let seats = c.maxRequestsPerBatch - this.decodeCount;
-    let scheduled = this.decodeCount > 0;
+    let budget = c.maxBatchTokens - this.decodes.count;
+    let seats = c.maxRequestsPerBatch - this.decodes.count;
+    let scheduled = this.decodes.count > 0;
     const marginHolds = () => !(scheduled && pool.freeBlocks < this.marginBlocks);
     for (const r of this.prefilling) {
       if (budget <= 0 || seats <= 0) return;
@@ -199,23 +189,23 @@ export class HfPagedScheduler implements Scheduler {
       cached[i] = r.prefilledTokens;
       if (r.prefilledTokens + this.chunkTokens[i] === r.promptTokens) producing++;
     }
-    const decodes = this.stepHasDecodes ? this.decodeCount : 0;
+    const decodes = this.stepHasDecodes ? this.decodes.count : 0;
     return {
       chunkNewTokens: this.chunkTokens,
       chunkCachedTokens: cached,
       chunksProducingToken: producing,
       decodeCount: decodes,
-      decodeContextSum: decodes > 0 ? this.decodeBase + this.decodeCount * this.counter : 0,
+      decodeContextSum: decodes > 0 ? this.decodes.contextSum() : 0,
     };
   }
 
   private planDecodeRun(): Work {
-    const untilFinish = this.finishHeap.peek()!.finishCounter - this.counter;
-    const steps = this.pool.maxStepsWithin(this.counter, this.pool.freeBlocks, Math.min(untilFinish, this.config.maxRunSteps));
+    const untilFinish = this.decodes.stepsToFirstFinish();
+    const steps = this.pool.maxStepsWithin(this.decodes.counter, this.pool.freeBlocks, Math.min(untilFinish, this.config.maxRunSteps));
     return {
       kind: 'decodeRun',
-      sequences: this.decodeCount,
-      contextSum0: this.decodeBase + this.decodeCount * this.counter,
+      sequences: this.decodes.count,
+      contextSum0: this.decodes.contextSum(),
       steps,
       // Whatever kept prompts out of this step (margin, blocks, blocked admission, no prompt) holds until a
       // finish, which ends the run; only an arrival into an empty, open queue may join at the next step.
@@ -226,12 +216,12 @@ export class HfPagedScheduler implements Scheduler {
   complete(work: Work, outcome: WorkOutcome): void {
     const now = outcome.endSeconds;
     if (work.kind === 'decodeRun') {
-      this.advanceDecodes(outcome.stepsDone, outcome.joules);
+      this.decodes.advance(outcome.stepsDone, outcome.joules);
     } else {
-      let tokens = this.stepHasDecodes ? this.decodeCount : 0;
+      let tokens = this.stepHasDecodes ? this.decodes.count : 0;
       for (const t of this.chunkTokens) tokens += t;
       const joulesPerToken = outcome.joules / tokens;
-      if (this.stepHasDecodes) this.advanceDecodes(1, joulesPerToken * this.decodeCount);
+      if (this.stepHasDecodes) this.decodes.advance(1, joulesPerToken * this.decodes.count);
       let anyPromptDone = false;
       for (let i = 0; i < this.chunkRequests.length; i++) {
         const r = this.chunkRequests[i];
@@ -242,52 +232,14 @@ export class HfPagedScheduler implements Scheduler {
         r.generatedTokens++;
         if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
         if (r.generatedTokens >= r.spec.outputTokens) this.finish(r, now, r.promptTokens);
-        else this.joinDecodes(r);
+        else this.decodes.join(r);
       }
       if (anyPromptDone) this.prefilling = this.prefilling.filter((r) => r.prefilledTokens < r.promptTokens);
     }
     this.chunkRequests = [];
     this.chunkTokens = [];
     this.stepHasDecodes = false;
-    this.popFinished(now);
-  }
-
-  private advanceDecodes(steps: number, joules: number): void {
-    this.pool.allocate(this.pool.blocksNeeded(this.counter, steps));
-    this.decodeJoulesPerRequest += joules / this.decodeCount;
-    this.counter += steps;
-  }
-
-  private popFinished(now: number): void {
-    while (this.finishHeap.length > 0 && this.finishHeap.peek()!.finishCounter <= this.counter) {
-      const r = this.finishHeap.pop()!;
-      const tokensInCache = this.leaveDecodes(r);
-      this.finish(r, now, tokensInCache);
-    }
-  }
-
-  private joinDecodes(r: LiveRequest): void {
-    const input = r.spec.inputTokens;
-    r.decodeOffset = r.generatedTokens - this.counter;
-    r.finishCounter = r.spec.outputTokens - r.decodeOffset;
-    r.decodeJoulesAtJoin = this.decodeJoulesPerRequest;
-    r.inDecodeSet = true;
-    this.decodeBase += input + r.decodeOffset - 1;
-    this.decodeCount++;
-    this.pool.addDecoding(input + r.generatedTokens - 1, this.counter);
-    this.finishHeap.push(r);
-  }
-
-  private leaveDecodes(r: LiveRequest): number {
-    const input = r.spec.inputTokens;
-    r.generatedTokens = r.decodeOffset + this.counter;
-    const tokensInCache = input + r.generatedTokens - 1;
-    this.pool.removeDecoding(tokensInCache, this.counter);
-    this.decodeBase -= input + r.decodeOffset - 1;
-    this.decodeCount--;
-    r.energyJoules += this.decodeJoulesPerRequest - r.decodeJoulesAtJoin;
-    r.inDecodeSet = false;
-    return tokensInCache;
+    this.decodes.popFinished((r, tokensInCache) => this.finish(r, now, tokensInCache));
   }
 
   private finish(r: LiveRequest, now: number, tokensInCache: number): void {
@@ -301,8 +253,7 @@ export class HfPagedScheduler implements Scheduler {
   private preempt(r: LiveRequest): void {
     let tokensInCache: number;
     if (r.inDecodeSet) {
-      tokensInCache = this.leaveDecodes(r);
-      this.finishHeap.remove(r);
+      tokensInCache = this.decodes.withdraw(r);
     } else {
       tokensInCache = r.prefilledTokens;
       this.prefilling = this.prefilling.filter((x) => x !== r);

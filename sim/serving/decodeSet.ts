@@ -1,0 +1,92 @@
+/**
+ * The requests of a continuous batcher that are past their prompt and decode one token per step. A run of K decode
+ * steps touches no request: a request's output count is `decodeOffset + counter`, the set's context sum is
+ * `base + count · counter`, its decode energy is an accumulator read on leaving, and KV blocks are tracked by phase
+ * in the pool. Joining, leaving and finishing cost O(log n); a run costs O(1) plus the block pool's O(block size).
+ */
+import { Heap } from 'heap-js';
+import type { KvBlockPool } from './kvBlockPool.js';
+import type { LiveRequest } from './liveRequest.js';
+
+export class DecodeSet {
+  /** Decode steps run so far. */
+  private steps = 0;
+  private size = 0;
+  /** Σ (input + decodeOffset − 1) over members: their context sum is base + size · steps. */
+  private base = 0;
+  /** Decode energy per member, accumulated since the start. */
+  private joulesPerMember = 0;
+  private readonly finishHeap = new Heap<LiveRequest>((a, b) => a.finishCounter - b.finishCounter || a.spec.id - b.spec.id);
+
+  constructor(private readonly pool: KvBlockPool) {}
+
+  get counter(): number {
+    return this.steps;
+  }
+
+  get count(): number {
+    return this.size;
+  }
+
+  /** Σ over members of tokens already in their KV cache before the next step. */
+  contextSum(): number {
+    return this.base + this.size * this.steps;
+  }
+
+  /** Tokens a member holds in its KV cache now. */
+  tokensInCache(r: LiveRequest): number {
+    return r.spec.inputTokens + r.decodeOffset + this.steps - 1;
+  }
+
+  /** Steps until the first member produces its last token (the set must not be empty). */
+  stepsToFirstFinish(): number {
+    return this.finishHeap.peek()!.finishCounter - this.steps;
+  }
+
+  /** r has just produced a token from its prompt and continues decoding. */
+  join(r: LiveRequest): void {
+    const input = r.spec.inputTokens;
+    r.decodeOffset = r.generatedTokens - this.steps;
+    r.finishCounter = r.spec.outputTokens - r.decodeOffset;
+    r.decodeJoulesAtJoin = this.joulesPerMember;
+    r.inDecodeSet = true;
+    this.base += input + r.decodeOffset - 1;
+    this.size++;
+    this.pool.addDecoding(input + r.generatedTokens - 1, this.steps);
+    this.finishHeap.push(r);
+  }
+
+  /** Takes r out (its finish entry already popped); settles its tokens and energy; returns its cached tokens. */
+  private leave(r: LiveRequest): number {
+    const input = r.spec.inputTokens;
+    r.generatedTokens = r.decodeOffset + this.steps;
+    const tokensInCache = input + r.generatedTokens - 1;
+    this.pool.removeDecoding(tokensInCache, this.steps);
+    this.base -= input + r.decodeOffset - 1;
+    this.size--;
+    r.energyJoules += this.joulesPerMember - r.decodeJoulesAtJoin;
+    r.inDecodeSet = false;
+    return tokensInCache;
+  }
+
+  /** Takes r out before it finishes (preemption); returns the tokens it held in the KV cache. */
+  withdraw(r: LiveRequest): number {
+    this.finishHeap.remove(r);
+    return this.leave(r);
+  }
+
+  /** `steps` decode steps ran for every member, costing `joules` in all: allocate their new blocks. */
+  advance(steps: number, joules: number): void {
+    this.pool.allocate(this.pool.blocksNeeded(this.steps, steps));
+    this.joulesPerMember += joules / this.size;
+    this.steps += steps;
+  }
+
+  /** Hands every member that has produced its last token to `finish`, with the tokens it holds in the cache. */
+  popFinished(finish: (r: LiveRequest, tokensInCache: number) => void): void {
+    while (this.finishHeap.length > 0 && this.finishHeap.peek()!.finishCounter <= this.steps) {
+      const r = this.finishHeap.pop()!;
+      finish(r, this.leave(r));
+    }
+  }
+}
