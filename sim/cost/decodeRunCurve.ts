@@ -4,7 +4,11 @@
  * (O(log K) for inverse queries) the total over any range of steps, the number of steps that fit in a time, and the
  * energy spent up to a moment — which is what lets the engine jump over whole runs exactly.
  */
-import type { Line } from './linearEnvelope.js';
+/** A line a + b·k in the step index k. */
+export interface Line {
+  readonly a: number;
+  readonly b: number;
+}
 
 export class DecodeRunCurve {
   /** First step of each envelope piece (ascending, starting at 0); piece i uses line i until the next start. */
@@ -77,8 +81,15 @@ export class DecodeRunCurve {
     return this.secondsBefore[i] + this.series(i, this.starts[i], k);
   }
 
+  /** Seconds of steps k0 .. k1-1 (0 for an empty range). */
   seconds(k0: number, k1: number): number {
-    return this.secondsUpTo(k1) - this.secondsUpTo(k0);
+    return k1 > k0 ? this.secondsUpTo(k1) - this.secondsUpTo(k0) : 0;
+  }
+
+  /** Seconds of step k alone, evaluated on its line (exact, not a difference of sums). */
+  stepSeconds(k: number): number {
+    const i = this.pieceOf(k);
+    return this.intercepts[i] + this.slopes[i] * k;
   }
 
   /** Replica joules of steps k0 .. k1-1. */

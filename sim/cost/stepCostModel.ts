@@ -14,8 +14,7 @@
 import type { CostParameters } from './costParameters.js';
 import type { ModelWork } from './modelWork.js';
 import type { Step } from './step.js';
-import { DecodeRunCurve } from './decodeRunCurve.js';
-import type { Line } from './linearEnvelope.js';
+import { DecodeRunCurve, type Line } from './decodeRunCurve.js';
 
 export interface StepCost {
   readonly seconds: number;
@@ -205,6 +204,6 @@ export class StepCostModel {
 
   /** Seconds of the single decode step k of a run. */
   decodeStepSeconds(n: number, contextSum0: number, k: number): number {
-    return this.decodeRun(n, contextSum0).seconds(k, k + 1);
+    return this.decodeRun(n, contextSum0).stepSeconds(k);
   }
 }

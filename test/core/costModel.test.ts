@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type Line, maxOfLinesAt, sumMaxOfLines } from '../../sim/cost/linearEnvelope.js';
-import { DecodeRunCurve } from '../../sim/cost/decodeRunCurve.js';
+import { DecodeRunCurve, type Line } from '../../sim/cost/decodeRunCurve.js';
 import { decodeOnlyStep, type Step } from '../../sim/cost/step.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import { expectClose, randInt, rng, tinyParams, tinyWork } from './helpers.js';
+
+/** Σ_{k=k0}^{k1-1} max_i(a_i + b_i·k), and the max at one k, through the production curve (time only). */
+const sumMaxOfLines = (lines: readonly Line[], k0: number, k1: number): number =>
+  new DecodeRunCurve(lines, { a: 0, b: 0 }, 1, 0).seconds(k0, k1);
+const maxOfLinesAt = (lines: readonly Line[], k: number): number => new DecodeRunCurve(lines, { a: 0, b: 0 }, 1, 0).stepSeconds(k);
 
 /** lm head 0.5 GFLOP per sampled token, 1 MFLOP per attention pair, 1 MB of KV per token; 1 ms per sequence. */
 const richWork = tinyWork({ lmHeadFlopsPerToken: 5e8, attentionFlopsPerPair: 1e6, kvBytesPerToken: 1e6 });
