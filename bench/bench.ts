@@ -89,6 +89,16 @@ async function main(): Promise<void> {
     results.push(run('1M synthetic, 16 replicas, continuous', { seed: 1, workload: synthetic(1_000_000, rate16), cluster: cluster(16, 'continuous') }));
     results.push(run('100k synthetic, 16 replicas, static b32', { seed: 1, workload: synthetic(100_000, rate16), cluster: cluster(16, 'static') }));
     results.push(run('100k synthetic, 8 replicas tp2, continuous', { seed: 1, workload: synthetic(100_000, rate16 / 2), cluster: cluster(8, 'continuous', { tp: 2 }) }));
+    // Speculative rounds are one event each (draws per round), so this case measures the slow path.
+    results.push(
+      run('100k synthetic, 16 replicas, speculative (1B draft, γ 4, α 0.7) on continuous', {
+        seed: 1,
+        workload: synthetic(100_000, rate16),
+        cluster: cluster(16, 'continuous', {
+          scheduler: { kind: 'speculative', speculative_base: 'continuous', draft_model: 'llama-3.2-1b', gamma: 4, acceptance: { kind: 'per_token', rate: 0.7 } },
+        }),
+      }),
+    );
     if (!quick) {
       const trace = join(dir, 'trace-10m.csv');
       process.stderr.write('  writing a 10M-row trace...\n');
