@@ -10,14 +10,9 @@
  * When no prompt work is pending the batch is unchanged until the next finish, block shortage or admissible
  * arrival, and the scheduler hands the replica one decode run for all those steps.
  */
-import type { Step } from '../cost/step.js';
-import { KvBlockPool } from './kvBlockPool.js';
-import { DecodeSet } from './decodeSet.js';
 import type { LiveRequest } from './liveRequest.js';
-import { RequestQueue } from './requestQueue.js';
-import { RunningList } from './runningList.js';
-import type { Scheduler } from './scheduler.js';
-import type { Work, WorkOutcome } from './work.js';
+import { PagedBatcher } from './pagedBatcher.js';
+import type { Work } from './work.js';
 
 export interface ContinuousConfig {
   readonly maxRunningSequences: number;
@@ -32,26 +27,18 @@ export interface ContinuousConfig {
   readonly maxRunSteps: number;
 }
 
-export class ContinuousScheduler implements Scheduler {
-  private readonly waiting = new RequestQueue();
-  private readonly running = new RunningList();
-  /** Running requests whose prompt is not fully computed yet, in admission order. */
-  private prefilling: LiveRequest[] = [];
-  private readonly pool: KvBlockPool;
-  /** Requests past their prompt, decoding a token per step. */
-  private readonly decodes: DecodeSet;
-  private admitSequence = 0;
-  // The step in flight (chunks and whether it carries decodes).
-  private chunkRequests: LiveRequest[] = [];
-  private chunkTokens: number[] = [];
-  private stepHasDecodes = false;
-
+export class ContinuousScheduler extends PagedBatcher {
   constructor(
     private readonly config: ContinuousConfig,
-    private readonly onFinished: (request: LiveRequest, finishSeconds: number) => void,
+    onFinished: (request: LiveRequest, finishSeconds: number) => void,
   ) {
-    this.pool = new KvBlockPool(config.totalBlocks, config.blockTokens);
-    this.decodes = new DecodeSet(this.pool);
+    super(config.totalBlocks, config.blockTokens, config.maxRunSteps, onFinished);
+  }
+
+  /** With nobody waiting and a free seat, an arrival joins at the next step; a waiting head that is blocked (seats
+   *  or blocks) stays blocked until a finish, which ends the run anyway, and arrivals queue behind it. */
+  protected admitsArrivalsNow(): boolean {
+    return this.waiting.length === 0 && this.running.size < this.config.maxRunningSequences;
   }
 
   enqueue(request: LiveRequest): string | null {
@@ -71,22 +58,11 @@ export class ContinuousScheduler implements Scheduler {
     return null;
   }
 
-  outstanding(): number {
-    return this.waiting.length + this.running.size;
-  }
 
-  runningCount(): number {
-    return this.running.size;
-  }
 
-  queuedCount(): number {
-    return this.waiting.length;
-  }
 
   plan(nowSeconds: number): Work | null {
-    this.chunkRequests = [];
-    this.chunkTokens = [];
-    this.stepHasDecodes = false;
+    this.resetStep();
     const chunked = this.config.chunkedPrefill;
     if (chunked) {
       this.secureDecodeBlocks();
@@ -154,87 +130,14 @@ export class ContinuousScheduler implements Scheduler {
     }
   }
 
-  private buildStep(): Step {
-    const n = this.chunkRequests.length;
-    const cached = new Array<number>(n);
-    let producing = 0;
-    for (let i = 0; i < n; i++) {
-      const r = this.chunkRequests[i];
-      cached[i] = r.prefilledTokens;
-      if (r.prefilledTokens + this.chunkTokens[i] === r.promptTokens) producing++;
-    }
-    const decodes = this.stepHasDecodes ? this.decodes.count : 0;
-    return {
-      chunkNewTokens: this.chunkTokens,
-      chunkCachedTokens: cached,
-      chunksProducingToken: producing,
-      decodeCount: decodes,
-      decodeContextSum: decodes > 0 ? this.decodes.contextSum() : 0,
-    };
-  }
 
-  private planDecodeRun(): Work {
-    const untilFinish = this.decodes.stepsToFirstFinish();
-    const steps = this.pool.maxStepsWithin(this.decodes.counter, this.pool.freeBlocks, Math.min(untilFinish, this.config.maxRunSteps));
-    return {
-      kind: 'decodeRun',
-      sequences: this.decodes.count,
-      contextSum0: this.decodes.contextSum(),
-      steps,
-      // With nobody waiting and a free seat, an arrival joins at the next step; a waiting head that is blocked
-      // (seats or blocks) stays blocked until a finish, which ends the run anyway, and arrivals queue behind it.
-      interruptible: this.waiting.length === 0 && this.running.size < this.config.maxRunningSequences,
-    };
-  }
 
-  complete(work: Work, outcome: WorkOutcome): void {
-    const now = outcome.endSeconds;
-    if (work.kind === 'decodeRun') {
-      this.decodes.advance(outcome.stepsDone, outcome.joules);
-    } else {
-      let tokens = this.stepHasDecodes ? this.decodes.count : 0;
-      for (const t of this.chunkTokens) tokens += t;
-      const joulesPerToken = outcome.joules / tokens;
-      if (this.stepHasDecodes) this.decodes.advance(1, joulesPerToken * this.decodes.count);
-      let anyPromptDone = false;
-      for (let i = 0; i < this.chunkRequests.length; i++) {
-        const r = this.chunkRequests[i];
-        r.energyJoules += joulesPerToken * this.chunkTokens[i];
-        r.prefilledTokens += this.chunkTokens[i];
-        if (r.prefilledTokens < r.promptTokens) continue;
-        anyPromptDone = true;
-        r.generatedTokens++;
-        if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
-        if (r.generatedTokens >= r.spec.outputTokens) this.finish(r, now, r.promptTokens);
-        else this.decodes.join(r);
-      }
-      if (anyPromptDone) this.prefilling = this.prefilling.filter((r) => r.prefilledTokens < r.promptTokens);
-    }
-    this.chunkRequests = [];
-    this.chunkTokens = [];
-    this.decodes.popFinished((r, tokensInCache) => this.finish(r, now, tokensInCache));
-  }
 
-  private finish(r: LiveRequest, now: number, tokensInCache: number): void {
-    this.pool.release(this.pool.blocksFor(tokensInCache));
-    this.running.remove(r);
-    this.onFinished(r, now);
-  }
 
   /** Recompute preemption: drop the request's KV cache; it re-queues first with its output so far as prompt. */
   private preempt(r: LiveRequest): void {
-    let tokensInCache: number;
-    if (r.inDecodeSet) {
-      tokensInCache = this.decodes.withdraw(r);
-    } else {
-      tokensInCache = r.prefilledTokens;
-      this.prefilling = this.prefilling.filter((x) => x !== r);
-    }
-    this.pool.release(this.pool.blocksFor(tokensInCache));
-    this.running.remove(r);
-    r.promptTokens = r.spec.inputTokens + r.generatedTokens;
-    r.prefilledTokens = 0;
-    r.preemptions++;
+    this.resetForRecompute(r);
     this.waiting.pushFront(r);
   }
+
 }

@@ -23,14 +23,9 @@
  * As in ContinuousScheduler, when no prompt work can run the batch is unchanged until the next finish or block
  * boundary that does not fit, and the scheduler hands the replica one closed-form decode run.
  */
-import type { Step } from '../cost/step.js';
-import { KvBlockPool } from './kvBlockPool.js';
-import { DecodeSet } from './decodeSet.js';
 import type { LiveRequest } from './liveRequest.js';
-import { RequestQueue } from './requestQueue.js';
-import { RunningList } from './runningList.js';
-import type { Scheduler } from './scheduler.js';
-import type { Work, WorkOutcome } from './work.js';
+import { PagedBatcher } from './pagedBatcher.js';
+import type { Work } from './work.js';
 
 export interface HfPagedConfig {
   /** Token budget of a step, decodes included (max_batch_tokens). */
@@ -46,31 +41,29 @@ export interface HfPagedConfig {
   readonly maxRunSteps: number;
 }
 
-export class HfPagedScheduler implements Scheduler {
-  private readonly waiting = new RequestQueue();
-  private readonly running = new RunningList();
-  /** Running requests whose prompt is not fully computed yet, in admission order. */
-  private prefilling: LiveRequest[] = [];
-  private readonly pool: KvBlockPool;
-  /** Requests past their prompt, decoding a token per step. */
-  private readonly decodes: DecodeSet;
+export class HfPagedScheduler extends PagedBatcher {
   private readonly marginBlocks: number;
   /** After a preemption: no waiting request is admitted until some request finishes. */
   private blockNewRequests = false;
-  private admitSequence = 0;
-  private chunkRequests: LiveRequest[] = [];
-  private chunkTokens: number[] = [];
-  private stepHasDecodes = false;
   /** Requests reset by recompute so far (for tests and reports). */
   preemptions = 0;
 
   constructor(
     private readonly config: HfPagedConfig,
-    private readonly onFinished: (request: LiveRequest, finishSeconds: number) => void,
+    onFinished: (request: LiveRequest, finishSeconds: number) => void,
   ) {
-    this.pool = new KvBlockPool(config.totalBlocks, config.blockTokens);
-    this.decodes = new DecodeSet(this.pool);
+    super(config.totalBlocks, config.blockTokens, config.maxRunSteps, onFinished);
     this.marginBlocks = config.safetyMargin * config.totalBlocks;
+  }
+
+  /** Whatever kept prompts out of this step (margin, blocks, blocked admission, no prompt) holds until a finish,
+   *  which ends the run; only an arrival into an empty, open queue may join at the next step. */
+  protected admitsArrivalsNow(): boolean {
+    return this.waiting.length === 0 && !this.blockNewRequests && this.running.size < this.config.maxRequestsPerBatch;
+  }
+
+  protected override onRequestFinished(): void {
+    this.blockNewRequests = false;
   }
 
   enqueue(request: LiveRequest): string | null {
@@ -87,17 +80,8 @@ export class HfPagedScheduler implements Scheduler {
     return null;
   }
 
-  outstanding(): number {
-    return this.waiting.length + this.running.size;
-  }
 
-  runningCount(): number {
-    return this.running.size;
-  }
 
-  queuedCount(): number {
-    return this.waiting.length;
-  }
 
   /** Free KV blocks now (tests). */
   freeBlocks(): number {
@@ -106,10 +90,9 @@ export class HfPagedScheduler implements Scheduler {
 
   plan(nowSeconds: number): Work | null {
     for (;;) {
-      this.chunkRequests = [];
-      this.chunkTokens = [];
+      this.resetStep();
       this.secureDecodeBlocks();
-      // The decodes' blocks are taken first (they are scheduled first); advanceDecodes takes them for real.
+      // The decodes' blocks are taken first (they are scheduled first); DecodeSet.advance takes them for real.
       const reserved = this.pool.blocksNeeded(this.decodes.counter, 1);
       this.pool.allocate(reserved);
       this.scheduleChunks(nowSeconds);
@@ -180,91 +163,16 @@ export class HfPagedScheduler implements Scheduler {
     }
   }
 
-  private buildStep(): Step {
-    const n = this.chunkRequests.length;
-    const cached = new Array<number>(n);
-    let producing = 0;
-    for (let i = 0; i < n; i++) {
-      const r = this.chunkRequests[i];
-      cached[i] = r.prefilledTokens;
-      if (r.prefilledTokens + this.chunkTokens[i] === r.promptTokens) producing++;
-    }
-    const decodes = this.stepHasDecodes ? this.decodes.count : 0;
-    return {
-      chunkNewTokens: this.chunkTokens,
-      chunkCachedTokens: cached,
-      chunksProducingToken: producing,
-      decodeCount: decodes,
-      decodeContextSum: decodes > 0 ? this.decodes.contextSum() : 0,
-    };
-  }
 
-  private planDecodeRun(): Work {
-    const untilFinish = this.decodes.stepsToFirstFinish();
-    const steps = this.pool.maxStepsWithin(this.decodes.counter, this.pool.freeBlocks, Math.min(untilFinish, this.config.maxRunSteps));
-    return {
-      kind: 'decodeRun',
-      sequences: this.decodes.count,
-      contextSum0: this.decodes.contextSum(),
-      steps,
-      // Whatever kept prompts out of this step (margin, blocks, blocked admission, no prompt) holds until a
-      // finish, which ends the run; only an arrival into an empty, open queue may join at the next step.
-      interruptible: this.waiting.length === 0 && !this.blockNewRequests && this.running.size < this.config.maxRequestsPerBatch,
-    };
-  }
 
-  complete(work: Work, outcome: WorkOutcome): void {
-    const now = outcome.endSeconds;
-    if (work.kind === 'decodeRun') {
-      this.decodes.advance(outcome.stepsDone, outcome.joules);
-    } else {
-      let tokens = this.stepHasDecodes ? this.decodes.count : 0;
-      for (const t of this.chunkTokens) tokens += t;
-      const joulesPerToken = outcome.joules / tokens;
-      if (this.stepHasDecodes) this.decodes.advance(1, joulesPerToken * this.decodes.count);
-      let anyPromptDone = false;
-      for (let i = 0; i < this.chunkRequests.length; i++) {
-        const r = this.chunkRequests[i];
-        r.energyJoules += joulesPerToken * this.chunkTokens[i];
-        r.prefilledTokens += this.chunkTokens[i];
-        if (r.prefilledTokens < r.promptTokens) continue;
-        anyPromptDone = true;
-        r.generatedTokens++;
-        if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
-        if (r.generatedTokens >= r.spec.outputTokens) this.finish(r, now, r.promptTokens);
-        else this.decodes.join(r);
-      }
-      if (anyPromptDone) this.prefilling = this.prefilling.filter((r) => r.prefilledTokens < r.promptTokens);
-    }
-    this.chunkRequests = [];
-    this.chunkTokens = [];
-    this.stepHasDecodes = false;
-    this.decodes.popFinished((r, tokensInCache) => this.finish(r, now, tokensInCache));
-  }
 
-  private finish(r: LiveRequest, now: number, tokensInCache: number): void {
-    this.pool.release(this.pool.blocksFor(tokensInCache));
-    this.running.remove(r);
-    this.blockNewRequests = false;
-    this.onFinished(r, now);
-  }
 
   /** Soft reset (recompute): free the request's blocks; it re-queues at the back with its output so far as prompt. */
   private preempt(r: LiveRequest): void {
-    let tokensInCache: number;
-    if (r.inDecodeSet) {
-      tokensInCache = this.decodes.withdraw(r);
-    } else {
-      tokensInCache = r.prefilledTokens;
-      this.prefilling = this.prefilling.filter((x) => x !== r);
-    }
-    this.pool.release(this.pool.blocksFor(tokensInCache));
-    this.running.remove(r);
-    r.promptTokens = r.spec.inputTokens + r.generatedTokens;
-    r.prefilledTokens = 0;
-    r.preemptions++;
+    this.resetForRecompute(r);
     this.preemptions++;
     this.blockNewRequests = true;
     this.waiting.push(r);
   }
+
 }

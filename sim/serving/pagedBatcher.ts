@@ -1,0 +1,152 @@
+/**
+ * What every iteration-level batcher over a paged KV cache shares, whatever its admission policy: the waiting queue,
+ * the running list, prompts in progress, the block pool and the decode set; building the step it planned, planning a
+ * closed-form decode run when no prompt work can run, and settling a finished step (energy by tokens, first tokens,
+ * finishes, requests joining the decode set). Subclasses decide what a step holds (vLLM's policy, transformers').
+ */
+import type { Step } from '../cost/step.js';
+import { DecodeSet } from './decodeSet.js';
+import { KvBlockPool } from './kvBlockPool.js';
+import type { LiveRequest } from './liveRequest.js';
+import { RequestQueue } from './requestQueue.js';
+import { RunningList } from './runningList.js';
+import type { Scheduler } from './scheduler.js';
+import type { Work, WorkOutcome } from './work.js';
+
+export abstract class PagedBatcher implements Scheduler {
+  protected readonly waiting = new RequestQueue();
+  protected readonly running = new RunningList();
+  /** Running requests whose prompt is not fully computed yet, in admission order. */
+  protected prefilling: LiveRequest[] = [];
+  protected readonly pool: KvBlockPool;
+  /** Requests past their prompt, decoding a token per step. */
+  protected readonly decodes: DecodeSet;
+  protected admitSequence = 0;
+  // The step in flight: prompt chunks, and whether it also carries the decodes.
+  protected chunkRequests: LiveRequest[] = [];
+  protected chunkTokens: number[] = [];
+  protected stepHasDecodes = false;
+
+  constructor(
+    totalBlocks: number,
+    blockTokens: number,
+    /** Longest decode run planned as one unit; 1 gives the step-by-step reference path. */
+    private readonly maxRunSteps: number,
+    private readonly onFinished: (request: LiveRequest, finishSeconds: number) => void,
+  ) {
+    this.pool = new KvBlockPool(totalBlocks, blockTokens);
+    this.decodes = new DecodeSet(this.pool);
+  }
+
+  abstract enqueue(request: LiveRequest, nowSeconds: number): string | null;
+  abstract plan(nowSeconds: number): Work | null;
+  /** Whether a request arriving during a decode run would join at the next step (so the run stops there). */
+  protected abstract admitsArrivalsNow(): boolean;
+
+  outstanding(): number {
+    return this.waiting.length + this.running.size;
+  }
+
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  queuedCount(): number {
+    return this.waiting.length;
+  }
+
+  protected resetStep(): void {
+    this.chunkRequests = [];
+    this.chunkTokens = [];
+    this.stepHasDecodes = false;
+  }
+
+  protected buildStep(): Step {
+    const n = this.chunkRequests.length;
+    const cached = new Array<number>(n);
+    let producing = 0;
+    for (let i = 0; i < n; i++) {
+      const r = this.chunkRequests[i];
+      cached[i] = r.prefilledTokens;
+      if (r.prefilledTokens + this.chunkTokens[i] === r.promptTokens) producing++;
+    }
+    const decodes = this.stepHasDecodes ? this.decodes.count : 0;
+    return {
+      chunkNewTokens: this.chunkTokens,
+      chunkCachedTokens: cached,
+      chunksProducingToken: producing,
+      decodeCount: decodes,
+      decodeContextSum: decodes > 0 ? this.decodes.contextSum() : 0,
+    };
+  }
+
+  /** Every decoding request for as many steps as nothing changes: until a finish, or a block that does not fit. */
+  protected planDecodeRun(): Work {
+    const untilFinish = this.decodes.stepsToFirstFinish();
+    const steps = this.pool.maxStepsWithin(this.decodes.counter, this.pool.freeBlocks, Math.min(untilFinish, this.maxRunSteps));
+    return {
+      kind: 'decodeRun',
+      sequences: this.decodes.count,
+      contextSum0: this.decodes.contextSum(),
+      steps,
+      interruptible: this.admitsArrivalsNow(),
+    };
+  }
+
+  complete(work: Work, outcome: WorkOutcome): void {
+    const now = outcome.endSeconds;
+    if (work.kind === 'decodeRun') {
+      this.decodes.advance(outcome.stepsDone, outcome.joules);
+    } else {
+      // A step's energy is shared by tokens processed: a decode is one token, a chunk its new tokens.
+      let tokens = this.stepHasDecodes ? this.decodes.count : 0;
+      for (const t of this.chunkTokens) tokens += t;
+      const joulesPerToken = outcome.joules / tokens;
+      if (this.stepHasDecodes) this.decodes.advance(1, joulesPerToken * this.decodes.count);
+      let anyPromptDone = false;
+      for (let i = 0; i < this.chunkRequests.length; i++) {
+        const r = this.chunkRequests[i];
+        r.energyJoules += joulesPerToken * this.chunkTokens[i];
+        r.prefilledTokens += this.chunkTokens[i];
+        if (r.prefilledTokens < r.promptTokens) continue;
+        anyPromptDone = true;
+        r.generatedTokens++;
+        if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
+        if (r.generatedTokens >= r.spec.outputTokens) this.finish(r, now, r.promptTokens);
+        else this.decodes.join(r);
+      }
+      if (anyPromptDone) this.prefilling = this.prefilling.filter((r) => r.prefilledTokens < r.promptTokens);
+    }
+    this.resetStep();
+    this.decodes.popFinished((r, tokensInCache) => this.finish(r, now, tokensInCache));
+  }
+
+  /** Called when a request finishes, before it is reported (a policy may reopen admission). */
+  protected onRequestFinished(): void {}
+
+  private finish(r: LiveRequest, now: number, tokensInCache: number): void {
+    this.pool.release(this.pool.blocksFor(tokensInCache));
+    this.running.remove(r);
+    this.onRequestFinished();
+    this.onFinished(r, now);
+  }
+
+  /**
+   * Recompute preemption: drop r's KV cache and take it out of the batch; its output so far becomes part of its
+   * prompt. The policy puts it back in the waiting queue where it belongs.
+   */
+  protected resetForRecompute(r: LiveRequest): void {
+    let tokensInCache: number;
+    if (r.inDecodeSet) {
+      tokensInCache = this.decodes.withdraw(r);
+    } else {
+      tokensInCache = r.prefilledTokens;
+      this.prefilling = this.prefilling.filter((x) => x !== r);
+    }
+    this.pool.release(this.pool.blocksFor(tokensInCache));
+    this.running.remove(r);
+    r.promptTokens = r.spec.inputTokens + r.generatedTokens;
+    r.prefilledTokens = 0;
+    r.preemptions++;
+  }
+}
