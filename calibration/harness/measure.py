@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import records  # noqa: E402
 from hf_paged import add_cb_arguments, cb_overrides  # noqa: E402
 from nvml_meter import EnergyMeter, environment  # noqa: E402
+from session import Budget, Log  # noqa: E402
 
 PREFILL_BATCHES = [1, 2, 4, 8, 16, 32, 64]
 PREFILL_INPUTS = [32, 128, 512, 1024, 2048, 4096]
@@ -50,23 +51,6 @@ PAGED_INPUTS = [128, 1024]
 PAGED_OUTPUT = 64
 
 
-class Budget:
-    def __init__(self, seconds: float):
-        self.t0 = time.time()
-        self.seconds = seconds
-
-    def left(self) -> float:
-        return self.seconds - (time.time() - self.t0)
-
-
-class Log:
-    def __init__(self, path: str):
-        self.f = open(path, "a", buffering=1)
-
-    def __call__(self, *parts):
-        line = time.strftime("%H:%M:%S ") + " ".join(str(p) for p in parts)
-        print(line, flush=True)
-        self.f.write(line + "\n")
 
 
 def conversation_lengths(batch: int, seed: int) -> list[int]:

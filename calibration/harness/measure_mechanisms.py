@@ -56,6 +56,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import records  # noqa: E402
+from session import Budget, Log  # noqa: E402
 
 SECTIONS = ["speculative", "decoding", "moe", "compile"]
 TARGET, DRAFT = "llama-3.1-8b", "llama-3.2-1b"
@@ -128,23 +129,6 @@ def decode_steps_for_rounds(prompt: int, accepted: list[int], gamma: int) -> dic
 
 
 # ----------------------------------------------------------------------------------------------- plumbing
-class Budget:
-    def __init__(self, seconds: float):
-        self.t0 = time.time()
-        self.seconds = seconds
-
-    def left(self) -> float:
-        return self.seconds - (time.time() - self.t0)
-
-
-class Log:
-    def __init__(self, path: str):
-        self.f = open(path, "a", buffering=1)
-
-    def __call__(self, *parts):
-        line = time.strftime("%H:%M:%S ") + " ".join(str(p) for p in parts)
-        print(line, flush=True)
-        self.f.write(line + "\n")
 
 
 class Outputs:

@@ -56,4 +56,37 @@ export class BinnedQueue {
     this.length--;
     return q.shift()!;
   }
+
+  /**
+   * The next static batch: up to maxRows requests from the oldest bin, in arrival order, stopping before a request
+   * whose padding would not fit (`fits(rows, paddedInput, longestOutput)`); that one heads the next batch. A single
+   * request is always taken (requests that can never fit are rejected at arrival).
+   */
+  takeBatch(maxRows: number, fits: (rows: number, inputTokens: number, outputTokens: number) => boolean, nowSeconds: number): FormedBatch | null {
+    const q = this.oldest();
+    if (!q) return null;
+    const rows: LiveRequest[] = [];
+    let input = 0;
+    let output = 0;
+    while (rows.length < maxRows && q.length > 0) {
+      const r = q.peek()!;
+      const nextInput = Math.max(input, r.spec.inputTokens);
+      const nextOutput = Math.max(output, r.spec.outputTokens);
+      if (rows.length > 0 && !fits(rows.length + 1, nextInput, nextOutput)) break;
+      this.take(q);
+      r.admittedSeconds = nowSeconds;
+      rows.push(r);
+      input = nextInput;
+      output = nextOutput;
+    }
+    return { rows, paddedInputTokens: input, maxOutputTokens: output, padded: rows.some((r) => r.spec.inputTokens !== input) };
+  }
+}
+
+/** A static batch as formed: its rows, the padded prompt length, the longest output, and whether any row is padded. */
+export interface FormedBatch {
+  readonly rows: LiveRequest[];
+  readonly paddedInputTokens: number;
+  readonly maxOutputTokens: number;
+  readonly padded: boolean;
 }

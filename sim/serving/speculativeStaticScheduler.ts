@@ -99,24 +99,17 @@ export class SpeculativeStaticScheduler implements Scheduler {
         prefillJoules: 0,
       };
     }
-    const q = this.waiting.oldest();
-    if (!q) return null;
-    let input = 0;
-    let output = 0;
-    while (this.batch.length < this.config.batchSize && q.length > 0) {
-      const r = q.peek()!;
-      const nextInput = Math.max(input, r.spec.inputTokens);
-      const nextOutput = Math.max(output, r.spec.outputTokens);
-      if (this.batch.length > 0 && this.batchBytes(this.batch.length + 1, nextInput, nextOutput) > this.config.batchMemoryBytes) break;
-      this.waiting.take(q);
-      r.admittedSeconds = nowSeconds;
-      this.batch.push(r);
-      input = nextInput;
-      output = nextOutput;
-    }
+    const formed = this.waiting.takeBatch(
+      this.config.batchSize,
+      (rows, input, output) => this.batchBytes(rows, input, output) <= this.config.batchMemoryBytes,
+      nowSeconds,
+    );
+    if (!formed) return null;
+    this.batch = formed.rows;
+    const input = formed.paddedInputTokens;
     this.paddedInputTokens = input;
-    this.maxOutputTokens = output;
-    this.padded = this.batch.some((r) => r.spec.inputTokens !== input);
+    this.maxOutputTokens = formed.maxOutputTokens;
+    this.padded = formed.padded;
     this.generated = new Array<number>(this.batch.length).fill(0);
     this.roundsDone = 0;
     const prompts = new Array<number>(this.batch.length).fill(input);

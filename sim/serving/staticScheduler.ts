@@ -93,25 +93,17 @@ export class StaticScheduler implements Scheduler {
         masked: this.padded,
       };
     }
-    const q = this.waiting.oldest();
-    if (!q) return null;
-    let input = 0;
-    let output = 0;
-    while (this.batch.length < this.config.batchSize && q.length > 0) {
-      const r = q.peek()!;
-      const nextInput = Math.max(input, r.spec.inputTokens);
-      const nextOutput = Math.max(output, r.spec.outputTokens);
-      // Stop before a request whose padding would overflow memory; it heads the next batch.
-      if (this.batch.length > 0 && this.batchBytes(this.batch.length + 1, nextInput, nextOutput) > this.config.batchMemoryBytes) break;
-      this.waiting.take(q);
-      r.admittedSeconds = nowSeconds;
-      this.batch.push(r);
-      input = nextInput;
-      output = nextOutput;
-    }
+    const formed = this.waiting.takeBatch(
+      this.config.batchSize,
+      (rows, input, output) => this.batchBytes(rows, input, output) <= this.config.batchMemoryBytes,
+      nowSeconds,
+    );
+    if (!formed) return null;
+    this.batch = formed.rows;
+    const input = formed.paddedInputTokens;
     this.paddedInputTokens = input;
-    this.maxOutputTokens = output;
-    this.padded = this.batch.some((r) => r.spec.inputTokens !== input);
+    this.maxOutputTokens = formed.maxOutputTokens;
+    this.padded = formed.padded;
     this.decodeStepsDone = 0;
     this.phase = 'idle';
     const rows = this.batch.length;

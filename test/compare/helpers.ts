@@ -2,8 +2,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
-import { main } from '../../sim/cli/main.js';
+import { cli } from '../cliHarness.js';
+
+export { cli };
 
 /** ~80 seeded Poisson requests on one H100 with vLLM-style batching: a second or so of simulated load. */
 export function smallScenario(over: Record<string, unknown> = {}): Record<string, unknown> {
@@ -26,26 +27,6 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `joulesim-${prefix}-`));
 }
 
-/** Runs the CLI in-process, capturing stdout and stderr. */
-export async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stderr = '';
-  let stdout = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'joulesim', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
-}
 
 /** Exit 2 and exactly one `joulesim: ...` line on stderr, nothing on stdout; returns the line. */
 export async function oneLineError(...args: string[]): Promise<string> {

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../sim/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from '../cliHarness.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'core');
 const dir = mkdtempSync(join(tmpdir(), 'joulesim-cli-'));
@@ -21,25 +21,6 @@ function scenarioFile(name: string, content: unknown): string {
 
 const tinyTrace = { kind: 'trace', path: join(fixtures, 'tiny.csv'), format: 'csv' };
 
-async function cli(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'joulesim', ...args]);
-    return { code, stderr, stdout };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
-}
 
 /** Exit 2, nothing on stdout, one line on stderr (no stack trace); returns the line. */
 async function expectOneLineError(...args: string[]): Promise<string> {

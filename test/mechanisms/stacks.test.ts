@@ -6,13 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main, parseAcceptance } from '../../sim/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseAcceptance } from '../../sim/cli/main.js';
 import { buildCostModel } from '../../sim/cost/buildCostModel.js';
 import { loadArchitecture } from '../../sim/model/architecture.js';
 import { loadGpu } from '../../sim/model/gpu.js';
 import { loadStack } from '../../sim/model/stack.js';
 import { pct, runFixed } from './scenarioRuns.js';
+import { cli } from '../cliHarness.js';
 
 const h100 = loadGpu('h100-sxm');
 const overhead = (stack: string, model: string) =>
@@ -58,24 +59,6 @@ describe('the stack’s launch overhead', () => {
 const dir = mkdtempSync(join(tmpdir(), 'joulesim-mech-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  });
-  try {
-    return { code: await main(['node', 'joulesim', ...args]), stderr, stdout };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
-}
 
 const scenario = join(dir, 'fixed.json');
 writeFileSync(

@@ -7,14 +7,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../sim/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/errors.js';
 import { scenariosDir } from '../../sim/paths.js';
 import { mechanismAvailable } from '../../sim/reproduce/runSweeps.js';
 import { loadSweep, parseSweep } from '../../sim/reproduce/sweeps.js';
 import { buildSimulation } from '../../sim/scenario/buildSimulation.js';
 import { loadScenario, parseScenario } from '../../sim/scenario/loadScenario.js';
+import { cli } from '../cliHarness.js';
 
 const paperDir = join(scenariosDir, 'paper');
 const sweepsDir = join(paperDir, 'sweeps');
@@ -22,25 +22,6 @@ const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures',
 const tmp = mkdtempSync(join(tmpdir(), 'joulesim-reproduce-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'joulesim', ...args]);
-    return { code, stderr, stdout };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
-}
 
 describe('scenarios/paper', () => {
   const scenarioFiles = readdirSync(paperDir).filter((f) => f.endsWith('.json'));
