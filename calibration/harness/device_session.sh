@@ -65,6 +65,45 @@ padded)
 mechanisms)
   timeout 540 python3 $H/measure_mechanisms.py --out "$RES/mech" --budget-s 480
   ;;
+h200-kernels)
+  # H200 call 1: environment, the continuous-batching config's fields, a smoke of the profiled grid, then the
+  # hf-eager kernel-class grid (uniform, padded, mixed, prefill; one torch.profiler execution per point)
+  nvidia-smi --query-gpu=name,driver_version,power.limit,clocks.max.sm,clocks.sm,clocks.mem,memory.used,memory.total --format=csv
+  python3 - <<'PY' > "$RES/cb_config.txt" 2>&1
+import inspect, transformers
+from transformers.generation.configuration_utils import ContinuousBatchingConfig
+print(transformers.__version__)
+print(inspect.signature(ContinuousBatchingConfig))
+src = inspect.getsource(ContinuousBatchingConfig)
+print("\n".join(l for l in src.splitlines() if "cuda_graph" in l or "memory_percent" in l or "def " in l))
+PY
+  timeout 80 python3 $H/measure.py --stack hf-eager --quick --profile-kernels --out "$RES/smoke" --budget-s 60 --idle-s 2 \
+    && timeout 440 python3 $H/measure.py --model llama-3.1-8b --stack hf-eager --grid kernel --profile-kernels \
+         --window-s 1.5 --out "$RES/m" --budget-s 415 --idle-s 8
+  ;;
+h200-eager)
+  # H200 call 2: the kernel-class grid again with the device-timeline classifier (one window per point, profiled
+  # execution of prefill + 3 decode steps), then the static-batch validation runs at batch 8 and 16
+  timeout 350 python3 $H/measure.py --model llama-3.1-8b --stack hf-eager --grid kernel --profile-kernels \
+      --windows 1 --window-s 1.5 --out "$RES/m" --budget-s 325 --idle-s 6
+  timeout 125 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-conv-48.csv --batch-size 8 \
+      --mode offline --warmup full --repeats 2 --budget-s 115 --idle-s 5 --out "$RES/v/hf-eager-static-b8-azure-conv-h200"
+  timeout 95 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-conv-48.csv --batch-size 16 \
+      --mode offline --warmup full --repeats 2 --budget-s 85 --idle-s 5 --out "$RES/v/hf-eager-static-b16-azure-conv-h200"
+  ;;
+h200-grid-paged)
+  # H200 call 3 (the last of the session's device time): the kernel-class grid, then hf-paged with CUDA graphs off
+  # (library default) and on (max_memory_percent 0.5 leaves room for the graphs' private pools), then the hf-paged
+  # offline validation run
+  timeout 280 python3 $H/measure.py --model llama-3.1-8b --stack hf-eager --grid kernel --profile-kernels \
+      --windows 1 --window-s 1.2 --out "$RES/m" --budget-s 250 --idle-s 5
+  timeout 90 python3 $H/measure.py --model llama-3.1-8b --stack hf-paged --batches 8,32 --inputs 1024 \
+      --profile-kernels --out "$RES/paged-graphs-off" --budget-s 70 --idle-s 3
+  timeout 95 python3 $H/measure.py --model llama-3.1-8b --stack hf-paged --batches 8,32 --inputs 1024 \
+      --cb-cuda-graphs on --cb-max-memory-percent 0.5 --profile-kernels --out "$RES/paged-graphs-on" --budget-s 75 --idle-s 3
+  timeout 80 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-48.csv --mode offline \
+      --warmup full --repeats 1 --budget-s 70 --idle-s 3 --out "$RES/v/hf-paged-offline-azure-conv-h200"
+  ;;
 *) echo "unknown phase $PHASE"; exit 2 ;;
 esac
 tar czf "$OUT/$PHASE.tgz" -C "$RES" .

@@ -33,6 +33,10 @@ def cb_overrides(args) -> dict:
         out["num_blocks"] = args.cb_num_blocks
     if getattr(args, "cb_max_batch_tokens", None):
         out["max_batch_tokens"] = args.cb_max_batch_tokens
+    if getattr(args, "cb_cuda_graphs", None):
+        out["use_cuda_graph"] = args.cb_cuda_graphs == "on"
+    if getattr(args, "cb_max_memory_percent", None):
+        out["max_memory_percent"] = args.cb_max_memory_percent
     return out
 
 
@@ -41,6 +45,11 @@ def add_cb_arguments(ap) -> None:
                     help="hf-paged: override ContinuousBatchingConfig.num_blocks (default: library's choice)")
     ap.add_argument("--cb-max-batch-tokens", type=int, default=None,
                     help="hf-paged: override ContinuousBatchingConfig.max_batch_tokens (default: library's choice)")
+    ap.add_argument("--cb-cuda-graphs", choices=["on", "off"], default=None,
+                    help="hf-paged: ContinuousBatchingConfig.use_cuda_graph (default: library's choice, off for sdpa)")
+    ap.add_argument("--cb-max-memory-percent", type=float, default=None,
+                    help="hf-paged: ContinuousBatchingConfig.max_memory_percent (the KV cache's share of free memory; "
+                         "CUDA graphs' private pools need what the default 0.9 leaves no room for)")
 
 
 class StepLog:
@@ -146,7 +155,7 @@ class PagedServer:
         gen_cfg = GenerationConfig(do_sample=False, eos_token_id=None, bos_token_id=None, pad_token_id=PAD_ID,
                                    max_new_tokens=16)
         cb_config = None
-        if cb_overrides:  # only for harness tests on small machines; measurements use the library defaults
+        if cb_overrides:  # harness tests on small machines, and the CUDA-graph runs (graphs on, memory share)
             from transformers.generation.configuration_utils import ContinuousBatchingConfig
 
             cb_config = ContinuousBatchingConfig(**cb_overrides)

@@ -49,6 +49,14 @@ MIXED_OUTPUT = 32
 PAGED_BATCHES = [1, 8, 32, 64]
 PAGED_INPUTS = [128, 1024]
 PAGED_OUTPUT = 64
+# --grid kernel: the H200 kernel-class grid (docs/COST-MODEL.md). Short decode runs (o16) so that one profiled
+# execution stays small; contexts up to 4k and batches up to 32, uniform and padded at the same widths, so the
+# masked path's extra K/V traffic is seen against the unmasked one at equal shapes.
+KERNEL_DECODE = [(b, i) for i in (512, 2048, 4000) for b in (1, 8, 16, 32)]
+KERNEL_PADDED = [(b, i) for i in (512, 2048) for b in (8, 16, 32)] + [(8, 4000), (16, 4000)]
+KERNEL_PREFILL = [(1, 128), (1, 512), (1, 2048), (4, 512), (8, 1024), (16, 2048), (32, 1024), (4, 4096)]
+KERNEL_MIXED = [8, 16, 32]
+KERNEL_OUTPUT = 16
 
 
 
@@ -92,7 +100,17 @@ def timed_point(meter: EnergyMeter, execute, window_s: float, windows: int, warm
 
 
 # ----------------------------------------------------------------------------------------------------- hf-eager
-def eager_points(quick: bool, mixed_batches=None, mixed_outputs=None, mixed_seeds: int = 1):
+def kernel_grid_points():
+    pts = [("decode", b, i, KERNEL_OUTPUT) for b, i in KERNEL_DECODE]
+    pts += [("padded", b, i, KERNEL_OUTPUT) for b, i in KERNEL_PADDED]
+    pts += [("mixed", b, 0, KERNEL_OUTPUT) for b in KERNEL_MIXED]
+    pts += [("prefill", b, i, 1) for b, i in KERNEL_PREFILL]
+    return pts
+
+
+def eager_points(quick: bool, mixed_batches=None, mixed_outputs=None, mixed_seeds: int = 1, grid: str = "default"):
+    if grid == "kernel" and not quick:
+        return kernel_grid_points()
     pts = []
     if quick:
         dec = [(1, 128), (4, 128)]
@@ -128,7 +146,7 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
     batches = {int(x) for x in args.batches.split(",")} if args.batches else None
     mixed_batches = [int(x) for x in args.mixed_batches.split(",")] if args.mixed_batches else None
     mixed_outputs = [int(x) for x in args.mixed_outputs.split(",")] if args.mixed_outputs else None
-    for kind, b, i, o in eager_points(args.quick, mixed_batches, mixed_outputs, args.mixed_draws):
+    for kind, b, i, o in eager_points(args.quick, mixed_batches, mixed_outputs, args.mixed_draws, args.grid):
         if (only and kind not in only) or (batches and b not in batches):
             continue
         if budget.left() < 15:
@@ -136,7 +154,11 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
             doc["skipped"].append({"kind": kind, "batch": b, "input": i, "output": o, "why": "time budget"})
             continue
         seed = 1000 * b + (i or 0) + o
-        if kind == "mixed":
+        if kind == "padded":
+            # every row the same width but one a token shorter: the batch needs a mask (the padded path) while its
+            # work is that of a uniform batch of width i
+            lengths = [i] * (b - 1) + [i - 1]
+        elif kind == "mixed":
             # draw 0 keeps the original grid's lengths (seed = batch); later draws take other prompts
             lengths = conversation_lengths(b, seed=b + 7919 * (i or 0))
         else:
@@ -145,8 +167,10 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
         ids, mask = left_padded_batch(prompts)
         width = ids.shape[1]
         label = f"{kind} b{b} i{width if kind != 'mixed' else f'max{width}'} o{o}" + (f" draw{i}" if kind == "mixed" and i else "")
+        if args.quick and kind == "padded":
+            continue
         window_s = args.window_s
-        windows = 1 if args.quick else 2
+        windows = args.windows or (1 if args.quick else 2)
         # a rough cost guess from one warm-up decides whether the point fits in what is left
         try:
             t = time.perf_counter()
@@ -176,10 +200,26 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
         if o > 1:
             extra["first_token_seconds"] = [round(r["first_token_seconds"], 6) for r in res["extras"]
                                             if r.get("first_token_seconds") is not None]
-        if kind == "mixed":
+        if args.profile_kernels:
+            from kernel_classes import profile_execution
+
+            # a short execution (prefill + up to 3 decode steps): the profiler's cost grows with the kernel count
+            po = min(o, args.profile_output)
+            run_generate(model, ids, mask, po)
+            try:
+                prof = profile_execution(lambda: run_generate(model, ids, mask, po))
+            except Exception as e:  # a profiler failure must not lose the point's measurement
+                prof = {"error": repr(e)[:500]}
+            prof["steps"] = (steps if po == o else
+                             [{"kind": "prefill", "count": b, "new_tokens": i, "cached_tokens": 0}] if kind == "prefill"
+                             else records.uniform_generate_steps(b, width, po))
+            prof["output_tokens"] = po
+            extra["kernel_profile"] = prof
+        if kind in ("mixed", "padded"):
             extra.update(true_input_tokens=lengths, padded_input_tokens=width, attention_mask=True,
                          padded=len(set(lengths)) > 1,
-                         padding="left", length_source="azure-2023 conversation ContextTokens, capped at 2048")
+                         padding="left", length_source="azure-2023 conversation ContextTokens, capped at 2048"
+                         if kind == "mixed" else f"{b - 1} rows of {i} tokens and one of {i - 1}")
         rec = records.make_record(label, steps, res["seconds"], res["joules"], meter.sm_mhz(), **extra)
         doc["records"].append(rec)
         records.write_json(out_path, doc)
@@ -247,6 +287,9 @@ def run_paged(args, meter, model, log, budget, doc, out_path):
         if args.batches:
             keep = {int(x) for x in args.batches.split(",")}
             grid = [g for g in grid if g[0] in keep]
+        if args.inputs:
+            keep_i = {int(x) for x in args.inputs.split(",")}
+            grid = [g for g in grid if g[1] in keep_i]
         vocab = model.config.vocab_size
         seed = iter(range(7000, 10_000_000))
         for b, i, o in grid:
@@ -266,6 +309,14 @@ def run_paged(args, meter, model, log, budget, doc, out_path):
                 res = paged_measure(server, meter, lambda: random_prompts([inp] * b, vocab, seed=next(seed)), outs,
                                     window_s, min_runs, budget)
                 rec = paged_record(label, b, inp, o, kind, res, meter)
+                if args.profile_kernels and kind == "warm" and budget.left() > 30:
+                    from kernel_classes import profile_execution
+
+                    try:
+                        rec["kernel_profile"] = profile_execution(
+                            lambda: server.run(random_prompts([inp] * b, vocab, seed=next(seed)), outs))
+                    except Exception as e:  # a profiler failure must not lose the point's measurement
+                        rec["kernel_profile_error"] = repr(e)[:500]
                 doc["records"].append(rec)
                 records.write_json(out_path, doc)
                 rows = rec["step_timings"][0]["rows"]
@@ -291,6 +342,13 @@ def main():
     ap.add_argument("--mixed-draws", type=int, default=1, help="hf-eager padded batches: prompt-length draws per size")
     ap.add_argument("--window-s", type=float, default=None, help="energy window length (default 2.0, quick 0.3)")
     ap.add_argument("--idle-s", type=float, default=None, help="idle-power sampling time (default 10, quick 2)")
+    ap.add_argument("--grid", choices=["default", "kernel"], default="default",
+                    help="hf-eager: the point grid (kernel: the kernel-class grid of docs/COST-MODEL.md)")
+    ap.add_argument("--profile-kernels", action="store_true",
+                    help="profile one execution per point with torch.profiler: GPU time by kernel class")
+    ap.add_argument("--inputs", default=None, help="hf-paged: comma list of input lengths to keep")
+    ap.add_argument("--profile-output", type=int, default=4, help="new tokens of the profiled execution")
+    ap.add_argument("--windows", type=int, default=None, help="energy windows per point (default 2, quick 1)")
     ap.add_argument("--arch-file", default=None, help="architecture JSON (default models/architectures/<model>.json)")
     add_cb_arguments(ap)
     ap.add_argument("--cudnn-sdp", choices=["default", "on", "off"], default="default",
@@ -328,14 +386,20 @@ def main():
     idle = meter.idle(args.idle_s)
     idle["note"] = "model loaded, GPU idle, sampled before any measured point"
     log("idle:", {k: v for k, v in idle.items() if k != "watts_samples"})
+    from nvml_meter import warm_idle
+
+    idle_warm = warm_idle(meter, min(6.0, args.idle_s))
+    log("warm idle:", {k: v for k, v in idle_warm.items() if k != "watts_samples"})
 
     stack_config = {"model_info": info, "quick": args.quick, "window_s": args.window_s}
     if args.stack == "hf-eager":
         stack_config.update(api="model.generate (greedy, do_sample=False, eos_token_id=None, exact max_new_tokens)",
                             cache="DynamicCache (transformers default)", attn_implementation="sdpa",
                             cuda_graphs=False, torch_compile=False)
+    from nvml_meter import gpu_key
+
     doc = records.measurement_file(args.model, args.stack, env, stack_config, idle, [], skipped=[],
-                                   gpu="h100-sxm" if "H100" in env["gpu_name"] else env["gpu_name"])
+                                   gpu=gpu_key(env["gpu_name"]), idle_warm=idle_warm)
     records.write_json(out_path, doc)
     try:
         if args.stack == "hf-eager":
@@ -346,6 +410,7 @@ def main():
         doc["error"] = traceback.format_exc()
         log("ERROR", doc["error"])
     doc["idle_after"] = {k: v for k, v in meter.idle(min(5.0, args.idle_s)).items()}
+    doc["idle_after"]["note"] = "sampled right after the last point: the GPU cooling down from work"
     doc["wall_seconds"] = round(time.time() - budget.t0, 1)
     records.write_json(out_path, doc)
     meter.close()

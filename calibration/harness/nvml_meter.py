@@ -172,3 +172,44 @@ def environment(meter: EnergyMeter, command: list[str] | None = None) -> dict:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(cmd),
     }
+
+
+def gpu_key(gpu_name: str) -> str:
+    """joulesim's GPU id for an NVML device name (models/gpus/*.json); the raw name when it is not one we know."""
+    n = gpu_name.upper()
+    if "H200" in n:
+        return "h200"
+    if "H100" in n:
+        return "h100-sxm" if ("SXM" in n or "HBM3" in n) else "h100-pcie"
+    if "B200" in n:
+        return "b200"
+    if "A100" in n:
+        return "a100-sxm" if "SXM" in n else "a100-pcie"
+    return gpu_name
+
+
+def warm_idle(meter: "EnergyMeter", seconds: float = 5.0, gap_s: float = 0.01) -> dict:
+    """Power of a GPU that serving keeps awake: a tiny kernel every `gap_s` seconds, nothing else. This is what the
+    GPU draws in the gaps between steps of a host-bound stack (clocks up, no work), as opposed to `idle`, the power
+    after seconds of nothing (cold idle). Returns the window's average power and the sampled readings."""
+    import torch
+
+    from device import DEVICE, sync
+
+    x = torch.ones(1, device=DEVICE)
+    sync()
+    with meter.window() as w:
+        while w.elapsed() < seconds:
+            x.add_(1.0)
+            sync()
+            time.sleep(gap_s)
+    watts = [p for _, p in w.power_samples]
+    return {
+        "watts_counter_average": round(w.joules / w.seconds, 2),
+        "watts_median": round(statistics.median(watts), 2) if watts else None,
+        "seconds": round(w.seconds, 3),
+        "gap_s": gap_s,
+        "watts_samples": watts,
+        "sm_mhz": meter.sm_mhz(),
+        "note": "a 1-element kernel every gap_s seconds (GPU awake, no work): the floor between serving steps",
+    }

@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import records  # noqa: E402
 from hf_paged import add_cb_arguments, cb_overrides  # noqa: E402
-from nvml_meter import EnergyMeter, environment  # noqa: E402
+from nvml_meter import EnergyMeter, environment, gpu_key  # noqa: E402
 
 FORMAT = "joulesim-validation-run/1"
 
@@ -145,7 +145,7 @@ def main():
     ap.add_argument("--out", required=True, help="output folder (run.json, workload.csv)")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--model", default="llama-3.1-8b")
-    ap.add_argument("--gpu", default=None, help="GPU key for run.json (default: h100-sxm on an H100)")
+    ap.add_argument("--gpu", default=None, help="GPU key for run.json (default: from the device name, e.g. h200)")
     ap.add_argument("--name", default=None, help="run name (default: the output folder's name)")
     ap.add_argument("--arrival-scale", type=float, default=None, help="online: multiply arrival times by this")
     ap.add_argument("--arrival-span-s", type=float, default=None,
@@ -210,7 +210,7 @@ def main():
     doc = {
         "format": FORMAT,
         "name": name,
-        "gpu": args.gpu or ("h100-sxm" if "H100" in env["gpu_name"] else env["gpu_name"]),
+        "gpu": args.gpu or gpu_key(env["gpu_name"]),
         "model": args.model,
         "stack": args.stack,
         "scheduler": ({"kind": "static", "batch_size": args.batch_size} if args.stack == "hf-eager"
