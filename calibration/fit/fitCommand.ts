@@ -15,6 +15,7 @@ import { packageRoot } from '../../sim/paths.js';
 import { describeAjvError } from '../../sim/scenario/loadScenario.js';
 import { withAbsentFeatures, errorStats, FITTED_KEYS, type FittedKey, fitCoefficients, fitModels, parametersFromCoefficients, type PreparedRecord, prepareRecord, residuals } from './fitProfile.js';
 import { type MeasurementFile, measurementFileSchema } from './measurementSchema.js';
+import { fitKernelCommand, hasKernelProfiles } from './fitKernelCommand.js';
 
 const ajv = new Ajv({ strict: false });
 const validateMeasurements = ajv.compile(measurementFileSchema);
@@ -40,6 +41,8 @@ export interface FitOptions {
   readonly holdout?: string;
   /** Coefficients held fixed instead of fitted (profile units; busy_base_w is the part above idle). */
   readonly fixed?: Partial<Record<FittedKey, number>>;
+  /** Kernel-class fit: GPU rates and class powers from this profile (same GPU, another stack); host time fitted. */
+  readonly ratesFrom?: string;
 }
 
 /** Parses `--fix key=value` pairs. */
@@ -77,6 +80,7 @@ export function fitCommand(files: string[], opts: FitOptions): { profile: Record
   if (idles.length === 0) throw new InputError(measured[0].path, '/idle', 'no idle power measured');
   const env = first.environment as Record<string, unknown>;
   const cap = typeof env.power_limit_w === 'number' ? env.power_limit_w : gpu.tdp_w;
+  if ((hasKernelProfiles(measured) || opts.ratesFrom) && !opts.holdout && Object.keys(opts.fixed ?? {}).length === 0) return fitKernelCommand(measured, files, gpu, arch, cap, opts);
   const holdout = opts.holdout ? new RegExp(opts.holdout) : null;
   const fitRecords: PreparedRecord[] = [];
   const heldRecords: PreparedRecord[] = [];

@@ -13,7 +13,8 @@ export function registerCalibrateCommands(program: Command): void {
     .option('--gpu <id>', 'GPU id, when the measurement files do not name it')
     .option('--holdout <regex>', 'keep records whose label matches out of the fit and report their error')
     .option('--fix <key=value...>', 'hold a coefficient at a value instead of fitting it (e.g. per_sequence_overhead_s=0)')
-    .action((files: string[], o: { out: string; gpu?: string; holdout?: string; fix?: string[] }) => {
+    .option('--rates-from <profile>', 'kernel-class fit: take the GPU rates and class powers from this profile of the same GPU (another stack) and fit only the host time')
+    .action((files: string[], o: { out: string; gpu?: string; holdout?: string; fix?: string[]; ratesFrom?: string }) => {
       process.stdout.write(fitCommand(files, { ...o, fixed: parseFixed(o.fix ?? []) }).summary);
     });
   calibrate

@@ -4,6 +4,7 @@
  * All rates and powers are per GPU; a replica of `gpusPerReplica` GPUs splits work and multiplies power.
  */
 import type { CollectiveModel } from './allReduceModel.js';
+import type { KernelClassParameters } from './kernelClassCost.js';
 
 export type CostProvenanceKind = 'calibrated' | 'transferred' | 'datasheet';
 
@@ -77,6 +78,12 @@ export interface CostParameters {
   /** The tensor-parallel all-reduce model (measured table or analytic); absent: the analytic formula on the two
    *  interconnect numbers above. */
   readonly allReduce?: CollectiveModel;
+  /**
+   * The kernel-class model (profiles of format joulesim-profile/2, docs/COST-MODEL.md). When present it prices every
+   * step, and idleWatts / busyBaseWatts are the GPU's cold and warm idle power; the roofline fields above are then
+   * summaries kept for the outputs that quote them.
+   */
+  readonly kernelClasses?: KernelClassParameters;
   /** Ranges the profile was fitted on; absent for datasheet rooflines. */
   readonly fittedRange?: FittedRange;
 }

@@ -30,4 +30,8 @@ export interface ModelWork {
    */
   timeOnlyWork?(tokens: number): { readonly flops: number; readonly bytes: number };
   readonly maxContextTokens: number;
+  /** Query heads per K/V head (grouped-query attention): what repeat_kv multiplies the cache by. Absent: 1. */
+  readonly kvGroupSize?: number;
+  /** Bytes of one hidden-sized bf16 vector in every layer: one elementwise pass over a token's activations. */
+  readonly activationPassBytes?: number;
 }

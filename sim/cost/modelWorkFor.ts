@@ -24,5 +24,7 @@ export function modelWorkFor(a: Architecture): ModelWork {
     allReducesPerStep: 2 * a.num_hidden_layers,
     residentWeightBytes: weightBytes(a),
     maxContextTokens: maxContextTokens(a),
+    kvGroupSize: a.num_attention_heads / a.num_key_value_heads,
+    activationPassBytes: a.hidden_size * 2 * a.num_hidden_layers,
   };
 }

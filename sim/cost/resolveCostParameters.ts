@@ -16,9 +16,43 @@ import { packageRoot, profilesDir } from '../paths.js';
 import { describeAjvError } from '../scenario/loadScenario.js';
 import type { CostParameters } from './costParameters.js';
 import { type Profile, profileSchema } from './profileSchema.js';
+import { type KernelProfile, kernelProfileSchema } from './kernelProfileSchema.js';
+import { kernelCalibratedParameters, kernelTransferredParameters } from './kernelProfileParameters.js';
 
 const ajv = new Ajv({ strict: false });
 const validateProfile = ajv.compile(profileSchema);
+const validateKernelProfile = ajv.compile(kernelProfileSchema);
+
+/** A profile of either format: the roofline form (1) or the kernel-class form (2). */
+export type AnyProfile = { readonly kind: 'roofline'; readonly profile: Profile } | { readonly kind: 'kernel'; readonly profile: KernelProfile };
+
+export function loadAnyProfile(path: string): AnyProfile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError(path, '', `cannot read the profile (${(e as Error).message})`);
+  }
+  if ((raw as { format?: unknown } | null)?.format === 'joulesim-profile/2') {
+    if (!validateKernelProfile(raw)) {
+      const { place, detail } = describeAjvError(validateKernelProfile.errors![0]);
+      throw new InputError(path, place, detail);
+    }
+    return { kind: 'kernel', profile: raw as KernelProfile };
+  }
+  return { kind: 'roofline', profile: loadProfile(path) };
+}
+
+function parametersFrom(any: AnyProfile, gpu: Gpu, tp: number, powerCapWatts: number | undefined, path: string): CostParameters {
+  if (any.kind === 'kernel') {
+    const p = any.profile;
+    return p.gpu === gpu.id
+      ? kernelCalibratedParameters(p, gpu, tp, powerCapWatts, path)
+      : kernelTransferredParameters(p, loadGpu(p.gpu, path), gpu, tp, powerCapWatts, path);
+  }
+  const p = any.profile;
+  return p.gpu === gpu.id ? calibratedParameters(p, gpu, tp, powerCapWatts, path) : transferredParameters(p, loadGpu(p.gpu, path), gpu, tp, powerCapWatts, path);
+}
 
 export type CostModelMode = 'auto' | 'calibrated' | 'roofline';
 
@@ -196,16 +230,12 @@ export function resolveCostParameters(sel: CostSelection): CostParameters {
   const { gpu, model, stack, tp, powerCapWatts, mode } = sel;
   if (mode === 'roofline') return datasheetParameters(gpu, stack, tp, powerCapWatts);
   const own = sel.profileFile ?? profilePathFor(gpu.id, model, stack.id);
-  if (existsSync(own)) {
-    const profile = loadProfile(own);
-    if (profile.gpu === gpu.id) return calibratedParameters(profile, gpu, tp, powerCapWatts, own);
-    return transferredParameters(profile, loadGpu(profile.gpu, own), gpu, tp, powerCapWatts, own);
-  }
+  if (existsSync(own)) return parametersFrom(loadAnyProfile(own), gpu, tp, powerCapWatts, own);
   if (sel.profileFile) throw new InputError(sel.profileFile, '', 'no such profile file');
   if (mode === 'calibrated') {
     throw new InputError('cost_model', '', `no calibrated profile for ${gpu.id} / ${model} / ${stack.id} (looked for ${own}); use cost_model "auto" or "roofline"`);
   }
   const source = findTransferSource(model, stack.id, gpu.id);
-  if (source) return transferredParameters(loadProfile(source.path), loadGpu(source.gpu, source.path), gpu, tp, powerCapWatts, source.path);
+  if (source) return parametersFrom(loadAnyProfile(source.path), gpu, tp, powerCapWatts, source.path);
   return datasheetParameters(gpu, stack, tp, powerCapWatts);
 }

@@ -15,6 +15,15 @@ import type { CostParameters } from './costParameters.js';
 import type { ModelWork } from './modelWork.js';
 import type { Step } from './step.js';
 import { DecodeRunCurve, type Line } from './decodeRunCurve.js';
+import {
+  classSeconds,
+  dynamicJoules as classDynamicJoules,
+  gpuSeconds,
+  hostSeconds as classHostSeconds,
+  type KernelClassParameters,
+  stepClassWork,
+} from './kernelClassCost.js';
+import { decodeOnlyStep } from './step.js';
 
 export interface StepCost {
   readonly seconds: number;
@@ -40,6 +49,8 @@ export class StepCostModel {
   private readonly packed: number;
   /** CostParameters.coldShapeSeconds: serial seconds per step, drawn at idle power. */
   private readonly coldSeconds: number;
+  /** The kernel-class model's parameters (profiles of format 2); absent: the roofline form. */
+  private readonly kc: KernelClassParameters | undefined;
 
   constructor(
     readonly work: ModelWork,
@@ -51,6 +62,7 @@ export class StepCostModel {
     this.maskedKvTraffic = params.maskedKvTrafficFactor ?? this.kvTraffic;
     this.packed = params.packedAttentionFlopsFactor ?? 0;
     this.coldSeconds = params.coldShapeSeconds ?? 0;
+    this.kc = params.kernelClasses;
     if (!(this.capHeadroomWatts > 0)) {
       throw new Error(`power cap ${params.powerCapWatts} W must exceed the busy floor ${params.busyBaseWatts} W`);
     }
@@ -133,8 +145,55 @@ export class StepCostModel {
 
   stepCost(step: Step): StepCost {
     if (step.chunkNewTokens.length === 0) return this.decodeRunCost(step.decodeCount, step.decodeContextSum, 0, 1, step.masked);
+    if (this.kc) return this.kernelClassStepCost(this.kc, step);
     const { flops, bytes, tokens, sequences } = this.stepWork(step);
     return this.secondsAndJoules(flops / this.tp, bytes / this.tp, this.overheadSeconds(sequences, tokens), tokens, sequences);
+  }
+
+  /** Per-GPU seconds by class, GPU seconds and dynamic joules of a step under the kernel-class model. */
+  private kernelClassParts(kc: KernelClassParameters, step: Step): { gpu: number; dynamic: number; host: number } {
+    const tp = this.tp;
+    const w = stepClassWork(kc, this.work, step);
+    const perGpu = {
+      gemmFlops: w.gemmFlops / tp,
+      gemmBytes: w.gemmBytes / tp,
+      attentionFlops: w.attentionFlops / tp,
+      attentionBytes: w.attentionBytes / tp,
+      copyBytes: w.copyBytes / tp,
+    };
+    const s = classSeconds(kc.rates, kc.software.kernelsPerStep, perGpu, this.timeOnlyPerGpu(w.tokens));
+    const comm = this.allReduceSeconds(w.tokens);
+    return {
+      gpu: gpuSeconds(s) + comm,
+      dynamic: classDynamicJoules(kc.powers, s) + kc.powers.copyWatts * comm,
+      host: classHostSeconds(kc.software, w.sequences),
+    };
+  }
+
+  private kernelClassStepCost(kc: KernelClassParameters, step: Step): StepCost {
+    const p = this.params;
+    const { gpu, dynamic, host } = this.kernelClassParts(kc, step);
+    const busy = Math.max(host, gpu, dynamic / this.capHeadroomWatts) + kc.software.hostSerialSeconds;
+    const cold = this.coldSeconds;
+    return { seconds: busy + cold, joules: this.tp * (p.busyBaseWatts * busy + p.idleWatts * cold + dynamic) };
+  }
+
+  /** Decode-run lines of the kernel-class model: every part is a line in the context sum x (exact). */
+  private kernelClassDecodeLines(kc: KernelClassParameters, n: number, masked: boolean): DecodeRunLines {
+    const at = (x: number) => this.kernelClassParts(kc, { ...decodeOnlyStep(n, x), masked });
+    const a = at(0);
+    const b = at(1);
+    const serial = kc.software.hostSerialSeconds + this.coldSeconds;
+    const p = this.params;
+    return {
+      timeLines: [
+        { a: serial + a.host, b: 0 },
+        { a: serial + a.gpu, b: b.gpu - a.gpu },
+        { a: serial + a.dynamic / this.capHeadroomWatts, b: (b.dynamic - a.dynamic) / this.capHeadroomWatts },
+      ],
+      // Cold plan time is drawn at idle, not at the warm floor the curve multiplies every second by.
+      dynamicJoules: { a: a.dynamic + (p.idleWatts - p.busyBaseWatts) * this.coldSeconds, b: b.dynamic - a.dynamic },
+    };
   }
 
   /**
@@ -145,6 +204,11 @@ export class StepCostModel {
     const key = masked ? -n : n;
     let cached = this.lineCache.get(key);
     if (cached) return cached;
+    if (this.kc) {
+      cached = this.kernelClassDecodeLines(this.kc, n, masked);
+      this.lineCache.set(key, cached);
+      return cached;
+    }
     const w = this.work;
     const p = this.params;
     const tp = this.tp;

@@ -1,0 +1,188 @@
+/**
+ * `joulesim calibrate fit` for measurement files whose records carry torch.profiler kernel classes
+ * (`kernel_profile`, calibration/harness/kernel_classes.py): fits and writes a kernel-class profile
+ * (format joulesim-profile/2) with per-record time and energy residuals and each coefficient's identification.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { InputError } from '../../sim/errors.js';
+import { dirname, relative, resolve } from 'node:path';
+import type { CostParameters } from '../../sim/cost/costParameters.js';
+import { StepCostModel } from '../../sim/cost/stepCostModel.js';
+import { withFusedExpertEfficiency } from '../../sim/cost/moeEfficiency.js';
+import { modelWorkFor } from '../../sim/cost/modelWorkFor.js';
+import type { Architecture } from '../../sim/model/architecture.js';
+import type { Gpu } from '../../sim/model/gpu.js';
+import { packageRoot } from '../../sim/paths.js';
+import { errorStats, type PreparedRecord, residuals } from './fitProfile.js';
+import { fitKernelHostOnly, fitKernelProfile, kernelMeasurement, type KernelMeasurement, type SoftwareShape } from './fitKernelProfile.js';
+import type { MeasurementFile } from './measurementSchema.js';
+
+/** The kernels each stack runs (what the harness's profiles show; docs/COST-MODEL.md). */
+export function softwareShapeOf(stack: string): SoftwareShape {
+  if (stack === 'hf-paged') return { attention: 'packed-masked-materialized', kvCache: 'gather' };
+  if (stack === 'hf-eager' || stack === 'hf-compile') return { attention: 'fused-or-masked-materialized', kvCache: 'concat' };
+  return { attention: 'fused', kvCache: 'in-place' };
+}
+
+export function hasKernelProfiles(files: readonly { data: MeasurementFile }[]): boolean {
+  return files.some((f) => f.data.records.some((r) => (r as { kernel_profile?: { classes?: unknown } }).kernel_profile?.classes));
+}
+
+const round = (x: number) => Number(x.toPrecision(6));
+
+export function fitKernelCommand(
+  measured: readonly { path: string; data: MeasurementFile }[],
+  files: readonly string[],
+  gpu: Gpu,
+  arch: Architecture,
+  cap: number,
+  opts: { out: string; gpu?: string; ratesFrom?: string },
+): { profile: Record<string, unknown>; summary: string } {
+  const first = measured[0].data;
+  const work = arch.moe ? withFusedExpertEfficiency(modelWorkFor(arch), arch) : modelWorkFor(arch);
+  const shape = softwareShapeOf(first.stack);
+  const ms: KernelMeasurement[] = [];
+  for (const m of measured) {
+    const plusOne = (m.data.context_convention ?? '').includes('+ 1');
+    for (const r of m.data.records) ms.push(kernelMeasurement(r, plusOne));
+  }
+  const idle = (key: 'idle' | 'idle_warm') =>
+    measured.map((m) => (m.data as Record<string, unknown>)[key] as { watts_median?: number; watts_counter_average?: number } | undefined)
+      .map((x) => x?.watts_counter_average ?? x?.watts_median)
+      .filter((x): x is number => typeof x === 'number');
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const coldIdle = med(idle('idle'));
+  const warmIdles = idle('idle_warm');
+  const warmIdle = warmIdles.length ? med(warmIdles) : coldIdle;
+  let coldShapeSeconds = 0;
+  let fit;
+  if (opts.ratesFrom) {
+    const src = JSON.parse(readFileSync(opts.ratesFrom, 'utf8')) as { format?: string; gpu?: string; rates: Record<string, number>; software: Record<string, number>; power: Record<string, number> };
+    if (src.format !== 'joulesim-profile/2') throw new InputError(opts.ratesFrom, '/format', 'needs a kernel-class profile (joulesim-profile/2)');
+    if (src.gpu !== gpu.id) throw new InputError(opts.ratesFrom, '/gpu', `is a ${src.gpu} profile; the measurements are of ${gpu.id}`);
+    const rel = relative(packageRoot, resolve(opts.ratesFrom));
+    const r = fitKernelHostOnly(ms, work, shape, {
+      rates: { ...(src.rates as Record<string, number>), activation_passes_per_layer: src.software.activation_passes_per_layer } as Parameters<typeof fitKernelHostOnly>[3]['rates'],
+      power: { gemm_active_w: src.power.gemm_active_w, gemm_compute_active_w: src.power.gemm_compute_active_w, attention_active_w: src.power.attention_active_w, copy_active_w: src.power.copy_active_w },
+      source: rel,
+    });
+    coldShapeSeconds = r.coldShapeSeconds;
+    fit = r;
+  } else {
+    fit = fitKernelProfile(ms, work, shape, gpu, warmIdle, cap);
+  }
+  const profile = {
+    format: 'joulesim-profile/2',
+    gpu: gpu.id,
+    model: arch.id,
+    stack: first.stack,
+    rates: Object.fromEntries(Object.entries(fit.rates).filter(([k]) => k !== 'activation_passes_per_layer').map(([k, v]) => [k, round(v)])),
+    power: {
+      idle_w: round(coldIdle),
+      warm_idle_w: round(warmIdle),
+      gemm_active_w: round(fit.power.gemm_active_w),
+      gemm_compute_active_w: round(fit.power.gemm_compute_active_w),
+      attention_active_w: round(fit.power.attention_active_w),
+      copy_active_w: round(fit.power.copy_active_w),
+      power_cap_w: cap,
+    },
+    software: {
+      attention: shape.attention,
+      kv_cache: shape.kvCache,
+      activation_passes_per_layer: round(fit.rates.activation_passes_per_layer),
+      kernels_per_step: round(fit.kernelsPerStep),
+      host_overlapped_s: round(fit.host.host_overlapped_s),
+      host_per_sequence_s: round(fit.host.host_per_sequence_s),
+      host_serial_s: round(fit.host.host_serial_s),
+      ...(coldShapeSeconds > 0 ? { cold_shape_s: round(coldShapeSeconds) } : {}),
+    },
+    identification: {
+      ...fit.identification,
+      idle_w: 'measured: NVML power, model loaded, seconds of nothing (median over the files)',
+      warm_idle_w: 'measured: NVML energy counter while a 1-element kernel runs every 10 ms (a GPU kept awake between steps)',
+      power_cap_w: 'the board limit read from NVML',
+    },
+    fitted_range: { batch_size: [0, 0], step_tokens: [0, 0], context_tokens: [0, 0] },
+    fit: {} as Record<string, unknown>,
+    predicts:
+      'Step time as the sum of kernel-class times (GEMMs, attention, K/V copies and cache traffic, elementwise passes, a per-kernel floor) overlapped with the host time, and energy as warm idle power plus each class’s active power over its busy time, capped at the power limit, for this model and stack on this GPU.',
+    does_not_predict:
+      'Clock changes other than the power cap, tensor parallelism (all-reduces are modelled, not measured here), other models or stacks, and prefix caching or CUDA graphs unless the stack measured has them.',
+    provenance: {
+      measurements: measured.map((m) => relative(packageRoot, resolve(m.path))),
+      environment: first.environment,
+      stack_config: first.stack_config ?? null,
+      command: `joulesim calibrate fit ${files.map((f) => relative(packageRoot, resolve(f))).join(' ')} --out ${relative(packageRoot, resolve(opts.out))}${opts.gpu ? ` --gpu ${opts.gpu}` : ''}${opts.ratesFrom ? ` --rates-from ${relative(packageRoot, resolve(opts.ratesFrom))}` : ''}`,
+      class_time_residuals_pct: fit.classResiduals.map((r) => ({ label: r.label, gemm: round(r.gemm_pct), attention: round(r.attention_pct), copy: round(r.copy_pct) })),
+    },
+  };
+  const params = kernelFitParameters(profile, gpu);
+  const model = { warm: new StepCostModel(work, { ...params, coldShapeSeconds: 0 }), cold: new StepCostModel(work, { ...params, ...(coldShapeSeconds > 0 ? { coldShapeSeconds } : {}) }) };
+  const records: PreparedRecord[] = ms.map((m) => m.record);
+  const res = residuals(model, records);
+  const range = (pick: (r: PreparedRecord) => [number, number]) => [Math.min(...records.map((r) => pick(r)[0])), Math.max(...records.map((r) => pick(r)[1]))];
+  profile.fitted_range = { batch_size: range((r) => r.batch), step_tokens: range((r) => r.stepTokens), context_tokens: range((r) => r.context).map(Math.round) };
+  profile.fit = {
+    records: records.length,
+    records_with_kernel_profiles: fit.recordsUsedForRates,
+    time_error_pct: errorStats(res.map((r) => r.time_error_pct)),
+    energy_error_pct: errorStats(res.map((r) => r.energy_error_pct)),
+    residuals: res,
+  };
+  mkdirSync(dirname(resolve(opts.out)), { recursive: true });
+  writeFileSync(opts.out, JSON.stringify(profile, null, 2) + '\n');
+  const f = profile.fit as { time_error_pct: { median: number; max: number }; energy_error_pct: { median: number; max: number } };
+  const r = profile.rates as Record<string, number>;
+  const p = profile.power;
+  const s = profile.software;
+  const lines = [
+    `fitted kernel-class profile ${gpu.id} / ${arch.id} / ${first.stack} on ${records.length} records (${fit.recordsUsedForRates} with kernel profiles) → ${opts.out}`,
+    `  rates: GEMM ${r.gemm_tflops.toFixed(0)} TFLOP/s | ${r.gemm_bandwidth_gb_s.toFixed(0)} GB/s; attention ${r.attention_tflops.toFixed(0)} TFLOP/s | ${r.attention_bandwidth_gb_s.toFixed(0)} GB/s; copy ${r.copy_bandwidth_gb_s.toFixed(0)} GB/s; kernel floor ${r.kernel_floor_us.toFixed(2)} µs × ${s.kernels_per_step} kernels/step; ${s.activation_passes_per_layer.toFixed(1)} activation passes/layer`,
+    `  host: ${(s.host_overlapped_s * 1e3).toFixed(2)} ms/step overlapped + ${(s.host_per_sequence_s * 1e6).toFixed(1)} µs/seq + ${(s.host_serial_s * 1e3).toFixed(2)} ms/step serial`,
+    `  power: idle ${p.idle_w} W, warm idle ${p.warm_idle_w} W; active GEMM ${p.gemm_active_w.toFixed(0)} W (+${p.gemm_compute_active_w.toFixed(0)} W at full matrix use), attention ${p.attention_active_w.toFixed(0)} W, copy ${p.copy_active_w.toFixed(0)} W; cap ${cap} W`,
+    `  fit error |%|: time median ${f.time_error_pct.median.toFixed(2)} max ${f.time_error_pct.max.toFixed(2)}; energy median ${f.energy_error_pct.median.toFixed(2)} max ${f.energy_error_pct.max.toFixed(2)}`,
+  ];
+  return { profile, summary: lines.join('\n') + '\n' };
+}
+
+function kernelFitParameters(profile: { rates: Record<string, number>; power: Record<string, number>; software: Record<string, unknown> }, gpu: Gpu): CostParameters {
+  const r = profile.rates;
+  const p = profile.power;
+  const s = profile.software as Record<string, number> & { attention: never; kv_cache: never };
+  return {
+    provenance: { kind: 'calibrated', description: 'being fitted' },
+    gpusPerReplica: 1,
+    stepOverheadSeconds: s.host_serial_s,
+    perSequenceOverheadSeconds: s.host_per_sequence_s,
+    overlappedOverheadSeconds: s.host_overlapped_s,
+    computeFlopsPerSecond: r.gemm_tflops * 1e12,
+    memoryBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9,
+    idleWatts: p.idle_w,
+    busyBaseWatts: p.warm_idle_w,
+    joulesPerFlop: 0,
+    joulesPerByte: 0,
+    powerCapWatts: p.power_cap_w,
+    interconnectBytesPerSecond: gpu.interconnect.bandwidth_gb_s * 1e9,
+    interconnectLatencySeconds: gpu.interconnect.latency_us * 1e-6,
+    kernelClasses: {
+      rates: {
+        gemmFlopsPerSecond: r.gemm_tflops * 1e12,
+        gemmBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9,
+        attentionFlopsPerSecond: r.attention_tflops * 1e12,
+        attentionBytesPerSecond: r.attention_bandwidth_gb_s * 1e9,
+        copyBytesPerSecond: r.copy_bandwidth_gb_s * 1e9,
+        kernelFloorSeconds: r.kernel_floor_us * 1e-6,
+      },
+      powers: { gemmWatts: p.gemm_active_w, gemmComputeWatts: p.gemm_compute_active_w, attentionWatts: p.attention_active_w, copyWatts: p.copy_active_w },
+      software: {
+        attention: s.attention,
+        kvCache: s.kv_cache,
+        activationPassesPerLayer: s.activation_passes_per_layer,
+        kernelsPerStep: s.kernels_per_step,
+        hostOverlappedSeconds: s.host_overlapped_s,
+        hostPerSequenceSeconds: s.host_per_sequence_s,
+        hostSerialSeconds: s.host_serial_s,
+      },
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The kernel-class cost model (docs/COST-MODEL.md): a hand-computed step, the masked path's K/V copies, the decode
+ * run's closed form against the step-by-step sum (also under the power cap), and the fitter's bounded least squares
+ * and its fit of the checked-in H200 measurements (every rate under the datasheet, every power under the cap).
+ */
+import { describe, expect, it } from 'vitest';
+import { boundedLeastSquares } from '../../calibration/fit/fitKernelProfile.js';
+import { fitCommand } from '../../calibration/fit/fitCommand.js';
+import type { KernelClassParameters } from '../../sim/cost/kernelClassCost.js';
+import { decodeOnlyStep } from '../../sim/cost/step.js';
+import { StepCostModel } from '../../sim/cost/stepCostModel.js';
+import { loadGpu } from '../../sim/model/gpu.js';
+import { expectClose, tinyParams, tinyWork } from '../core/helpers.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** 1 TFLOP/s GEMMs, 100 GB/s weight streaming, attention 0.5 TFLOP/s + 50 GB/s, copies 25 GB/s, 2 µs × 100 kernels. */
+function kc(over: Partial<KernelClassParameters['software']> = {}): KernelClassParameters {
+  return {
+    rates: {
+      gemmFlopsPerSecond: 1e12,
+      gemmBytesPerSecond: 1e11,
+      attentionFlopsPerSecond: 5e11,
+      attentionBytesPerSecond: 5e10,
+      copyBytesPerSecond: 2.5e10,
+      kernelFloorSeconds: 2e-6,
+    },
+    powers: { gemmWatts: 100, gemmComputeWatts: 300, attentionWatts: 200, copyWatts: 50 },
+    software: {
+      attention: 'fused-or-masked-materialized',
+      kvCache: 'concat',
+      activationPassesPerLayer: 10,
+      kernelsPerStep: 100,
+      hostOverlappedSeconds: 0.005,
+      hostPerSequenceSeconds: 0,
+      hostSerialSeconds: 0.001,
+      ...over,
+    },
+  };
+}
+
+// 1 GFLOP and 1 GB of weights per token / step; attention 1e6 FLOPs per pair; 1000 B of K/V per token; GQA group 4;
+// one activation pass = 100 B.
+const work = tinyWork({ attentionFlopsPerPair: 1e6, kvBytesPerToken: 1000, kvGroupSize: 4, activationPassBytes: 100 });
+
+describe('kernel-class step cost', () => {
+  it('prices a decode step of 4 sequences over 4000 cached tokens by hand', () => {
+    const m = new StepCostModel(work, tinyParams({ busyBaseWatts: 150, idleWatts: 100, kernelClasses: kc() }));
+    const c = m.stepCost(decodeOnlyStep(4, 4000));
+    // GEMM: max(4 GFLOP / 1 TFLOP/s, 1 GB / 100 GB/s) = max(4 ms, 10 ms) = 10 ms; compute leg 4 ms.
+    // Attention (unmasked, fused): 4004 keys → 4.004e9 FLOP / 5e11 = 8.008 ms; 4.004e6 B / 5e10 = 0.08008 ms.
+    // Copies: concat 2 × 1000 × 4004 = 8.008e6 B; activation passes 10 × 100 × 4 = 4000 B → 8.012e6 / 2.5e10.
+    // Floor: 100 × 2 µs = 0.2 ms.
+    const gemm = 0.01;
+    const attn = 4.004e9 / 5e11 + 4.004e6 / 5e10;
+    const copy = (8.008e6 + 4000) / 2.5e10;
+    const floor = 2e-4;
+    const gpu = gemm + attn + copy + floor;
+    expectClose(c.seconds, Math.max(0.005, gpu) + 0.001, 1e-12);
+    const dynamic = 100 * gemm + 300 * 0.004 + 200 * attn + 50 * (copy + floor);
+    expectClose(c.joules, 150 * c.seconds + dynamic, 1e-12);
+  });
+
+  it('a padded (masked) step materialises K/V: repeat_kv copies (1+g)× and attention reads g× the cache', () => {
+    const m = new StepCostModel(work, tinyParams({ busyBaseWatts: 150, kernelClasses: kc() }));
+    const plain = m.stepCost(decodeOnlyStep(4, 4000));
+    const masked = m.stepCost({ ...decodeOnlyStep(4, 4000), masked: true });
+    const extra = 4004 * 1000 * (1 + 4) / 2.5e10 + (4004 * 1000 * 4 - 4004 * 1000) / 5e10;
+    expectClose(masked.seconds - plain.seconds, extra, 1e-9);
+  });
+
+  it('host-bound steps take the host’s time; the GPU work still draws its energy', () => {
+    const m = new StepCostModel(work, tinyParams({ busyBaseWatts: 150, kernelClasses: kc({ hostOverlappedSeconds: 0.1 }) }));
+    const c = m.stepCost(decodeOnlyStep(1, 10));
+    expectClose(c.seconds, 0.1 + 0.001, 1e-12);
+    expect(c.joules).toBeGreaterThan(150 * c.seconds);
+  });
+
+  for (const [name, cap, masked] of [['uncapped', 1000, false], ['masked', 1000, true], ['under a 300 W cap', 300, false]] as const) {
+    it(`a decode run's closed form equals the step-by-step sum (${name})`, () => {
+      const m = new StepCostModel(work, tinyParams({ busyBaseWatts: 150, powerCapWatts: cap, kernelClasses: kc() }));
+      for (const [n, s0, k] of [[1, 100, 50], [8, 8 * 3000, 200], [32, 32 * 100, 1000]]) {
+        let seconds = 0;
+        let joules = 0;
+        for (let i = 0; i < k; i++) {
+          const step = m.stepCost({ ...decodeOnlyStep(n, s0 + i * n), masked });
+          seconds += step.seconds;
+          joules += step.joules;
+        }
+        const run = m.decodeRunCost(n, s0, 0, k, masked);
+        expectClose(run.seconds, seconds, 1e-9);
+        expectClose(run.joules, joules, 1e-9);
+      }
+    });
+  }
+});
+
+describe('bounded least squares (class powers)', () => {
+  it('recovers an exact solution inside the box and clips one outside it', () => {
+    const rows = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]];
+    expect(boundedLeastSquares(rows, [1, 2, 3, 6], [0, 0, 0], [10, 10, 10]).map((x) => Number(x.toFixed(9)))).toEqual([1, 2, 3]);
+    const clipped = boundedLeastSquares(rows, [1, 2, 30, 33], [0, 0, 0], [10, 10, 10]);
+    expect(clipped[2]).toBe(10);
+  });
+});
+
+describe('fitting the checked-in H200 kernel profiles', () => {
+  it('gives rates under the datasheet, active powers under the cap and a fit within 10% median', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joulesim-kfit-'));
+    const m = 'calibration/measurements/h200/llama-3.1-8b';
+    const { profile } = fitCommand([`${m}/hf-eager.json`, `${m}/hf-eager-prefill-mixed.json`], { out: join(dir, 'p.json') });
+    const p = profile as { rates: Record<string, number>; power: Record<string, number>; fit: { time_error_pct: { median: number }; energy_error_pct: { median: number } } };
+    const h200 = loadGpu('h200', 'test');
+    expect(p.rates.gemm_tflops).toBeLessThanOrEqual(h200.bf16_dense_tflops);
+    expect(p.rates.attention_tflops).toBeLessThanOrEqual(h200.bf16_dense_tflops);
+    for (const k of ['gemm_bandwidth_gb_s', 'attention_bandwidth_gb_s', 'copy_bandwidth_gb_s']) expect(p.rates[k]).toBeLessThanOrEqual(h200.memory_bandwidth_gb_s);
+    for (const k of ['gemm_active_w', 'gemm_compute_active_w', 'attention_active_w', 'copy_active_w']) {
+      expect(p.power[k]).toBeGreaterThanOrEqual(0);
+      expect(p.power[k]).toBeLessThanOrEqual(p.power.power_cap_w - p.power.warm_idle_w + 1e-6);
+    }
+    expect(p.fit.time_error_pct.median).toBeLessThan(10);
+    expect(p.fit.energy_error_pct.median).toBeLessThan(10);
+  }, 120_000);
+});
