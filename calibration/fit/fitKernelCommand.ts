@@ -13,6 +13,7 @@ import { modelWorkFor } from '../../sim/cost/modelWorkFor.js';
 import type { Architecture } from '../../sim/model/architecture.js';
 import type { Gpu } from '../../sim/model/gpu.js';
 import { packageRoot } from '../../sim/paths.js';
+import { loadGpu } from '../../sim/model/gpu.js';
 import { errorStats, type PreparedRecord, residuals } from './fitProfile.js';
 import { fitKernelHostOnly, fitKernelProfile, kernelMeasurement, type KernelMeasurement, type SoftwareShape } from './fitKernelProfile.js';
 import type { MeasurementFile } from './measurementSchema.js';
@@ -59,13 +60,35 @@ export function fitKernelCommand(
   if (opts.ratesFrom) {
     const src = JSON.parse(readFileSync(opts.ratesFrom, 'utf8')) as { format?: string; gpu?: string; rates: Record<string, number>; software: Record<string, number>; power: Record<string, number> };
     if (src.format !== 'joulesim-profile/2') throw new InputError(opts.ratesFrom, '/format', 'needs a kernel-class profile (joulesim-profile/2)');
-    if (src.gpu !== gpu.id) throw new InputError(opts.ratesFrom, '/gpu', `is a ${src.gpu} profile; the measurements are of ${gpu.id}`);
     const rel = relative(packageRoot, resolve(opts.ratesFrom));
-    const r = fitKernelHostOnly(ms, work, shape, {
-      rates: { ...(src.rates as Record<string, number>), activation_passes_per_layer: src.software.activation_passes_per_layer } as Parameters<typeof fitKernelHostOnly>[3]['rates'],
-      power: { gemm_active_w: src.power.gemm_active_w, gemm_compute_active_w: src.power.gemm_compute_active_w, attention_active_w: src.power.attention_active_w, copy_active_w: src.power.copy_active_w },
-      source: rel,
-    });
+    // Rates from another GPU are carried by the datasheet ratios (FLOP legs by bf16 peak, byte legs by bandwidth),
+    // as a transferred profile is; its class powers are then refitted on this GPU's energies.
+    const other = src.gpu !== gpu.id ? loadGpu(src.gpu ?? '', opts.ratesFrom) : null;
+    const cs = other ? gpu.bf16_dense_tflops / other.bf16_dense_tflops : 1;
+    const bs = other ? gpu.memory_bandwidth_gb_s / other.memory_bandwidth_gb_s : 1;
+    const sr = src.rates;
+    const r = fitKernelHostOnly(
+      ms,
+      work,
+      shape,
+      {
+        rates: {
+          gemm_tflops: sr.gemm_tflops * cs,
+          gemm_bandwidth_gb_s: sr.gemm_bandwidth_gb_s * bs,
+          attention_tflops: sr.attention_tflops * cs,
+          attention_bandwidth_gb_s: sr.attention_bandwidth_gb_s * bs,
+          masked_attention_tflops: (sr.masked_attention_tflops ?? sr.attention_tflops) * cs,
+          masked_attention_bandwidth_gb_s: (sr.masked_attention_bandwidth_gb_s ?? sr.attention_bandwidth_gb_s) * bs,
+          copy_bandwidth_gb_s: sr.copy_bandwidth_gb_s * bs,
+          kernel_floor_us: sr.kernel_floor_us,
+          activation_passes_per_layer: src.software.activation_passes_per_layer,
+        },
+        power: { gemm_active_w: src.power.gemm_active_w, gemm_compute_active_w: src.power.gemm_compute_active_w, attention_active_w: src.power.attention_active_w, copy_active_w: src.power.copy_active_w },
+        kernelsPerStep: src.software.kernels_per_step,
+        source: other ? `${rel} (${src.gpu}), carried to ${gpu.id} by the datasheet ratios (FLOP legs × ${cs.toFixed(3)}, byte legs × ${bs.toFixed(3)})` : rel,
+      },
+      other ? { warmIdleW: warmIdle, capW: cap } : undefined,
+    );
     coldShapeSeconds = r.coldShapeSeconds;
     fit = r;
   } else {
@@ -137,7 +160,7 @@ export function fitKernelCommand(
   const s = profile.software;
   const lines = [
     `fitted kernel-class profile ${gpu.id} / ${arch.id} / ${first.stack} on ${records.length} records (${fit.recordsUsedForRates} with kernel profiles) → ${opts.out}`,
-    `  rates: GEMM ${r.gemm_tflops.toFixed(0)} TFLOP/s | ${r.gemm_bandwidth_gb_s.toFixed(0)} GB/s; attention ${r.attention_tflops.toFixed(0)} TFLOP/s | ${r.attention_bandwidth_gb_s.toFixed(0)} GB/s; copy ${r.copy_bandwidth_gb_s.toFixed(0)} GB/s; kernel floor ${r.kernel_floor_us.toFixed(2)} µs × ${s.kernels_per_step} kernels/step; ${s.activation_passes_per_layer.toFixed(1)} activation passes/layer`,
+    `  rates: GEMM ${r.gemm_tflops.toFixed(0)} TFLOP/s | ${r.gemm_bandwidth_gb_s.toFixed(0)} GB/s; attention ${r.attention_tflops.toFixed(0)} TFLOP/s | ${r.attention_bandwidth_gb_s.toFixed(0)} GB/s (masked ${r.masked_attention_tflops.toFixed(0)} | ${r.masked_attention_bandwidth_gb_s.toFixed(0)}); copy ${r.copy_bandwidth_gb_s.toFixed(0)} GB/s; kernel floor ${r.kernel_floor_us.toFixed(2)} µs × ${s.kernels_per_step} kernels/step; ${s.activation_passes_per_layer.toFixed(1)} activation passes/layer`,
     `  host: ${(s.host_overlapped_s * 1e3).toFixed(2)} ms/step overlapped + ${(s.host_per_sequence_s * 1e6).toFixed(1)} µs/seq + ${(s.host_serial_s * 1e3).toFixed(2)} ms/step serial`,
     `  power: idle ${p.idle_w} W, warm idle ${p.warm_idle_w} W; active GEMM ${p.gemm_active_w.toFixed(0)} W (+${p.gemm_compute_active_w.toFixed(0)} W at full matrix use), attention ${p.attention_active_w.toFixed(0)} W, copy ${p.copy_active_w.toFixed(0)} W; cap ${cap} W`,
     `  fit error |%|: time median ${f.time_error_pct.median.toFixed(2)} max ${f.time_error_pct.max.toFixed(2)}; energy median ${f.energy_error_pct.median.toFixed(2)} max ${f.energy_error_pct.max.toFixed(2)}`,
@@ -170,6 +193,8 @@ function kernelFitParameters(profile: { rates: Record<string, number>; power: Re
         gemmBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9,
         attentionFlopsPerSecond: r.attention_tflops * 1e12,
         attentionBytesPerSecond: r.attention_bandwidth_gb_s * 1e9,
+        maskedAttentionFlopsPerSecond: r.masked_attention_tflops * 1e12,
+        maskedAttentionBytesPerSecond: r.masked_attention_bandwidth_gb_s * 1e9,
         copyBytesPerSecond: r.copy_bandwidth_gb_s * 1e9,
         kernelFloorSeconds: r.kernel_floor_us * 1e-6,
       },

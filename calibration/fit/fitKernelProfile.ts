@@ -86,7 +86,7 @@ export interface SoftwareShape {
   readonly kvCache: KvCacheTraffic;
 }
 
-const RATE_KEYS = ['gemm_tflops', 'gemm_bandwidth_gb_s', 'attention_tflops', 'attention_bandwidth_gb_s', 'copy_bandwidth_gb_s', 'activation_passes_per_layer', 'kernel_floor_us'] as const;
+const RATE_KEYS = ['gemm_tflops', 'gemm_bandwidth_gb_s', 'attention_tflops', 'attention_bandwidth_gb_s', 'masked_attention_tflops', 'masked_attention_bandwidth_gb_s', 'copy_bandwidth_gb_s', 'activation_passes_per_layer', 'kernel_floor_us'] as const;
 type RateKey = (typeof RATE_KEYS)[number];
 
 function ratesFrom(v: Record<RateKey, number>): KernelClassRates {
@@ -95,6 +95,8 @@ function ratesFrom(v: Record<RateKey, number>): KernelClassRates {
     gemmBytesPerSecond: v.gemm_bandwidth_gb_s * 1e9,
     attentionFlopsPerSecond: v.attention_tflops * 1e12,
     attentionBytesPerSecond: v.attention_bandwidth_gb_s * 1e9,
+    maskedAttentionFlopsPerSecond: v.masked_attention_tflops * 1e12,
+    maskedAttentionBytesPerSecond: v.masked_attention_bandwidth_gb_s * 1e9,
     copyBytesPerSecond: v.copy_bandwidth_gb_s * 1e9,
     kernelFloorSeconds: v.kernel_floor_us * 1e-6,
   };
@@ -159,6 +161,8 @@ function fitRates(ms: readonly KernelMeasurement[], w: ModelWork, shape: Softwar
     gemm_bandwidth_gb_s: [10, gpu.memory_bandwidth_gb_s],
     attention_tflops: [1, gpu.bf16_dense_tflops],
     attention_bandwidth_gb_s: [10, gpu.memory_bandwidth_gb_s],
+    masked_attention_tflops: [1, gpu.bf16_dense_tflops],
+    masked_attention_bandwidth_gb_s: [10, gpu.memory_bandwidth_gb_s],
     copy_bandwidth_gb_s: [10, gpu.memory_bandwidth_gb_s],
     activation_passes_per_layer: [0, 200],
     kernel_floor_us: [0, 20],
@@ -195,6 +199,8 @@ function fitRates(ms: readonly KernelMeasurement[], w: ModelWork, shape: Softwar
     gemm_bandwidth_gb_s: 0.7 * gpu.memory_bandwidth_gb_s,
     attention_tflops: 0.3 * gpu.bf16_dense_tflops,
     attention_bandwidth_gb_s: 0.5 * gpu.memory_bandwidth_gb_s,
+    masked_attention_tflops: 0.2 * gpu.bf16_dense_tflops,
+    masked_attention_bandwidth_gb_s: 0.4 * gpu.memory_bandwidth_gb_s,
     copy_bandwidth_gb_s: 0.3 * gpu.memory_bandwidth_gb_s,
     activation_passes_per_layer: 20,
     kernel_floor_us: 2,
@@ -318,6 +324,8 @@ export interface FixedGpuPart {
   readonly rates: Record<RateKey, number>;
   readonly power: { gemm_active_w: number; gemm_compute_active_w: number; attention_active_w: number; copy_active_w: number };
   readonly source: string;
+  /** Kernels per step when these records have no profiles (the software's count, from the same stack elsewhere). */
+  readonly kernelsPerStep?: number;
 }
 
 /**
@@ -325,10 +333,17 @@ export interface FixedGpuPart {
  * measured from its profiles where it has them, host time fitted on warm records, and the per-step cold-shape cost
  * from the cold records' excess over the warm model.
  */
-export function fitKernelHostOnly(ms: readonly KernelMeasurement[], w: ModelWork, shape: SoftwareShape, gpuPart: FixedGpuPart): KernelFitResult & { coldShapeSeconds: number } {
+export function fitKernelHostOnly(
+  ms: readonly KernelMeasurement[],
+  w: ModelWork,
+  shape: SoftwareShape,
+  gpuPart: FixedGpuPart,
+  /** Fit the class powers too (rates carried from another GPU: its powers are not this GPU's). */
+  refitPower?: { warmIdleW: number; capW: number },
+): KernelFitResult & { coldShapeSeconds: number } {
   const profiled = ms.filter((m) => m.profiled);
   const perStep = profiled.map((m) => (m.profiled!.kernels.gemm + m.profiled!.kernels.attention + m.profiled!.kernels.copy) / expandSteps(m.profiled!.record).length);
-  const kernelsPerStep = perStep.length ? perStep.sort((a, b) => a - b)[perStep.length >> 1] : 0;
+  const kernelsPerStep = perStep.length ? perStep.sort((a, b) => a - b)[perStep.length >> 1] : (gpuPart.kernelsPerStep ?? 0);
   const p = paramsWith(shape, ratesFrom(gpuPart.rates), gpuPart.rates.activation_passes_per_layer, kernelsPerStep);
   const warm = ms.filter((m) => !m.record.cold);
   const host = fitHost(warm.length ? warm : ms, p, w);
@@ -343,9 +358,22 @@ export function fitKernelHostOnly(ms: readonly KernelMeasurement[], w: ModelWork
     coldSteps += c.steps.length;
   }
   const identification: Record<string, string> = {};
-  for (const k of RATE_KEYS) identification[k] = `taken from ${gpuPart.source} (the GPU's rates are the same for every stack on it)`;
-  for (const k of Object.keys(gpuPart.power)) identification[k] = `taken from ${gpuPart.source}`;
-  identification.kernels_per_step = perStep.length ? 'measured: median over profiled executions of kernels per step' : 'no profiled execution: 0';
+  for (const k of RATE_KEYS) identification[k] = `taken from ${gpuPart.source}`;
+  let power = gpuPart.power;
+  if (refitPower) {
+    power = fitPower(warm.length ? warm : ms, hp, w, refitPower.warmIdleW, refitPower.capW);
+    const top = refitPower.capW - refitPower.warmIdleW;
+    for (const [k, v] of Object.entries(power)) {
+      identification[k] = v <= 1e-9 ? 'on its bound 0: collinear with the other classes in these records' : v >= top - 1e-6 ? `on its bound ${top.toFixed(0)} W (cap − warm idle)` : 'fitted by bounded least squares on record energies';
+    }
+  } else {
+    for (const k of Object.keys(gpuPart.power)) identification[k] = `taken from ${gpuPart.source}`;
+  }
+  identification.kernels_per_step = perStep.length
+    ? 'measured: median over profiled executions of kernels per step'
+    : gpuPart.kernelsPerStep !== undefined
+      ? `taken from ${gpuPart.source}: the kernels a step launches are the software's, not the GPU's`
+      : 'no profiled execution: 0';
   identification.host_overlapped_s = 'fitted on the wall times of warm records';
   identification.host_serial_s = 'fitted on the wall times of warm records; separated from the overlapped host time only by GPU-bound steps';
   identification.host_per_sequence_s = host.host_per_sequence_s < 1e-6 ? 'on its bound 0: the warm records show no per-sequence host cost' : 'fitted on the wall times of warm records';
@@ -354,7 +382,7 @@ export function fitKernelHostOnly(ms: readonly KernelMeasurement[], w: ModelWork
     rates: gpuPart.rates,
     kernelsPerStep,
     host: { host_overlapped_s: host.host_overlapped_s, host_per_sequence_s: host.host_per_sequence_s, host_serial_s: host.host_serial_s },
-    power: gpuPart.power,
+    power,
     identification,
     classResiduals: [],
     recordsUsedForRates: 0,

@@ -23,6 +23,10 @@ export interface KernelClassRates {
   readonly gemmBytesPerSecond: number;
   readonly attentionFlopsPerSecond: number;
   readonly attentionBytesPerSecond: number;
+  /** The masked path over materialised K/V (a padded HF batch, transformers' packed attention) runs another kernel
+   *  (cuDNN's sm80 masked variant on Hopper) with its own efficiency. Absent: the fused rates. */
+  readonly maskedAttentionFlopsPerSecond?: number;
+  readonly maskedAttentionBytesPerSecond?: number;
   /** Elementwise and copy kernels (repeat_kv, cache concatenation or gather, norms, activations). */
   readonly copyBytesPerSecond: number;
   /** The shortest a kernel takes on the device however little it does (launch latency, tail). */
@@ -83,6 +87,8 @@ export interface KernelClassParameters {
 
 /** A step's work by class, per GPU. Attention and copy bytes are linear in the keys the step attends to. */
 export interface ClassWork {
+  /** The step's attention runs the masked kernel over materialised K/V. */
+  readonly attentionMasked?: boolean;
   readonly gemmFlops: number;
   readonly gemmBytes: number;
   readonly attentionFlops: number;
@@ -99,6 +105,12 @@ export interface ClassSeconds {
   readonly floor: number;
 }
 
+/** Whether a step's attention takes the masked path over materialised K/V. */
+export function runsMaterialized(p: KernelClassParameters, masked: boolean): boolean {
+  const a = p.software.attention;
+  return a === 'packed-masked-materialized' || (a === 'fused-or-masked-materialized' && masked);
+}
+
 /**
  * The keys-dependent quantities of a step: attention pairs and the K/V bytes each class moves, for `keys` keys
  * attended over (cached + new tokens of every sequence), `queries` new tokens, and the masked flag.
@@ -112,8 +124,8 @@ export function kvBytesByClass(
 ): { attentionBytes: number; copyBytes: number } {
   const g = w.kvGroupSize ?? 1;
   const kvBytesPerToken = w.kvBytesPerToken;
+  const materialized = runsMaterialized(p, masked);
   const sw = p.software;
-  const materialized = sw.attention === 'packed-masked-materialized' || (sw.attention === 'fused-or-masked-materialized' && masked);
   // The attention kernel reads K/V once; over materialised heads it reads g times the cache's bytes.
   const attentionBytes = kvBytesPerToken * keys * (materialized ? g : 1);
   // repeat_kv reads the grouped K/V once and writes g copies.
@@ -143,6 +155,7 @@ export function stepClassWork(p: KernelClassParameters, w: ModelWork, step: Step
   const sampled = step.chunksProducingToken + step.decodeCount;
   const kv = kvBytesByClass(p, w, keys, tokens, step.masked === true);
   return {
+    attentionMasked: runsMaterialized(p, step.masked === true),
     gemmFlops: w.matmulFlopsPerToken * tokens + w.lmHeadFlopsPerToken * sampled,
     gemmBytes: w.weightBytesPerStep(tokens),
     attentionFlops: w.attentionFlopsPerPair * pairs,
@@ -165,7 +178,9 @@ export function classSeconds(r: KernelClassRates, kernels: number, work: ClassWo
   return {
     gemm: Math.max(gemmCompute, b / r.gemmBytesPerSecond),
     gemmCompute,
-    attention: work.attentionFlops / r.attentionFlopsPerSecond + work.attentionBytes / r.attentionBytesPerSecond,
+    attention: work.attentionMasked
+      ? work.attentionFlops / (r.maskedAttentionFlopsPerSecond ?? r.attentionFlopsPerSecond) + work.attentionBytes / (r.maskedAttentionBytesPerSecond ?? r.attentionBytesPerSecond)
+      : work.attentionFlops / r.attentionFlopsPerSecond + work.attentionBytes / r.attentionBytesPerSecond,
     copy: work.copyBytes / r.copyBytesPerSecond,
     floor: kernels * r.kernelFloorSeconds,
   };

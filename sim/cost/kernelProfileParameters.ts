@@ -19,6 +19,8 @@ function kernelClasses(p: KernelProfile, computeScale: number, bandwidthScale: n
       gemmBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9 * bandwidthScale,
       attentionFlopsPerSecond: r.attention_tflops * 1e12 * computeScale,
       attentionBytesPerSecond: r.attention_bandwidth_gb_s * 1e9 * bandwidthScale,
+      ...(r.masked_attention_tflops !== undefined ? { maskedAttentionFlopsPerSecond: r.masked_attention_tflops * 1e12 * computeScale } : {}),
+      ...(r.masked_attention_bandwidth_gb_s !== undefined ? { maskedAttentionBytesPerSecond: r.masked_attention_bandwidth_gb_s * 1e9 * bandwidthScale } : {}),
       copyBytesPerSecond: r.copy_bandwidth_gb_s * 1e9 * bandwidthScale,
       kernelFloorSeconds: r.kernel_floor_us * 1e-6,
     },

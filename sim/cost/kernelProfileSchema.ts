@@ -28,6 +28,8 @@ export const kernelProfileSchema = {
         gemm_bandwidth_gb_s: positive,
         attention_tflops: positive,
         attention_bandwidth_gb_s: positive,
+        masked_attention_tflops: positive,
+        masked_attention_bandwidth_gb_s: positive,
         copy_bandwidth_gb_s: positive,
         kernel_floor_us: nonNegative,
       },

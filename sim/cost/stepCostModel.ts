@@ -155,6 +155,7 @@ export class StepCostModel {
     const tp = this.tp;
     const w = stepClassWork(kc, this.work, step);
     const perGpu = {
+      attentionMasked: w.attentionMasked,
       gemmFlops: w.gemmFlops / tp,
       gemmBytes: w.gemmBytes / tp,
       attentionFlops: w.attentionFlops / tp,
