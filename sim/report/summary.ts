@@ -41,38 +41,10 @@ export interface Summary {
   readonly warnings: string[];
 }
 
-/** Speculative decoding riding on the base scheduler, when there is one. */
-function speculativeSummary(r: ResolvedConfig): Record<string, unknown> {
-  const sp = r.speculative;
-  if (!sp) return {};
-  return {
-    speculative: {
-      draft_model: sp.draftModel,
-      gamma: sp.gamma,
-      acceptance: sp.acceptance,
-      expected_tokens_per_round: sp.expectedTokensPerRound,
-      draft_cost_model: { kind: sp.draftCost.provenance.kind, description: sp.draftCost.provenance.description },
-    },
-  };
-}
-
+/** The batching policy's own block (from its registry entry), plus a non-greedy decoding strategy. */
 function schedulerSummary(r: ResolvedConfig): Record<string, unknown> {
-  const s = r.scheduler;
   const decoding = r.decoding && r.decoding.kind !== 'greedy' ? { decoding: r.decoding } : {};
-  if (s.kind === 'static') {
-    return { kind: 'static', batch_size: s.config.batchSize, group_by_length_bins: s.config.groupByLengthBins, ...speculativeSummary(r), ...decoding };
-  }
-  const c = s.config;
-  return {
-    kind: 'continuous',
-    max_running_sequences: c.maxRunningSequences,
-    max_batched_tokens: c.maxBatchedTokens,
-    chunked_prefill: c.chunkedPrefill,
-    kv_block_tokens: c.blockTokens,
-    kv_blocks: c.totalBlocks,
-    ...speculativeSummary(r),
-    ...decoding,
-  };
+  return { ...r.scheduler.summary, ...decoding };
 }
 
 export function buildSummary(name: string, result: SimulationResult, resolved: ResolvedConfig, warnings: string[]): Summary {

@@ -1,30 +1,35 @@
 /**
  * Turns a validated scenario into a runnable SimulationSetup: loads the model, GPU and stack files, picks the cost
- * parameters (calibrated / transferred / datasheet), sizes the KV cache, and makes the schedulers.
+ * parameters (calibrated / transferred / datasheet), and resolves every policy through its registry (or a loaded
+ * plug-in): the batching policy sizes the KV cache and builds the schedulers; router, admission and power
+ * controller are built for the cluster.
  */
-import { buildCostModel } from '../cost/buildCostModel.js';
+import { buildCostModel, type CostModelSelection } from '../cost/buildCostModel.js';
 import type { CostParameters } from '../cost/costParameters.js';
 import type { DecodingStrategy } from '../cost/decodingStrategy.js';
-import { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
+import type { StepCostModel } from '../cost/stepCostModel.js';
 import type { SimulationSetup } from '../engine/simulation.js';
 import { InputError } from '../errors.js';
 import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
+import { loadPowerStates } from '../model/powerStates.js';
 import { loadStack } from '../model/stack.js';
-import { ContinuousScheduler, type ContinuousConfig } from '../serving/continuousScheduler.js';
-import { HfPagedScheduler, type HfPagedConfig } from '../serving/hfPagedScheduler.js';
-import { hfPagedBlockCount } from '../serving/hfPagedMemory.js';
-import { memoryBudget, pagedBlockCount } from '../serving/memoryBudget.js';
+import type { LoadedPolicies } from '../policies/policyModule.js';
+import type { PolicyReference } from '../policies/policyEntry.js';
+import { admissionEntries, buildAdmission, buildPowerController, buildRouter, powerEntries, resolveReference, routerEntries } from '../policies/resolvePolicies.js';
+import { resolvePluginScheduler } from '../policies/scheduler/pluginPolicy.js';
+import type { ResolvedScheduler, SchedulerBuildContext, SpeculativeSettings } from '../policies/scheduler/schedulerPolicy.js';
+import { schedulerEntry } from '../policies/scheduler/schedulerRegistry.js';
 import type { RequestRowWriter } from '../report/requestMetrics.js';
-import type { WorkObserver } from '../serving/replica.js';
-import { StaticScheduler, type StaticConfig } from '../serving/staticScheduler.js';
 import { widenedMemoryBudget } from '../serving/beamMemory.js';
-import { AcceptanceSampler, type AcceptanceConfig, describeAcceptance, expectedTokensPerRound, meanAcceptance } from '../serving/speculativeAcceptance.js';
-import { SpeculativeContinuousScheduler } from '../serving/speculativeContinuousScheduler.js';
-import { SpeculativeStaticScheduler } from '../serving/speculativeStaticScheduler.js';
-import { speculativeMemoryBudget } from '../serving/speculativeMemory.js';
+import { memoryBudget } from '../serving/memoryBudget.js';
+import type { GpuSetting } from '../serving/policyApi.js';
+import type { ReplicaPower, WorkObserver } from '../serving/replica.js';
 import { createRequestSource } from '../workload/createRequestSource.js';
 import type { LoadedScenario } from './loadScenario.js';
+
+export type { SpeculativeSettings } from '../policies/scheduler/schedulerPolicy.js';
+export { DEFAULT_ACCEPTANCE, DEFAULT_GAMMA } from '../policies/scheduler/speculativePolicy.js';
 
 /** What the run actually used, after defaults and lookups: printed beside the results. */
 export interface ResolvedConfig {
@@ -33,65 +38,54 @@ export interface ResolvedConfig {
   readonly stack: string;
   readonly tp: number;
   readonly replicas: number;
+  /** The router's registry name, or the plug-in module. */
   readonly router: string;
-  readonly scheduler:
-    | { kind: 'static'; config: StaticConfig }
-    | {
-        kind: 'continuous';
-        config: ContinuousConfig;
-        /** The stack's own policy when it is not vLLM's (config then mirrors it for summaries and estimates). */
-        policy?: { kind: 'transformers-cb'; config: HfPagedConfig };
-      };
+  /** Admission and power controller, with their options (for the summary). */
+  readonly admission: { readonly name: string; readonly options: Record<string, unknown> };
+  readonly powerController: { readonly name: string; readonly options: Record<string, unknown> };
+  readonly scheduler: ResolvedScheduler;
   readonly cost: CostParameters;
   readonly seed: number;
   /** Speculative decoding riding on `scheduler` (its kind is the base batching), when the scheduler is speculative. */
   readonly speculative?: SpeculativeSettings;
   readonly decoding: DecodingStrategy;
+  /** Latency targets for SLO attainment, when the scenario sets them. */
+  readonly slo?: { readonly ttftSeconds?: number; readonly tpotSeconds?: number };
 }
-
-export interface SpeculativeSettings {
-  readonly draftModel: string;
-  readonly gamma: number;
-  readonly acceptance: AcceptanceConfig;
-  /** Where the draft's cost numbers come from (calibrated / transferred / datasheet) and what was applied. */
-  readonly draftCost: CostParameters;
-  /** E[tokens per round] at the mean acceptance rate. */
-  readonly expectedTokensPerRound: number;
-  readonly description: string;
-}
-
-/** γ = 4 as in the seed paper; α = 0.7 when none is given (see docs/MECHANISMS.md for why). */
-export const DEFAULT_GAMMA = 4;
-export const DEFAULT_ACCEPTANCE: AcceptanceConfig = { kind: 'constant', rate: 0.7 };
 
 export interface BuildOptions {
   readonly rowWriter?: RequestRowWriter | null;
   readonly observer?: WorkObserver | null;
   readonly onProgress?: SimulationSetup['onProgress'];
+  /** Plug-in modules, loaded ahead (loadPolicyModules); required when the scenario names one. */
+  readonly plugins?: LoadedPolicies;
 }
 
-const DEFAULT_STATIC_BATCH = 8;
-const DEFAULT_MAX_RUNNING = 256;
-/** vLLM V1's default token budget with chunked prefill on a large GPU. */
-const DEFAULT_CHUNKED_TOKENS = 8192;
-/** Without chunked prefill a whole prompt must fit one step. */
-const DEFAULT_UNCHUNKED_TOKENS = 16384;
+/**
+ * The registry name of the batching policy a scheduler block asks for: its kind, or the stack's batching; `continuous`
+ * on a stack with its own continuous policy (hf-paged: transformers-cb) is that policy.
+ */
+export function schedulerPolicyName(kind: string | undefined, stack: { batching: 'static' | 'continuous'; scheduler_policy?: string }): string {
+  const k = kind ?? stack.batching;
+  if (k === 'continuous' && stack.scheduler_policy !== undefined && stack.scheduler_policy !== 'vllm') return stack.scheduler_policy;
+  return k;
+}
 
 export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {}): { setup: SimulationSetup; resolved: ResolvedConfig } {
   const { scenario, file } = loaded;
+  const plugins = opts.plugins ?? {};
   const c = scenario.cluster;
   const gpu = loadGpu(c.gpu, `${file}:/cluster/gpu`);
   const arch = loadArchitecture(c.model, `${file}:/cluster/model`);
   const stack = loadStack(c.stack, `${file}:/cluster/stack`);
-  const s = c.scheduler;
+  const s = c.scheduler as Record<string, unknown> & { kind?: string; module?: string };
   const decoding = c.decoding as DecodingStrategy;
-  const speculative = s.kind === 'speculative';
-  const built = buildCostModel({
+  const selection = (powerCapWatts: number | undefined): CostModelSelection => ({
     gpu,
     arch,
     stack,
     tp: c.tp,
-    powerCapWatts: c.power_cap_w,
+    powerCapWatts,
     mode: c.cost_model,
     profileFile: c.profile,
     allReduce: c.all_reduce,
@@ -100,145 +94,120 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     decoding,
     shapeCache: c.shape_cache,
   });
-  let cost = built.params;
-  const work = built.work;
-  if (cost.powerCapWatts <= cost.busyBaseWatts) {
-    throw new InputError(file, '/cluster/power_cap_w', `a cap of ${cost.powerCapWatts} W is below the ${cost.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
+  const built = buildCostModel(selection(c.power_cap_w));
+  if (built.params.powerCapWatts <= built.params.busyBaseWatts) {
+    throw new InputError(file, '/cluster/power_cap_w', `a cap of ${built.params.powerCapWatts} W is below the ${built.params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
   }
-  const costModel = built.model;
   let budget = memoryBudget(gpu, stack, arch, c.tp);
-  let spec: { settings: SpeculativeSettings; round: SpeculativeRoundCost; maxContextTokens: number } | undefined;
-  if (speculative) {
-    if (s.draft_model === undefined) throw new InputError(file, '/cluster/scheduler/draft_model', 'a speculative scheduler needs a draft_model');
-    if (decoding.kind === 'beam') throw new InputError(file, '/cluster/decoding', 'beam search does not combine with speculative decoding');
-    const draftArch = loadArchitecture(s.draft_model, `${file}:/cluster/scheduler/draft_model`);
-    const draft = buildCostModel({
-      gpu,
-      arch: draftArch,
-      stack,
-      tp: c.tp,
-      powerCapWatts: c.power_cap_w,
-      mode: c.cost_model === 'calibrated' ? 'auto' : c.cost_model,
-      allReduce: c.all_reduce,
-      allReduceSource: `${file}:/cluster/all_reduce`,
-      powerCapSource: { file, place: '/cluster/power_cap_w' },
-      decoding,
-    });
-    const gamma = s.gamma ?? DEFAULT_GAMMA;
-    const acceptance = (s.acceptance as AcceptanceConfig | undefined) ?? DEFAULT_ACCEPTANCE;
-    const expected = expectedTokensPerRound(meanAcceptance(acceptance), gamma);
-    const description = `speculative decoding: draft ${draftArch.id} proposes γ = ${gamma} tokens per round, ${describeAcceptance(acceptance)}; E[tokens per round] = ${expected.toFixed(3)} at the mean α`;
-    spec = {
-      settings: { draftModel: draftArch.id, gamma, acceptance, draftCost: draft.params, expectedTokensPerRound: expected, description },
-      round: new SpeculativeRoundCost(costModel, draft.model, gamma),
-      maxContextTokens: Math.min(work.maxContextTokens, draft.work.maxContextTokens),
-    };
-    budget = speculativeMemoryBudget(gpu, stack, arch, draftArch, c.tp);
-    cost = {
-      ...cost,
-      provenance: {
-        ...cost.provenance,
-        description: `${cost.provenance.description}; ${description}; draft cost: ${draft.params.provenance.kind}: ${draft.params.provenance.description}`,
-      },
-    };
-  }
   if (built.beamWidth > 1) budget = widenedMemoryBudget(budget, built.beamWidth, built.prefillWidth);
-  const kind: 'static' | 'continuous' = s.kind === 'speculative' ? (s.speculative_base ?? stack.batching) : (s.kind ?? stack.batching);
-  const maxRunSteps = s.max_run_steps ?? Number.MAX_SAFE_INTEGER;
-  let scheduler: ResolvedConfig['scheduler'];
-  if (kind === 'static') {
-    scheduler = {
-      kind,
-      config: {
-        batchSize: s.batch_size ?? DEFAULT_STATIC_BATCH,
-        groupByLengthBins: s.group_by_length_bins ?? false,
-        batchMemoryBytes: budget.freeBytesPerGpu,
-        kvBytesPerToken: budget.kvBytesPerTokenPerGpu,
-        activationBytesPerPromptToken: budget.activationBytesPerTokenPerGpu,
-        maxContextTokens: spec?.maxContextTokens ?? work.maxContextTokens,
-        maxRunSteps,
-      },
-    };
-  } else if (stack.scheduler_policy === 'transformers-cb' && !speculative) {
-    // transformers' FIFOScheduler (sim/serving/hfPagedScheduler.ts): its own budget, margin and block sizing.
-    const maxBatchTokens = s.max_batched_tokens ?? stack.max_batch_tokens ?? DEFAULT_CHUNKED_TOKENS;
-    const blockTokens = s.kv_block_tokens ?? stack.kv_block_tokens ?? 256;
-    const totalBlocks = s.kv_blocks ?? hfPagedBlockCount(gpu, arch, c.tp, blockTokens, maxBatchTokens);
-    if (totalBlocks < 1) throw new InputError(`${file}:/cluster`, '', `no memory left for ${stack.id}'s KV cache after the weights and a ${maxBatchTokens}-token step`);
-    const safetyMargin = stack.safety_margin ?? 0.15;
-    const policy: HfPagedConfig = {
-      maxBatchTokens,
-      maxRequestsPerBatch: s.batch_size ?? stack.max_requests_per_batch ?? 1024,
-      blockTokens,
-      totalBlocks,
-      safetyMargin,
-      maxContextTokens: work.maxContextTokens,
-      maxRunSteps,
-    };
-    scheduler = {
-      kind: 'continuous',
-      config: {
-        maxRunningSequences: policy.maxRequestsPerBatch,
-        maxBatchedTokens: maxBatchTokens,
-        chunkedPrefill: true,
-        blockTokens,
-        totalBlocks,
-        admissionWatermarkBlocks: Math.ceil(safetyMargin * totalBlocks),
-        maxContextTokens: policy.maxContextTokens,
-        maxRunSteps,
-      },
-      policy: { kind: 'transformers-cb', config: policy },
-    };
+
+  const ctx: SchedulerBuildContext = {
+    file,
+    place: '/cluster/scheduler',
+    options: s,
+    gpu,
+    arch,
+    stack,
+    tp: c.tp,
+    seed: scenario.seed,
+    decoding,
+    cost: built,
+    budget,
+    plugin: plugins.scheduler,
+    buildDraftCost: (draftArch) =>
+      buildCostModel({ ...selection(c.power_cap_w), arch: draftArch, mode: c.cost_model === 'calibrated' ? 'auto' : c.cost_model, profileFile: undefined, shapeCache: undefined }),
+  };
+  let scheduler: ResolvedScheduler;
+  if (s.module !== undefined || plugins.scheduler) {
+    if (s.module !== undefined && s.kind !== undefined) throw new InputError(file, '/cluster/scheduler', 'give either kind or module, not both');
+    if (!plugins.scheduler) throw new InputError(file, '/cluster/scheduler/module', `the plug-in ${String(s.module)} was not loaded (load scenarios through loadPolicyModules, as run and simulate do)`);
+    scheduler = resolvePluginScheduler(ctx, c.replicas);
   } else {
-    // Speculative rounds run prompts whole (no chunked prefill), as vLLM's draft-model path.
-    const chunkedPrefill = speculative ? false : (s.chunked_prefill ?? true);
-    const maxBatchedTokens = s.max_batched_tokens ?? (chunkedPrefill ? DEFAULT_CHUNKED_TOKENS : DEFAULT_UNCHUNKED_TOKENS);
-    const blockTokens = s.kv_block_tokens ?? stack.kv_block_tokens ?? 16;
-    const totalBlocks = s.kv_blocks ?? pagedBlockCount(budget, blockTokens, maxBatchedTokens, `${file}:/cluster`);
-    scheduler = {
-      kind,
-      config: {
-        maxRunningSequences: s.batch_size ?? DEFAULT_MAX_RUNNING,
-        maxBatchedTokens,
-        chunkedPrefill,
-        blockTokens,
-        totalBlocks,
-        admissionWatermarkBlocks: Math.ceil(0.01 * totalBlocks),
-        maxContextTokens: spec?.maxContextTokens ?? work.maxContextTokens,
-        maxRunSteps,
-      },
+    const name = schedulerPolicyName(s.kind, stack);
+    const entry = schedulerEntry(name);
+    if (!entry) throw new InputError(file, '/cluster/scheduler/kind', `unknown batching policy '${name}'`);
+    const given = Object.keys(s).filter((k) => k !== 'kind' && k !== 'options');
+    const unread = given.filter((k) => !(k in entry.optionsSchema.properties));
+    if (unread.length > 0) throw new InputError(file, `/cluster/scheduler/${unread[0]}`, `the ${entry.name} batching policy has no option '${unread[0]}' (its options: ${Object.keys(entry.optionsSchema.properties).join(', ')})`);
+    scheduler = entry.resolve(ctx);
+  }
+  let cost = built.params;
+  if (scheduler.costNote) cost = { ...cost, provenance: { ...cost.provenance, description: `${cost.provenance.description}; ${scheduler.costNote}` } };
+
+  const router = resolveReference('router', c.router as PolicyReference, routerEntries, plugins, { file, place: '/cluster/router' });
+  const admission = resolveReference('admission', c.admission as PolicyReference, admissionEntries, plugins, { file, place: '/cluster/admission' });
+  const power = resolveReference('power', c.power_controller as PolicyReference, powerEntries, plugins, { file, place: '/cluster/power_controller' });
+  const controller = buildPowerController(power, scenario.seed, c.replicas);
+
+  // The GPU-control seam: a replica prices work with the cost model of its current setting. Today only the power
+  // limit changes the cost (the cap term); the clock is carried for the cost model to use.
+  const initialSetting: GpuSetting = { smClockMhz: null, powerLimitWatts: cost.powerCapWatts };
+  const models = new Map<string, StepCostModel>([[`${initialSetting.powerLimitWatts}`, built.model]]);
+  const costFor = (setting: GpuSetting): StepCostModel => {
+    const key = `${setting.powerLimitWatts}`;
+    let m = models.get(key);
+    if (!m) {
+      const sel = selection(setting.powerLimitWatts);
+      const b = buildCostModel({ ...sel, powerCapSource: { file: controller?.name ?? file, place: '' } });
+      if (b.params.powerCapWatts <= b.params.busyBaseWatts) {
+        throw new InputError(controller?.name ?? file, '', `set a power limit of ${setting.powerLimitWatts} W, below the ${b.params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
+      }
+      m = b.model;
+      models.set(key, m);
+    }
+    return m;
+  };
+  let replicaPower: ReplicaPower | null = null;
+  if (controller) {
+    const states = controller.usesSleep ? loadPowerStates(gpu.id, `${file}:/cluster/power_controller`) : null;
+    replicaPower = {
+      initialSetting,
+      costFor,
+      sleepWatts: (states?.sleep_w ?? cost.idleWatts) * c.tp,
+      wakeSeconds: states?.wake_s ?? 0,
     };
   }
+
   const source = createRequestSource(scenario.workload, { baseDir: loaded.baseDir, seed: scenario.seed, file });
+  const slo = scenario.slo;
   const resolved: ResolvedConfig = {
     gpu: gpu.id,
     model: arch.id,
     stack: stack.id,
     tp: c.tp,
     replicas: c.replicas,
-    router: c.router,
+    router: router.name,
+    admission: { name: admission.name, options: admission.options },
+    powerController: { name: power.name, options: power.options },
     scheduler,
     cost,
     seed: scenario.seed,
-    ...(spec ? { speculative: spec.settings } : {}),
+    ...(scheduler.speculative ? { speculative: scheduler.speculative } : {}),
     decoding,
+    ...(slo && (slo.ttft_s !== undefined || slo.tpot_s !== undefined) ? { slo: { ttftSeconds: slo.ttft_s, tpotSeconds: slo.tpot_s } } : {}),
   };
   const setup: SimulationSetup = {
     source,
     replicas: c.replicas,
-    router: c.router,
-    makeScheduler: (onFinished) => {
-      if (spec) {
-        const sampler = new AcceptanceSampler(spec.settings.acceptance, spec.settings.gamma, scenario.seed);
-        return scheduler.kind === 'static'
-          ? new SpeculativeStaticScheduler(scheduler.config, spec.round, sampler, onFinished)
-          : new SpeculativeContinuousScheduler(scheduler.config, spec.round, sampler, onFinished);
-      }
-      if (scheduler.kind === 'static') return new StaticScheduler(scheduler.config, onFinished);
-      if (scheduler.policy) return new HfPagedScheduler(scheduler.policy.config, onFinished);
-      return new ContinuousScheduler(scheduler.config, onFinished);
-    },
-    costModel,
+    router: buildRouter(router, scenario.seed, c.replicas),
+    admission: buildAdmission(admission, scenario.seed, c.replicas),
+    power: replicaPower
+      ? {
+          replica: replicaPower,
+          control: controller
+            ? {
+                controller: controller.controller,
+                name: controller.name,
+                tickSeconds: controller.tickSeconds,
+                everyBoundary: controller.everyBoundary,
+                settlingSeconds: controller.settlingSeconds,
+                gpu: { tdpWatts: gpu.tdp_w, maxSmClockMhz: null },
+              }
+            : null,
+        }
+      : null,
+    makeScheduler: (onFinished, replica) => scheduler.create(onFinished, scenario.seed, replica),
+    costModel: built.model,
     idleWattsPerReplica: cost.idleWatts * c.tp,
     intervalSeconds: scenario.output.interval_s,
     maxIntervals: scenario.output.max_intervals,

@@ -41,7 +41,7 @@ describe('scenario loading and building', () => {
     const chunked = buildSimulation(parseScenario({ workload, cluster: { tp: 2 } }, 's.json', fixtures)).resolved;
     expect(chunked.scheduler.kind).toBe('continuous');
     if (chunked.scheduler.kind !== 'continuous') return;
-    const c = chunked.scheduler.config;
+    const c = (chunked.scheduler.config as any);
     expect(c.maxBatchedTokens).toBe(8192);
     expect(c.chunkedPrefill).toBe(true);
     expect(c.blockTokens).toBe(16);
@@ -52,8 +52,8 @@ describe('scenario loading and building', () => {
       parseScenario({ workload, cluster: { scheduler: { chunked_prefill: false, max_run_steps: 1 } } }, 's.json', fixtures),
     ).resolved.scheduler;
     if (unchunked.kind !== 'continuous') throw new Error('continuous expected');
-    expect(unchunked.config.maxBatchedTokens).toBe(16384);
-    expect(unchunked.config.maxRunSteps).toBe(1);
+    expect((unchunked.config as any).maxBatchedTokens).toBe(16384);
+    expect((unchunked.config as any).maxRunSteps).toBe(1);
   });
 
   it('tp multiplies idle power per replica; hf-eager batches statically by 8 by default', () => {
@@ -61,7 +61,7 @@ describe('scenario loading and building', () => {
     expect(built.setup.idleWattsPerReplica).toBe(2 * built.resolved.cost.idleWatts);
     expect(built.resolved.cost.gpusPerReplica).toBe(2);
     expect(built.resolved.scheduler.kind).toBe('static');
-    if (built.resolved.scheduler.kind === 'static') expect(built.resolved.scheduler.config.batchSize).toBe(8);
+    if (built.resolved.scheduler.kind === 'static') expect((built.resolved.scheduler.config as any).batchSize).toBe(8);
   });
 
   it('a power cap at or below the busy floor is refused at /cluster/power_cap_w', () => {

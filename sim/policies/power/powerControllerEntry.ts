@@ -1,0 +1,14 @@
+/** A power controller as the registry builds it: the controller and when the engine consults it. */
+import type { PowerController } from '../../serving/policyApi.js';
+
+export interface BuiltPowerController {
+  readonly controller: PowerController;
+  /** Consult every tickSeconds (null: only at replicas' work boundaries). */
+  readonly tickSeconds: number | null;
+  /** Consult at every work boundary (false: only when a replica goes idle). */
+  readonly everyBoundary: boolean;
+  /** How long a GPU setting takes to settle. */
+  readonly settlingSeconds: number;
+  /** Whether it puts replicas to sleep (then the GPU's sleep power and wake-up latency must be known). */
+  readonly usesSleep: boolean;
+}
