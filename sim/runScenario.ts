@@ -13,6 +13,7 @@ import type { RequestRowWriter } from './report/requestMetrics.js';
 import { buildSummary, type Summary, summaryJson } from './report/summary.js';
 import { buildSimulation, type ResolvedConfig } from './scenario/buildSimulation.js';
 import type { LoadedScenario } from './scenario/loadScenario.js';
+import type { LoadedPolicies } from './policies/policyModule.js';
 import type { WorkObserver } from './serving/replica.js';
 import { TraceEventWriter } from './report/traceEvents.js';
 import { combineObservers, teeRowWriters } from './report/sinks.js';
@@ -27,6 +28,8 @@ export interface RunOptions {
   readonly traceEventsFile?: string;
   /** Collect the report's data (default: whenever outDir is set, which also writes report.html). */
   readonly report?: boolean;
+  /** Plug-in policy modules the scenario names, loaded ahead (loadScenarioPolicies). */
+  readonly plugins?: LoadedPolicies;
 }
 
 export interface RunOutput {
@@ -45,7 +48,7 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunO
   const rowWriter = teeRowWriters([csvWriter, collector, trace?.requests ?? null, opts.requestSink ?? null]);
   let built: ReturnType<typeof buildSimulation>;
   try {
-    built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress });
+    built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress, plugins: opts.plugins });
   } catch (e) {
     csvWriter?.close();
     trace?.close();

@@ -15,6 +15,8 @@ export interface DeltaPct {
   readonly e2e_p50_s: number | null;
   readonly e2e_p99_s: number | null;
   readonly throughput_output_tokens_per_s: number | null;
+  /** SLO attainment minus the first variant's, in percentage points (when the scenario sets SLO targets). */
+  readonly slo_attainment_pts?: number | null;
 }
 
 export interface CompareVariant {

@@ -34,6 +34,8 @@ export interface SimulationSetup {
   readonly intervalSeconds: number;
   readonly maxIntervals: number;
   readonly rowWriter?: RequestRowWriter | null;
+  /** Latency targets: completed requests within them are counted (SLO attainment, goodput). */
+  readonly slo?: { readonly ttftSeconds?: number; readonly tpotSeconds?: number } | null;
   readonly observer?: WorkObserver | null;
   readonly onProgress?: (eventsFired: number, simulatedSeconds: number, completed: number) => void;
 }
@@ -47,6 +49,8 @@ export interface SimulationResult {
   readonly eventsFired: number;
   readonly workload: WorkloadReport;
   readonly requestsArrived: number;
+  /** Per replica: seconds asleep and wake-ups (all zero without a power controller that sleeps replicas). */
+  readonly replicaStates: readonly { readonly asleepSeconds: number; readonly wakeups: number }[];
 }
 
 /** An arriving request as routers and admission policies see it. */
@@ -98,7 +102,7 @@ export function simulate(setup: SimulationSetup): SimulationResult {
   const events = new EventQueue();
   const ledger = new EnergyLedger(setup.replicas);
   const timeSeries = new TimeSeries(setup.replicas, setup.intervalSeconds, setup.maxIntervals);
-  const metrics = new RequestMetrics(setup.rowWriter ?? null);
+  const metrics = new RequestMetrics(setup.rowWriter ?? null, setup.slo ?? null);
   const pendingStarts: Replica[] = [];
   let control: PowerControl | null = null;
   const context = {
@@ -177,5 +181,6 @@ export function simulate(setup: SimulationSetup): SimulationResult {
     eventsFired: events.fired,
     workload: setup.source.report,
     requestsArrived: feeder.arrived,
+    replicaStates: replicas.map((r) => ({ asleepSeconds: r.asleepSeconds, wakeups: r.wakeups })),
   };
 }

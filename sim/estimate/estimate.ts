@@ -19,6 +19,7 @@ import { InputError } from '../errors.js';
 import { loadGpu, type Gpu } from '../model/gpu.js';
 import { buildSimulation, type ResolvedConfig } from '../scenario/buildSimulation.js';
 import type { LoadedScenario } from '../scenario/loadScenario.js';
+import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { RequestSource, RequestSpec } from '../workload/request.js';
 import { binRequests, type ExcludedCounts, excludedTotal, type Lengths } from './bins.js';
 import { requestFlops } from './requestFlops.js';
@@ -37,6 +38,8 @@ export interface EstimateOptions {
   readonly unbinned?: boolean;
   /** Requests to estimate, instead of reading the scenario's workload (tests). */
   readonly requests?: readonly Lengths[];
+  /** Plug-in policy modules the scenario names, loaded ahead (loadScenarioPolicies). */
+  readonly plugins?: LoadedPolicies;
 }
 
 export interface EstimateCell {
@@ -184,7 +187,7 @@ class BatchRunner {
 }
 
 export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): EstimateResult {
-  const { setup, resolved } = buildSimulation(loaded);
+  const { setup, resolved } = buildSimulation(loaded, { plugins: opts.plugins });
   const file = loaded.file;
   const gpu = loadGpu(resolved.gpu, `${file}:/cluster/gpu`);
   const maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;

@@ -14,6 +14,9 @@ export interface Summary {
   readonly tp: number;
   readonly replicas: number;
   readonly router: string;
+  /** Present when not the default (accept_all / none), with the policy's options. */
+  readonly admission?: { name: string; options: Record<string, unknown> };
+  readonly power_controller?: { name: string; options: Record<string, unknown>; asleep_s: number; wakeups: number };
   readonly scheduler: Record<string, unknown>;
   readonly seed: number;
   readonly cost_model: { kind: string; description: string; profile?: string };
@@ -38,7 +41,19 @@ export interface Summary {
   readonly throughput_output_tokens_per_s: number;
   readonly throughput_requests_per_s: number;
   readonly events: number;
+  /** SLO attainment, when the scenario sets targets: completed requests within both, over all arrived requests. */
+  readonly slo?: SloSummary;
   readonly warnings: string[];
+}
+
+export interface SloSummary {
+  readonly ttft_s: number | null;
+  readonly tpot_s: number | null;
+  readonly attained: number;
+  /** attained / requests arrived (a rejected request misses the SLO). */
+  readonly attainment: number;
+  /** Requests within the SLO per second of makespan. */
+  readonly goodput_requests_per_s: number;
 }
 
 /** The batching policy's own block (from its registry entry), plus a non-greedy decoding strategy. */
@@ -60,6 +75,16 @@ export function buildSummary(name: string, result: SimulationResult, resolved: R
     tp: resolved.tp,
     replicas: resolved.replicas,
     router: resolved.router,
+    ...(resolved.admission.name !== 'accept_all' ? { admission: resolved.admission } : {}),
+    ...(resolved.powerController.name !== 'none'
+      ? {
+          power_controller: {
+            ...resolved.powerController,
+            asleep_s: result.replicaStates.reduce((a, r) => a + r.asleepSeconds, 0),
+            wakeups: result.replicaStates.reduce((a, r) => a + r.wakeups, 0),
+          },
+        }
+      : {}),
     scheduler: schedulerSummary(resolved),
     seed: resolved.seed,
     cost_model: {
@@ -88,6 +113,17 @@ export function buildSummary(name: string, result: SimulationResult, resolved: R
     throughput_output_tokens_per_s: makespan > 0 ? m.outputTokens / makespan : 0,
     throughput_requests_per_s: makespan > 0 ? m.completed / makespan : 0,
     events: result.eventsFired,
+    ...(resolved.slo
+      ? {
+          slo: {
+            ttft_s: resolved.slo.ttftSeconds ?? null,
+            tpot_s: resolved.slo.tpotSeconds ?? null,
+            attained: m.sloAttained,
+            attainment: result.requestsArrived > 0 ? m.sloAttained / result.requestsArrived : 0,
+            goodput_requests_per_s: makespan > 0 ? m.sloAttained / makespan : 0,
+          },
+        }
+      : {}),
     warnings,
   };
 }
@@ -139,6 +175,12 @@ export function summaryTable(s: Summary): string {
     ['end-to-end p50/p90/p99', ms(s.e2e_s)],
     ['throughput', `${fmt(s.throughput_output_tokens_per_s)} output tokens/s, ${fmt(s.throughput_requests_per_s)} requests/s`],
   ];
+  if (s.slo) {
+    const targets = [s.slo.ttft_s !== null ? `TTFT ≤ ${fmt(s.slo.ttft_s * 1000)} ms` : '', s.slo.tpot_s !== null ? `TPOT ≤ ${fmt(s.slo.tpot_s * 1000)} ms` : ''].filter(Boolean).join(', ');
+    rows.push(['SLO attainment', `${(100 * s.slo.attainment).toFixed(1)}% (${s.slo.attained} of ${s.workload.requests} within ${targets}), goodput ${fmt(s.slo.goodput_requests_per_s)} requests/s`]);
+  }
+  if (s.power_controller) rows.push(['power controller', `${s.power_controller.name}: ${fmt(s.power_controller.asleep_s)} replica-seconds asleep, ${s.power_controller.wakeups} wake-ups`]);
+  if (s.admission) rows.push(['admission', s.admission.name]);
   for (const [k, v] of Object.entries(s.rejection_reasons)) rows.push(['  rejected', `${v} × ${k}`]);
   for (const w of s.warnings) rows.push(['warning', w]);
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -126,9 +126,6 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     const name = schedulerPolicyName(s.kind, stack);
     const entry = schedulerEntry(name);
     if (!entry) throw new InputError(file, '/cluster/scheduler/kind', `unknown batching policy '${name}'`);
-    const given = Object.keys(s).filter((k) => k !== 'kind' && k !== 'options');
-    const unread = given.filter((k) => !(k in entry.optionsSchema.properties));
-    if (unread.length > 0) throw new InputError(file, `/cluster/scheduler/${unread[0]}`, `the ${entry.name} batching policy has no option '${unread[0]}' (its options: ${Object.keys(entry.optionsSchema.properties).join(', ')})`);
     scheduler = entry.resolve(ctx);
   }
   let cost = built.params;
@@ -212,6 +209,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     intervalSeconds: scenario.output.interval_s,
     maxIntervals: scenario.output.max_intervals,
     rowWriter: opts.rowWriter ?? null,
+    slo: resolved.slo ?? null,
     observer: opts.observer ?? null,
     onProgress: opts.onProgress,
   };
