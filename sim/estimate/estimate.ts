@@ -65,6 +65,8 @@ export interface EstimateResult {
   readonly stack: string;
   readonly tp: number;
   readonly batching: 'static' | 'continuous';
+  /** The batching policy's registry name (what `run` builds for the same scenario). */
+  readonly policy: string;
   readonly cost_model: { kind: string; description: string; profile?: string };
   readonly tdp_w: number;
   readonly flops_hw: { choice: string; tflops: number };
@@ -281,6 +283,7 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
     stack: resolved.stack,
     tp: resolved.tp,
     batching: sched.kind,
+    policy: sched.policy,
     cost_model: { kind: p.kind, description: p.description, ...(p.profilePath ? { profile: p.profilePath } : {}) },
     tdp_w: gpu.tdp_w,
     flops_hw: { choice: typeof flopsChoice === 'number' ? 'number' : flopsChoice, tflops },

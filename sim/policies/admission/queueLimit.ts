@@ -6,8 +6,7 @@ import type { PolicyEntry } from '../policyEntry.js';
 const optionsSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['max_queued'],
-  properties: { max_queued: { type: 'integer', minimum: 0, description: 'Waiting requests (all replicas) at which arrivals are turned away.' } },
+  properties: { max_queued: { type: 'integer', minimum: 0, default: 1024, description: 'Waiting requests (all replicas) at which arrivals are turned away.' } },
 } as const;
 type Options = FromSchema<typeof optionsSchema>;
 
@@ -16,7 +15,7 @@ export const queueLimitEntry: PolicyEntry<AdmissionPolicy | null, 'queue_limit'>
   description: 'turn arrivals away while max_queued requests are already waiting across the cluster',
   optionsSchema,
   create: (ctx) => {
-    const limit = (ctx.options as Options).max_queued;
+    const limit = (ctx.options as Options).max_queued ?? 1024;
     return {
       admit: (_request, replicas) => {
         let queued = 0;
