@@ -23,7 +23,7 @@ export interface PolicyBatcherConfig {
   readonly totalBlocks: number;
   readonly maxContextTokens: number;
   readonly maxRunSteps: number;
-  /** Decisions in a row that admit nothing while nothing runs and no time passes before the policy is stopped. */
+  /** Decisions in a row that start nothing while nothing runs and nothing arrives before the policy is stopped. */
   readonly maxIdleDecisions: number;
 }
 
@@ -43,7 +43,6 @@ export class PolicyBatcher extends PagedBatcher {
   private queue: LiveRequest[] = [];
   private readonly runningRequests = new Set<LiveRequest>();
   private idleDecisions = 0;
-  private lastDecisionSeconds = Number.NaN;
 
   constructor(
     private readonly config: PolicyBatcherConfig,
@@ -79,6 +78,7 @@ export class PolicyBatcher extends PagedBatcher {
     if (inputTokens + outputTokens > c.maxContextTokens) return `input + output = ${inputTokens + outputTokens} tokens exceeds the model context of ${c.maxContextTokens}`;
     if (inputTokens > c.maxBatchedTokens) return `prompt of ${inputTokens} tokens exceeds max batched tokens ${c.maxBatchedTokens} (plug-in batching runs prompts whole)`;
     this.queue.push(request);
+    this.idleDecisions = 0;
     return null;
   }
 
@@ -141,13 +141,12 @@ export class PolicyBatcher extends PagedBatcher {
       budget -= r.promptTokens;
     }
     if (this.chunkRequests.length === 0 && this.running.size === 0) {
-      // Nothing runs and nothing started: only time passing (a revisit) or an arrival can change the answer.
-      this.idleDecisions = nowSeconds === this.lastDecisionSeconds ? this.idleDecisions + 1 : 1;
+      // Nothing runs, nothing started, nothing arrived since the last such decision: only revisits move time on.
+      this.idleDecisions++;
       if (this.idleDecisions > this.config.maxIdleDecisions) {
-        throw new PolicyError(this.module, `made ${this.idleDecisions} decisions at t = ${nowSeconds} s without starting anything while nothing ran: it never makes progress`);
+        throw new PolicyError(this.module, `made ${this.idleDecisions} decisions in a row (last at t = ${nowSeconds} s) without starting anything while nothing ran and nothing arrived: it never makes progress`);
       }
     }
-    this.lastDecisionSeconds = nowSeconds;
     return revisit;
   }
 

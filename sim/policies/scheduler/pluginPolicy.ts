@@ -11,8 +11,8 @@ import { pagedMaxBatch } from '../../serving/batchCapacity.js';
 import { continuousConfigFor } from './continuousPolicy.js';
 import type { ResolvedScheduler, SchedulerBuildContext } from './schedulerPolicy.js';
 
-/** Decisions in a row at one instant, with nothing running and nothing started, before a plug-in is stopped. */
-export const MAX_IDLE_DECISIONS = 10_000;
+/** Decisions in a row that start nothing while nothing runs and nothing arrives, before a plug-in is stopped. */
+export const MAX_IDLE_DECISIONS = 1_000_000;
 
 function resolvedPlugin(config: PolicyBatcherConfig, ctx: SchedulerBuildContext, replicas: number): ResolvedScheduler {
   const plugin = ctx.plugin!;
