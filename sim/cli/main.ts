@@ -10,7 +10,7 @@ import { loadGpu } from '../model/gpu.js';
 import { loadStack } from '../model/stack.js';
 import { packageRoot, scenariosDir } from '../paths.js';
 import { summaryJson, summaryTable } from '../report/summary.js';
-import { runScenario } from '../runScenario.js';
+import { runScenario } from '../run/runScenario.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { registerCalibrateCommands } from './calibrateCommands.js';
 import { ADMISSION_NAMES, ADMISSION_POLICIES } from '../policies/admission/admissionRegistry.js';

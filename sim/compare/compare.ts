@@ -12,10 +12,10 @@ import { InputError, isInputError } from '../errors.js';
 import { renderCompareReport } from '../report/html/reportPage.js';
 import type { RunReportData } from '../report/reportData.js';
 import type { Summary } from '../report/summary.js';
-import { buildSimulation } from '../scenario/buildSimulation.js';
+import { buildSimulation } from '../run/buildSimulation.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
-import type { CompareResult, CompareVariant, DeltaPct } from './types.js';
+import type { CompareResult, CompareVariant, DeltaPct } from '../report/compareResult.js';
 import { type Axis, checkAxes, crossProduct, type VariantSpec, type VaryAxes, variantDirName } from './vary.js';
 import { runVariantJob, type VariantFailure, type VariantJob, type VariantOutcome } from './runVariant.js';
 

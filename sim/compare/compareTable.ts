@@ -1,6 +1,6 @@
 /** The comparison as a text table on stdout: a row per variant, provenance on every row, Δ% vs the first. */
-import type { Quantiles } from '../report/quantiles.js';
-import type { CompareResult } from './types.js';
+import type { Quantiles } from '../accounting/quantiles.js';
+import type { CompareResult } from '../report/compareResult.js';
 
 function sig(x: number, digits = 4): string {
   if (!Number.isFinite(x)) return '-';

@@ -5,7 +5,7 @@
 import { isInputError } from '../errors.js';
 import type { RunReportData } from '../report/reportData.js';
 import type { Summary } from '../report/summary.js';
-import { runScenario } from '../runScenario.js';
+import { runScenario } from '../run/runScenario.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
 

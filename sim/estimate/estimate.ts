@@ -14,10 +14,10 @@
  * output); paged stacks run all of them through continuous batching with at most the same cap of running sequences.
  */
 import type { StepCostModel } from '../cost/stepCostModel.js';
-import { simulate, type SimulationSetup } from '../engine/simulation.js';
+import { simulate, type SimulationSetup } from '../run/simulation.js';
 import { InputError } from '../errors.js';
 import { loadGpu, type Gpu } from '../model/gpu.js';
-import { buildSimulation, type ResolvedConfig } from '../scenario/buildSimulation.js';
+import { buildSimulation, type ResolvedConfig } from '../run/buildSimulation.js';
 import type { LoadedScenario } from '../scenario/loadScenario.js';
 import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { RequestSource, RequestSpec } from '../workload/request.js';

@@ -3,7 +3,7 @@ import type { LiveRequest } from '../serving/liveRequest.js';
 import type { WorkObserver } from '../serving/replica.js';
 import type { RunnableWork } from '../serving/work.js';
 import type { RequestSpec } from '../workload/request.js';
-import type { RequestRowWriter } from './requestMetrics.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
 
 /** One writer that forwards every row to each given writer, in order; null when there are none. */
 export function teeRowWriters(writers: readonly (RequestRowWriter | null)[]): RequestRowWriter | null {

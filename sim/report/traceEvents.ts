@@ -17,7 +17,7 @@ import type { LiveRequest } from '../serving/liveRequest.js';
 import type { WorkObserver } from '../serving/replica.js';
 import type { RunnableWork } from '../serving/work.js';
 import type { RequestSpec } from '../workload/request.js';
-import type { RequestRowWriter } from './requestMetrics.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
 
 /** Microseconds with nanosecond resolution; a fixed rounding keeps the file byte-identical run to run. */
 function us(seconds: number): string {

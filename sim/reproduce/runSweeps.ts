@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { simulate } from '../engine/simulation.js';
+import { simulate } from '../run/simulation.js';
 import { estimate, type EstimateResult, offlineArraySource } from '../estimate/estimate.js';
 import { InputError } from '../errors.js';
-import { buildSummary } from '../report/summary.js';
-import { buildSimulation } from '../scenario/buildSimulation.js';
+import { buildSummary } from '../run/buildSummary.js';
+import { buildSimulation } from '../run/buildSimulation.js';
 import { type LoadedScenario, parseScenario } from '../scenario/loadScenario.js';
 import { schedulerSchema } from '../scenario/scenarioSchema.js';
 import { type AxisValue, deepMerge, type LoadedSweep, type SweepPoint } from './sweeps.js';

@@ -8,7 +8,7 @@ import { policyReferenceSchema } from '../policies/policyEntry.js';
 import { POWER_CONTROLLER_NAMES } from '../policies/power/powerRegistry.js';
 import { ROUTER_NAMES } from '../policies/router/routerRegistry.js';
 import { SCHEDULER_NAMES, schedulerOptionProperties } from '../policies/scheduler/schedulerRegistry.js';
-import { workloadSchema } from './workloadSchema.js';
+import { workloadSchema } from '../workload/workloadSchema.js';
 
 export { acceptanceSchema } from '../policies/scheduler/speculativePolicy.js';
 

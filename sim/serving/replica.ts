@@ -7,8 +7,6 @@ import type { DecodeRunCurve } from '../cost/decodeRunCurve.js';
 import type { StepCost, StepCostModel } from '../cost/stepCostModel.js';
 import { prefillTokens } from '../cost/step.js';
 import type { EventHandle, EventQueue, EventTarget } from '../engine/eventQueue.js';
-import type { EnergyLedger } from '../report/energyLedger.js';
-import type { TimeSeries } from '../report/timeSeries.js';
 import type { LiveRequest } from './liveRequest.js';
 import type { GpuSetting } from './policyApi.js';
 import type { Scheduler } from './scheduler.js';
@@ -34,10 +32,23 @@ export interface ReplicaPower {
 
 export type ReplicaState = 'awake' | 'asleep' | 'waking';
 
+/** Where a replica books its energy (the run's EnergyLedger, sim/accounting/). */
+export interface EnergyBook {
+  addBusy(replica: number, seconds: number, prefillJoules: number, decodeJoules: number): void;
+  addIdle(replica: number, seconds: number, joules: number): void;
+}
+
+/** Where a replica reports power and load over time (the run's TimeSeries, sim/accounting/). */
+export interface PowerTimeline {
+  addEnergy(replica: number, phase: 'prefill' | 'decode' | 'idle', t0: number, t1: number, joules: number): void;
+  addDecodeRun(replica: number, t0: number, t1: number, joules: number, cumulativeJoules: (elapsed: number) => number): void;
+  setCounts(replica: number, t: number, running: number, queued: number): void;
+}
+
 export interface ReplicaContext {
   readonly events: EventQueue;
-  readonly ledger: EnergyLedger;
-  readonly timeSeries: TimeSeries | null;
+  readonly ledger: EnergyBook;
+  readonly timeSeries: PowerTimeline | null;
   readonly observer: WorkObserver | null;
   /** Ask to be started once the requests arriving at this instant have all been delivered. */
   deferStart(replica: Replica): void;

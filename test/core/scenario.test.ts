@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/errors.js';
-import { buildSimulation } from '../../sim/scenario/buildSimulation.js';
+import { buildSimulation } from '../../sim/run/buildSimulation.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'core');
@@ -32,7 +32,7 @@ describe('scenario loading and building', () => {
   it('schema violations name the JSON path', () => {
     expect(parseError({ workload, cluster: { replicas: 0 } }).message).toBe('s.json:/cluster/replicas: must be >= 1');
     expect(parseError({ workload }, { cluster: { tp: 1.5 } }).message).toBe('s.json:/cluster/tp: must be integer');
-    expect(parseError({ workload, cluster: { router: 'random' } }).message).toBe('s.json:/cluster/router: must be one of "round_robin", "least_outstanding"');
+    expect(parseError({ workload, cluster: { router: 'random' } }).message).toBe('s.json:/cluster/router: must be one of "round_robin", "least_outstanding", "pack"');
     expect(parseError({}).message).toBe("s.json:/: missing required property 'workload'");
     expect(parseError({ workload: { kind: 'magic' } }).message).toMatch(/^s\.json:\/workload\/kind: unknown kind "magic"/);
   });

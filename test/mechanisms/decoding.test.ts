@@ -11,7 +11,7 @@ import { decodeOnlyStep } from '../../sim/cost/step.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import { loadArchitecture } from '../../sim/model/architecture.js';
 import { loadStack } from '../../sim/model/stack.js';
-import { buildSimulation } from '../../sim/scenario/buildSimulation.js';
+import { buildSimulation } from '../../sim/run/buildSimulation.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 import { expectClose, tinyParams, tinyWork } from '../core/helpers.js';
 import { runFixed } from './scenarioRuns.js';

@@ -6,8 +6,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../sim/index.js';
-import { runScenario } from '../../sim/runScenario.js';
+import { runCompare } from '../../sim/compare/compare.js';
+import { simulate, type ScenarioInput } from '../../sim/index.js';
+import { runScenario } from '../../sim/run/runScenario.js';
 import { loadScenarioPolicies } from '../../sim/scenario/loadPolicies.js';
 import { loadScenario, parseScenario } from '../../sim/scenario/loadScenario.js';
 import type { LiveRequest } from '../../sim/serving/liveRequest.js';
@@ -61,7 +62,7 @@ describe('worked example: a custom router (examples/policies/twoChoicesRouter.js
   it('routes deterministically under the run seed: same seed, same bytes; another seed, another routing', async () => {
     const file = join(examples, 'two-choices-router.json');
     const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const small = { ...raw, workload: { ...(raw.workload as object), count: 300 } };
+    const small = { ...raw, workload: { ...(raw.workload as object), count: 300 } } as unknown as ScenarioInput;
     const a = await simulate(small, { baseDir: examples });
     const b = await simulate(small, { baseDir: examples });
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
@@ -69,6 +70,16 @@ describe('worked example: a custom router (examples/policies/twoChoicesRouter.js
     expect(a.requests_completed).toBe(300);
     const c = await simulate({ ...small, seed: 2 }, { baseDir: examples });
     expect(c.energy_j).not.toBe(a.energy_j);
+  }, 120_000);
+
+  it('compare loads the plug-in in every worker thread: the same results on 2 workers as on 1', async () => {
+    const raw = JSON.parse(readFileSync(join(examples, 'two-choices-router.json'), 'utf8')) as Record<string, unknown>;
+    const small = { ...raw, workload: { ...(raw.workload as object), count: 200 } };
+    const run = (workers: number) => runCompare({ raw: small, file: 'two-choices-router.json', baseDir: examples }, { replicas: [2, 4] }, { workers });
+    const [one, two] = [await run(1), await run(2)];
+    expect(two.workers).toBe(2);
+    expect(JSON.stringify(two.result)).toBe(JSON.stringify(one.result));
+    expect(one.result.variants.map((v) => v.summary.router)).toEqual(['./policies/twoChoicesRouter.js', './policies/twoChoicesRouter.js']);
   }, 120_000);
 
   it('a plug-in given as an object to simulate({ policies }) sees its options and its seeded random stream', async () => {

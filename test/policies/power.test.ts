@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
-import { simulate, type SimulationSetup } from '../../sim/engine/simulation.js';
+import { simulate, type SimulationSetup } from '../../sim/run/simulation.js';
 import { autoscaleEntry } from '../../sim/policies/power/autoscale.js';
 import { ContinuousScheduler } from '../../sim/serving/continuousScheduler.js';
 import type { GpuSetting, PowerController } from '../../sim/serving/policyApi.js';

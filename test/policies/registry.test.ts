@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { runCompare } from '../../sim/compare/compare.js';
 import { estimate } from '../../sim/estimate/estimate.js';
-import { simulate } from '../../sim/index.js';
+import { simulate, type ScenarioInput } from '../../sim/index.js';
 import { ADMISSION_NAMES } from '../../sim/policies/admission/admissionRegistry.js';
 import { POWER_CONTROLLER_NAMES } from '../../sim/policies/power/powerRegistry.js';
 import { ROUTER_NAMES } from '../../sim/policies/router/routerRegistry.js';
 import { SCHEDULER_NAMES, SCHEDULER_POLICIES } from '../../sim/policies/scheduler/schedulerRegistry.js';
-import { buildSimulation } from '../../sim/scenario/buildSimulation.js';
+import { buildSimulation } from '../../sim/run/buildSimulation.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 import { clusterSchema, schedulerSchema } from '../../sim/scenario/scenarioSchema.js';
 import { HfPagedScheduler } from '../../sim/serving/hfPagedScheduler.js';
@@ -32,7 +32,7 @@ const SCHEDULER_CASES: Record<string, Record<string, unknown>> = {
   speculative: { stack: 'vllm', scheduler: { kind: 'speculative', draft_model: 'llama-3.2-1b', gamma: 4 } },
 };
 
-const base = (cluster: Record<string, unknown>) => ({ seed: 5, workload, cluster: { gpu: 'h100-sxm', model: 'llama-3.1-8b', ...cluster } });
+const base = (cluster: Record<string, unknown>) => ({ seed: 5, workload, cluster: { gpu: 'h100-sxm', model: 'llama-3.1-8b', ...cluster } }) as unknown as ScenarioInput;
 
 describe('the registries are the one list', () => {
   it('scenario schema, CLI choices and --help come from the registries', async () => {

@@ -8,7 +8,7 @@ import { buildCostModel, type CostModelSelection } from '../cost/buildCostModel.
 import type { CostParameters } from '../cost/costParameters.js';
 import type { DecodingStrategy } from '../cost/decodingStrategy.js';
 import type { StepCostModel } from '../cost/stepCostModel.js';
-import type { SimulationSetup } from '../engine/simulation.js';
+import type { SimulationSetup } from './simulation.js';
 import { InputError } from '../errors.js';
 import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
@@ -20,13 +20,13 @@ import { admissionEntries, buildAdmission, buildPowerController, buildRouter, po
 import { resolvePluginScheduler } from '../policies/scheduler/pluginPolicy.js';
 import type { ResolvedScheduler, SchedulerBuildContext, SpeculativeSettings } from '../policies/scheduler/schedulerPolicy.js';
 import { schedulerEntry } from '../policies/scheduler/schedulerRegistry.js';
-import type { RequestRowWriter } from '../report/requestMetrics.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
 import { widenedMemoryBudget } from '../serving/beamMemory.js';
 import { memoryBudget } from '../serving/memoryBudget.js';
 import type { GpuSetting } from '../serving/policyApi.js';
 import type { ReplicaPower, WorkObserver } from '../serving/replica.js';
 import { createRequestSource } from '../workload/createRequestSource.js';
-import type { LoadedScenario } from './loadScenario.js';
+import type { LoadedScenario } from '../scenario/loadScenario.js';
 
 export type { SpeculativeSettings } from '../policies/scheduler/schedulerPolicy.js';
 export { DEFAULT_ACCEPTANCE, DEFAULT_GAMMA } from '../policies/scheduler/speculativePolicy.js';

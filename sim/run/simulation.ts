@@ -4,9 +4,9 @@
  * reads the wall clock.
  */
 import type { StepCostModel } from '../cost/stepCostModel.js';
-import { EnergyLedger } from '../report/energyLedger.js';
-import { RequestMetrics, type RequestRowWriter } from '../report/requestMetrics.js';
-import { TimeSeries, type TimeSeriesRow } from '../report/timeSeries.js';
+import { EnergyLedger } from '../accounting/energyLedger.js';
+import { RequestMetrics, type RequestRowWriter } from '../accounting/requestMetrics.js';
+import { TimeSeries, type TimeSeriesRow } from '../accounting/timeSeries.js';
 import { PolicyError, callPlugin } from '../policyError.js';
 import { LiveRequest } from '../serving/liveRequest.js';
 import type { AdmissionPolicy, Router } from '../serving/policyApi.js';
@@ -16,7 +16,7 @@ import { LiveReplicaView } from '../serving/replicaView.js';
 import { builtinRouter, type RouterKind } from '../serving/router.js';
 import type { Scheduler } from '../serving/scheduler.js';
 import type { RequestSource, RequestSpec, WorkloadReport } from '../workload/request.js';
-import { EventQueue, type EventTarget } from './eventQueue.js';
+import { EventQueue, type EventTarget } from '../engine/eventQueue.js';
 
 export interface SimulationSetup {
   readonly source: RequestSource;

@@ -4,19 +4,20 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simulate, type SimulationResult, type SimulationSetup } from './engine/simulation.js';
-import { RequestCsvWriter, timeSeriesCsv } from './report/csvFiles.js';
-import { FittedRangeCheck } from './report/fittedRangeCheck.js';
-import { renderRunReport } from './report/html/reportPage.js';
-import { ReportCollector, type RunReportData } from './report/reportData.js';
-import type { RequestRowWriter } from './report/requestMetrics.js';
-import { buildSummary, type Summary, summaryJson } from './report/summary.js';
-import { buildSimulation, type ResolvedConfig } from './scenario/buildSimulation.js';
-import type { LoadedScenario } from './scenario/loadScenario.js';
-import type { LoadedPolicies } from './policies/policyModule.js';
-import type { WorkObserver } from './serving/replica.js';
-import { TraceEventWriter } from './report/traceEvents.js';
-import { combineObservers, teeRowWriters } from './report/sinks.js';
+import { simulate, type SimulationResult, type SimulationSetup } from './simulation.js';
+import { RequestCsvWriter, timeSeriesCsv } from '../report/csvFiles.js';
+import { FittedRangeCheck } from '../report/fittedRangeCheck.js';
+import { renderRunReport } from '../report/html/reportPage.js';
+import { ReportCollector, type RunReportData } from '../report/reportData.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
+import { type Summary, summaryJson } from '../report/summary.js';
+import { buildSummary } from './buildSummary.js';
+import { buildSimulation, type ResolvedConfig } from './buildSimulation.js';
+import type { LoadedScenario } from '../scenario/loadScenario.js';
+import type { LoadedPolicies } from '../policies/policyModule.js';
+import type { WorkObserver } from '../serving/replica.js';
+import { TraceEventWriter } from '../report/traceEvents.js';
+import { combineObservers, teeRowWriters } from '../report/sinks.js';
 
 export interface RunOptions {
   readonly outDir?: string;
