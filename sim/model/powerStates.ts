@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { FromSchema } from 'json-schema-to-ts';
 import { modelsDir } from '../paths.js';
-import { loadDataFile } from './dataFiles.js';
+import { listIds, loadDataFile } from './dataFiles.js';
 
 const sourced = {
   type: 'object',
@@ -33,4 +33,14 @@ export const powerStatesDir = join(modelsDir, 'power-states');
 
 export function loadPowerStates(gpuId: string, source: string, dir = powerStatesDir): PowerStates {
   return loadDataFile<PowerStates>({ noun: 'GPU power-state file (models/power-states/) for', schema: powerStatesSchema }, gpuId, source, dir);
+}
+
+/** Whether a GPU has a power-state file (so its replicas can sleep). */
+export function hasPowerStates(gpuId: string, dir = powerStatesDir): boolean {
+  return listIds(dir).includes(gpuId);
+}
+
+/** GPUs with a power-state file. */
+export function knownPowerStateIds(dir = powerStatesDir): string[] {
+  return listIds(dir);
 }

@@ -114,7 +114,7 @@ export function buildPowerController(r: ResolvedReference, seed: number, replica
       tickSeconds: typeof ex.tickSeconds === 'number' && ex.tickSeconds > 0 ? ex.tickSeconds : 1,
       everyBoundary: true,
       settlingSeconds: typeof ex.settlingSeconds === 'number' && ex.settlingSeconds >= 0 ? ex.settlingSeconds : 0,
-      usesSleep: true,
+      usesSleep: 'optional',
     };
   }
   const built = POWER_CONTROLLERS.find((e) => e.name === r.name)!.create(ctx);

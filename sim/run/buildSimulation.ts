@@ -12,7 +12,7 @@ import type { SimulationSetup } from './simulation.js';
 import { InputError } from '../errors.js';
 import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
-import { loadPowerStates } from '../model/powerStates.js';
+import { hasPowerStates, knownPowerStateIds, loadPowerStates } from '../model/powerStates.js';
 import { loadStack } from '../model/stack.js';
 import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { PolicyReference } from '../policies/policyEntry.js';
@@ -156,11 +156,14 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
   };
   let replicaPower: ReplicaPower | null = null;
   if (controller) {
-    const states = controller.usesSleep ? loadPowerStates(gpu.id, `${file}:/cluster/power_controller`) : null;
+    if (controller.usesSleep === 'required' && !hasPowerStates(gpu.id)) {
+      throw new InputError(file, '/cluster/power_controller', `${controller.name} puts replicas to sleep, but ${gpu.id} has no sleep power on file (models/power-states/ has ${knownPowerStateIds().join(', ')})`);
+    }
+    const states = controller.usesSleep !== 'never' && hasPowerStates(gpu.id) ? loadPowerStates(gpu.id, `${file}:/cluster/power_controller`) : null;
     replicaPower = {
       initialSetting,
       costFor,
-      sleepWatts: (states?.sleep_w ?? cost.idleWatts) * c.tp,
+      sleepWatts: states ? states.sleep_w * c.tp : null,
       wakeSeconds: states?.wake_s ?? 0,
     };
   }

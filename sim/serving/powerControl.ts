@@ -68,6 +68,7 @@ export class PowerControl implements EventTarget {
     const replica = this.replicas[i];
     if ('state' in d) {
       if (d.state === 'asleep') {
+        if (!replica.canSleep()) throw bad(`put replica ${i} to sleep, but this GPU has no sleep state on file (models/power-states/)`);
         if (replica.state === 'awake' && !replica.sleep(nowSeconds)) throw bad(`put replica ${i} to sleep while it holds ${replica.outstanding()} request(s)`);
       } else if (d.state === 'awake') replica.wake(nowSeconds);
       else throw bad(`asked replica ${i} for state ${JSON.stringify(d.state)}; expected asleep or awake`);

@@ -24,8 +24,8 @@ export interface WorkObserver {
 export interface ReplicaPower {
   readonly initialSetting: GpuSetting;
   costFor(setting: GpuSetting): StepCostModel;
-  /** Whole replica (every GPU), asleep. */
-  readonly sleepWatts: number;
+  /** Whole replica (every GPU), asleep; null when the GPU has no sleep state on file (it cannot sleep). */
+  readonly sleepWatts: number | null;
   /** From asleep to serving. */
   readonly wakeSeconds: number;
 }
@@ -99,9 +99,14 @@ export class Replica implements EventTarget {
     this.setting = power?.initialSetting ?? { smClockMhz: null, powerLimitWatts: Number.POSITIVE_INFINITY };
   }
 
-  /** Puts an idle replica to sleep (false when it has requests or work). */
+  /** Whether it can sleep at all (its GPU's sleep power is known). */
+  canSleep(): boolean {
+    return this.power !== null && this.power.sleepWatts !== null;
+  }
+
+  /** Puts an idle replica to sleep (false when it has requests or work, or cannot sleep). */
   sleep(nowSeconds: number): boolean {
-    if (this.state !== 'awake' || this.work !== null || this.outstanding() > 0 || this.power === null) return false;
+    if (this.state !== 'awake' || this.work !== null || this.outstanding() > 0 || this.power === null || this.power.sleepWatts === null) return false;
     this.accountIdle(nowSeconds);
     this.cancelWait();
     this.state = 'asleep';

@@ -75,6 +75,10 @@ describe('every batching policy is reachable from run, compare --vary and estima
     expect(policies).toEqual(['static', 'continuous', 'transformers-cb', 'continuous']);
     expect(result.variants[3].summary.scheduler).toHaveProperty('speculative');
     for (const v of result.variants) expect(v.summary.requests_completed).toBe(40);
+    // A controller that sleeps replicas needs the GPU's sleep power on file.
+    await expect(simulate(base({ gpu: 'a100-sxm', power_controller: 'autoscale' }))).rejects.toThrow(
+      /^scenario:\/cluster\/power_controller: power controller 'autoscale' puts replicas to sleep, but a100-sxm has no sleep power on file \(models\/power-states\/ has h100-sxm, h200\)$/,
+    );
   }, 120_000);
 });
 
@@ -112,5 +116,9 @@ describe('every router, admission policy and power controller is reachable from 
     const { result } = await runCompare({ raw: base({ replicas: 2, router: 'pack' }), file: 'b.json', baseDir: '.' }, { 'power-controller': [...POWER_CONTROLLER_NAMES] }, { workers: 1 });
     expect(result.variants.map((v) => v.summary.power_controller?.name ?? 'none')).toEqual([...POWER_CONTROLLER_NAMES]);
     for (const v of result.variants) expect(v.summary.requests_completed).toBe(40);
+    // A controller that sleeps replicas needs the GPU's sleep power on file.
+    await expect(simulate(base({ gpu: 'a100-sxm', power_controller: 'autoscale' }))).rejects.toThrow(
+      /^scenario:\/cluster\/power_controller: power controller 'autoscale' puts replicas to sleep, but a100-sxm has no sleep power on file \(models\/power-states\/ has h100-sxm, h200\)$/,
+    );
   }, 120_000);
 });

@@ -55,7 +55,7 @@ export const autoscaleEntry: PolicyEntry<BuiltPowerController | null, 'autoscale
       tickSeconds: o.tick_s ?? 1,
       everyBoundary: false,
       settlingSeconds: 0,
-      usesSleep: true,
+      usesSleep: 'required',
     };
   },
 };

@@ -9,6 +9,9 @@ export interface BuiltPowerController {
   readonly everyBoundary: boolean;
   /** How long a GPU setting takes to settle. */
   readonly settlingSeconds: number;
-  /** Whether it puts replicas to sleep (then the GPU's sleep power and wake-up latency must be known). */
-  readonly usesSleep: boolean;
+  /**
+   * Whether it puts replicas to sleep: 'required' (the GPU's power-state file must exist), 'optional' (a plug-in:
+   * used when the file exists; a sleep decision without one is an error), or 'never'.
+   */
+  readonly usesSleep: 'required' | 'optional' | 'never';
 }
