@@ -1,19 +1,18 @@
 /**
  * A registry entry for the cluster-wide extension points (router, admission, power controller): its name, the JSON
  * Schema of its options, how it is built, and what it adds to the summary. Batching policies have their own, richer
- * entry (scheduler/schedulerPolicy.ts) because they also size memory.
+ * entry (scheduler/schedulerPolicy.ts) because they also size memory. The summary reports each by name and
+ * validated options (and the run's effect: rejections, replica-seconds asleep).
  */
 import type { PolicyContext } from '../serving/policyApi.js';
 
-export interface PolicyEntry<P, N extends string = string, Extra = object> {
+export interface PolicyEntry<P, N extends string = string> {
   readonly name: N;
   /** One line for --help and docs. */
   readonly description: string;
   /** JSON Schema of the options object (`{"kind": name, "options": {...}}` in a scenario). */
   readonly optionsSchema: object;
-  create(ctx: PolicyContext & Extra): P;
-  /** What the summary says about it, beyond its name and options. */
-  summary?(policy: P): Record<string, unknown>;
+  create(ctx: PolicyContext): P;
 }
 
 /** A scenario's reference to a policy: a registered name, `{kind, options}`, or a plug-in `{module, options}`. */

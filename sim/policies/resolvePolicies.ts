@@ -40,12 +40,13 @@ export function resolveReference(
   const plugin = plugins[slot];
   if (typeof ref === 'object' && ref.module !== undefined) {
     if (ref.kind !== undefined) throw new InputError(where.file, where.place, 'give either kind or module, not both');
-    if (!plugin) throw new InputError(where.file, where.place, `the plug-in ${ref.module} was not loaded (load scenarios through loadPolicyModules, as run and simulate do)`);
+    if (!plugin) throw new InputError(where.file, where.place, `the plug-in ${ref.module} was not loaded (load it with loadScenarioPolicies first, as run, compare and simulate do)`);
     return { name: plugin.name, options: plugin.options, plugin };
   }
   // simulate({ policies }) may supply a slot's plug-in for a scenario that names a built-in: the plug-in wins.
   if (plugin) return { name: plugin.name, options: plugin.options, plugin };
   const name = typeof ref === 'string' ? ref : ref.kind;
+  if (name === undefined) throw new InputError(where.file, where.place, `give kind (one of ${entries.map((e) => e.name).join(', ')}) or module`);
   const entry = entries.find((e) => e.name === name);
   if (!entry) throw new InputError(where.file, where.place, `unknown ${slot} policy ${JSON.stringify(name)}; known: ${entries.map((e) => e.name).join(', ')}`);
   const options = typeof ref === 'string' ? {} : (ref.options ?? {});

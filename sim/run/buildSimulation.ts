@@ -120,7 +120,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
   let scheduler: ResolvedScheduler;
   if (s.module !== undefined || plugins.scheduler) {
     if (s.module !== undefined && s.kind !== undefined) throw new InputError(file, '/cluster/scheduler', 'give either kind or module, not both');
-    if (!plugins.scheduler) throw new InputError(file, '/cluster/scheduler/module', `the plug-in ${String(s.module)} was not loaded (load scenarios through loadPolicyModules, as run and simulate do)`);
+    if (!plugins.scheduler) throw new InputError(file, '/cluster/scheduler/module', `the plug-in ${String(s.module)} was not loaded (load it with loadScenarioPolicies first, as run, compare and simulate do)`);
     scheduler = resolvePluginScheduler(ctx, c.replicas);
   } else {
     const name = schedulerPolicyName(s.kind, stack);
