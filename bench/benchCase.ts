@@ -3,7 +3,7 @@
  * Usage: node dist/bench/benchCase.js CASE_JSON
  */
 import { performance } from 'node:perf_hooks';
-import { runScenario } from '../sim/runScenario.js';
+import { runScenario } from '../sim/run/runScenario.js';
 import { parseScenario } from '../sim/scenario/loadScenario.js';
 import { scenariosDir } from '../sim/paths.js';
 

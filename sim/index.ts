@@ -12,27 +12,50 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { FromSchema } from 'json-schema-to-ts';
 import { runCompare } from './compare/compare.js';
-import type { CompareResult } from './compare/types.js';
+import type { CompareResult } from './report/compareResult.js';
 import type { VaryAxes } from './compare/vary.js';
 import { InputError } from './errors.js';
 import type { RunReportData } from './report/reportData.js';
 import type { Summary } from './report/summary.js';
-import { runScenario } from './runScenario.js';
+import { runScenario } from './run/runScenario.js';
 import { parseScenario } from './scenario/loadScenario.js';
+import { loadScenarioPolicies } from './scenario/loadPolicies.js';
+import type { PolicyObjects } from './policies/policyModule.js';
 import type { Scenario, scenarioSchema } from './scenario/scenarioSchema.js';
 
 export { compareJson } from './compare/compare.js';
 export { compareTable } from './compare/compareTable.js';
 export { VARY_KEYS } from './compare/vary.js';
-export type { CompareResult, CompareVariant, DeltaPct } from './compare/types.js';
+export type { CompareResult, CompareVariant, DeltaPct } from './report/compareResult.js';
 export type { VaryAxes, VaryKey, VaryValue } from './compare/vary.js';
 export { InputError, isInputError } from './errors.js';
+export { PolicyError } from './policyError.js';
+export type {
+  AdmissionPolicy,
+  BatchDecision,
+  BatchingPolicy,
+  BatchingView,
+  GpuSetting,
+  PolicyContext,
+  PolicyModuleExports,
+  PowerController,
+  PowerDecision,
+  PowerView,
+  ReplicaView,
+  RequestView,
+  Router,
+} from './serving/policyApi.js';
+export type { PolicyObjects, PolicySlot } from './policies/policyModule.js';
+export { SCHEDULER_NAMES } from './policies/scheduler/schedulerRegistry.js';
+export { ROUTER_NAMES } from './policies/router/routerRegistry.js';
+export { ADMISSION_NAMES } from './policies/admission/admissionRegistry.js';
+export { POWER_CONTROLLER_NAMES } from './policies/power/powerRegistry.js';
 export { renderCompareReport, renderRunReport } from './report/html/reportPage.js';
-export type { Quantiles } from './report/quantiles.js';
+export type { Quantiles } from './accounting/quantiles.js';
 export type { Cdf, ReplicaSeries, RunReportData, ScatterData, SeriesData } from './report/reportData.js';
 export { summaryJson, summaryTable, type Summary } from './report/summary.js';
 export type { ClusterConfig, Scenario, SchedulerConfig } from './scenario/scenarioSchema.js';
-export type { WorkloadConfig } from './scenario/workloadSchema.js';
+export type { WorkloadConfig } from './workload/workloadSchema.js';
 
 /** A scenario as written (defaults may be left out); the same JSON Schema gives this type and `Scenario`. */
 export type ScenarioInput = FromSchema<typeof scenarioSchema, { keepDefaultedPropertiesOptional: true }>;
@@ -47,6 +70,11 @@ export interface SimulateOptions {
   readonly outDir?: string;
   /** Write Chrome trace-event JSON (Perfetto, chrome://tracing) of the run to this file. */
   readonly traceEvents?: string;
+  /**
+   * Plug-in policies as module objects, by slot (scheduler, router, admission, power): each is what a policy module
+   * exports (`optionsSchema` and its factory). The scenario's block for that slot supplies `options`.
+   */
+  readonly policies?: PolicyObjects;
 }
 
 /** The run summary (as `joulesim run --json` prints it) plus the data its report draws. */
@@ -85,7 +113,8 @@ function readSource(source: ScenarioSource, baseDir: string | undefined): { raw:
 export async function simulate(scenario: ScenarioSource, opts: SimulateOptions = {}): Promise<SimulateResult> {
   const { raw, file, baseDir } = readSource(scenario, opts.baseDir);
   const loaded = parseScenario(raw, file, baseDir);
-  const out = runScenario(loaded, { outDir: opts.outDir, traceEventsFile: opts.traceEvents, report: true });
+  const plugins = await loadScenarioPolicies(loaded, opts.policies);
+  const out = runScenario(loaded, { outDir: opts.outDir, traceEventsFile: opts.traceEvents, report: true, plugins });
   return { ...out.summary, report: out.report! };
 }
 

@@ -10,9 +10,14 @@ import { loadGpu } from '../model/gpu.js';
 import { loadStack } from '../model/stack.js';
 import { packageRoot, scenariosDir } from '../paths.js';
 import { summaryJson, summaryTable } from '../report/summary.js';
-import { runScenario } from '../runScenario.js';
+import { runScenario } from '../run/runScenario.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { registerCalibrateCommands } from './calibrateCommands.js';
+import { ADMISSION_NAMES, ADMISSION_POLICIES } from '../policies/admission/admissionRegistry.js';
+import { POWER_CONTROLLER_NAMES, POWER_CONTROLLERS } from '../policies/power/powerRegistry.js';
+import { ROUTER_NAMES, ROUTERS } from '../policies/router/routerRegistry.js';
+import { SCHEDULER_NAMES, SCHEDULER_POLICIES } from '../policies/scheduler/schedulerRegistry.js';
+import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
 import { registerCompareCommand } from '../compare/compareCommand.js';
 import { registerEstimateCommand } from '../estimate/estimateCommand.js';
 import { registerReproduceCommand } from '../reproduce/reproduceCommand.js';
@@ -46,6 +51,10 @@ export interface RunFlags {
   tp?: number;
   replicas?: number;
   router?: string;
+  powerController?: string;
+  admission?: string;
+  sloTtftS?: number;
+  sloTpotS?: number;
   seed?: number;
   powerCapW?: number;
   costModel?: string;
@@ -110,7 +119,12 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
   if (f.tp !== undefined) cluster.tp = f.tp;
   if (f.replicas !== undefined) cluster.replicas = f.replicas;
   if (f.router !== undefined) cluster.router = f.router;
+  if (f.powerController !== undefined) cluster.power_controller = f.powerController;
+  if (f.admission !== undefined) cluster.admission = f.admission;
   if (f.powerCapW !== undefined) cluster.power_cap_w = f.powerCapW;
+  const slo: Record<string, unknown> = {};
+  if (f.sloTtftS !== undefined) slo.ttft_s = f.sloTtftS;
+  if (f.sloTpotS !== undefined) slo.tpot_s = f.sloTpotS;
   if (f.costModel !== undefined) cluster.cost_model = f.costModel;
   if (f.scheduler !== undefined) scheduler.kind = f.scheduler;
   if (f.batchSize !== undefined) scheduler.batch_size = f.batchSize;
@@ -127,6 +141,7 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
   const overrides: Record<string, unknown> = {};
   if (Object.keys(cluster).length) overrides.cluster = cluster;
   if (f.seed !== undefined) overrides.seed = f.seed;
+  if (Object.keys(slo).length) overrides.slo = slo;
   let workload: Record<string, unknown> | undefined;
   if (f.trace !== undefined) {
     // A trace from the command line replaces the scenario's workload and resolves against the working directory.
@@ -175,7 +190,7 @@ export function readScenarioJson(path: string): unknown {
   }
 }
 
-function runCommand(scenarioPath: string | undefined, flags: RunFlags): void {
+async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Promise<void> {
   // Ids given as flags are checked first, so a bad one is reported against its flag, not the scenario file.
   if (flags.gpu !== undefined) loadGpu(flags.gpu, '--gpu');
   if (flags.model !== undefined) loadArchitecture(flags.model, '--model');
@@ -186,6 +201,7 @@ function runCommand(scenarioPath: string | undefined, flags: RunFlags): void {
   const { overrides, workload } = overridesFromFlags(flags);
   const base = dropReplacedObjects(workload && typeof raw === 'object' && raw !== null ? { ...raw, workload } : raw, flags);
   const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides);
+  const plugins = await loadScenarioPolicies(loaded);
   const started = Date.now();
   let lastReport = started;
   // Progress is for the person watching; it reads the wall clock but never feeds the simulation.
@@ -198,7 +214,7 @@ function runCommand(scenarioPath: string | undefined, flags: RunFlags): void {
           lastReport = now;
           process.stderr.write(`joulesim: ${completed} requests done, simulated ${simulated.toFixed(0)} s, ${events} events, ${((now - started) / 1000).toFixed(0)} s elapsed\n`);
         };
-  const { summary } = runScenario(loaded, { outDir: flags.out, onProgress, traceEventsFile: flags.traceEvents });
+  const { summary } = runScenario(loaded, { outDir: flags.out, onProgress, traceEventsFile: flags.traceEvents, plugins });
   process.stdout.write(flags.json ? summaryJson(summary) + '\n' : summaryTable(summary));
   if (flags.out && !flags.json) process.stdout.write(`wrote ${join(flags.out, 'summary.json')}, requests.csv, timeseries.csv, report.html\n`);
   if (flags.traceEvents && !flags.json) process.stdout.write(`wrote ${flags.traceEvents} (open in https://ui.perfetto.dev or chrome://tracing)\n`);
@@ -222,7 +238,7 @@ export function buildProgram(): Command {
     .option('--gpu <id>', 'GPU id (a6000, rtx6000-ada, a100-pcie, a100-sxm, h100-sxm, h200, l40s, b200)')
     .option('--model <id>', 'model id (llama-3.1-8b, llama-3.2-1b, qwen1.5-32b, olmo-1b, olmo-7b, olmoe-1b-7b, ...)')
     .option('--stack <id>', 'serving stack id (hf-eager, hf-compile, hf-paged, vllm, vllm-eager)')
-    .addOption(new Option('--scheduler <kind>', 'batching policy (default: the stack’s); speculative: draft + target rounds').choices(['static', 'continuous', 'speculative']))
+    .addOption(new Option('--scheduler <kind>', `batching policy (default: the stack’s): ${SCHEDULER_POLICIES.map((p) => `${p.name}: ${p.description}`).join('; ')}`).choices([...SCHEDULER_NAMES]))
     .option('--draft-model <id>', 'speculative: the draft model id (e.g. llama-3.2-1b for llama-3.1-8b)')
     .option('--gamma <n>', 'speculative: draft tokens per round (default 4)', positiveInteger('--gamma'))
     .option('--acceptance <a>', 'speculative: per-token acceptance rate α, or beta:A,B / uniform:LO,HI for a rate per request (default 0.7)', parseAcceptance)
@@ -235,11 +251,15 @@ export function buildProgram(): Command {
     .option('--batch-size <n>', 'static batch size, or max running sequences for continuous batching', positiveInteger('--batch-size'))
     .option('--tp <n>', 'tensor-parallel GPUs per replica', positiveInteger('--tp'))
     .option('--replicas <n>', 'number of replicas behind the router', positiveInteger('--replicas'))
-    .addOption(new Option('--router <kind>', 'how arrivals are spread over replicas').choices(['round_robin', 'least_outstanding']))
+    .addOption(new Option('--router <kind>', `how arrivals are spread over replicas: ${ROUTERS.map((p) => `${p.name}: ${p.description}`).join('; ')}`).choices([...ROUTER_NAMES]))
+    .addOption(new Option('--power-controller <kind>', `what changes GPU settings and sleep states during the run: ${POWER_CONTROLLERS.map((p) => `${p.name}: ${p.description}`).join('; ')}`).choices([...POWER_CONTROLLER_NAMES]))
+    .addOption(new Option('--admission <kind>', `which arrivals are let in: ${ADMISSION_POLICIES.map((p) => `${p.name}: ${p.description}`).join('; ')}`).choices([...ADMISSION_NAMES]))
     .option('--seed <n>', 'seed for every random draw', (v) => {
       if (!/^\d+$/.test(v)) throw new InputError('--seed', '', `expected a non-negative integer, got "${v}"`);
       return Number(v);
     })
+    .option('--slo-ttft-s <seconds>', 'SLO target for time to first token (summary: SLO attainment and goodput)', positiveNumber('--slo-ttft-s'))
+    .option('--slo-tpot-s <seconds>', 'SLO target for time per output token', positiveNumber('--slo-tpot-s'))
     .option('--power-cap-w <watts>', 'per-GPU power cap; steps that would draw more run longer', positiveNumber('--power-cap-w'))
     .addOption(new Option('--cost-model <mode>', 'calibrated profile, transferred profile or datasheet roofline').choices(['auto', 'calibrated', 'roofline']))
     .option('--max-run-steps <n>', 'longest decode run priced as one event (1 = step-by-step reference path)', positiveInteger('--max-run-steps'))
@@ -247,7 +267,7 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'write summary.json, requests.csv, timeseries.csv and report.html to this folder')
     .option('--trace-events <file>', 'write Chrome trace-event JSON of every step (open in Perfetto or chrome://tracing)')
     .option('--no-progress', 'no progress lines on stderr')
-    .action((scenario: string | undefined, flags: RunFlags) => runCommand(scenario, flags));
+    .action(async (scenario: string | undefined, flags: RunFlags) => runCommand(scenario, flags));
 
   registerCompareCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags });
   registerEstimateCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags });

@@ -12,9 +12,10 @@ import { InputError, isInputError } from '../errors.js';
 import { renderCompareReport } from '../report/html/reportPage.js';
 import type { RunReportData } from '../report/reportData.js';
 import type { Summary } from '../report/summary.js';
-import { buildSimulation } from '../scenario/buildSimulation.js';
+import { buildSimulation } from '../run/buildSimulation.js';
 import { parseScenario } from '../scenario/loadScenario.js';
-import type { CompareResult, CompareVariant, DeltaPct } from './types.js';
+import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
+import type { CompareResult, CompareVariant, DeltaPct } from '../report/compareResult.js';
 import { type Axis, checkAxes, crossProduct, type VariantSpec, type VaryAxes, variantDirName } from './vary.js';
 import { runVariantJob, type VariantFailure, type VariantJob, type VariantOutcome } from './runVariant.js';
 
@@ -64,10 +65,10 @@ function withVariant(e: unknown, label: string): unknown {
 }
 
 /** Parses and builds a variant without running it, so bad ids, schema violations and impossible caps fail early. */
-function check(base: CompareBase, overrides: Record<string, unknown>, label?: string): void {
+async function check(base: CompareBase, overrides: Record<string, unknown>, label?: string): Promise<void> {
   try {
     const loaded = parseScenario(structuredClone(base.raw), base.file, base.baseDir, overrides);
-    buildSimulation(loaded);
+    buildSimulation(loaded, { plugins: await loadScenarioPolicies(loaded) });
   } catch (e) {
     throw label === undefined ? e : withVariant(e, label);
   }
@@ -91,6 +92,7 @@ export function deltaPct(s: Summary, b: Summary): DeltaPct {
     e2e_p50_s: delta(s.e2e_s.p50, b.e2e_s.p50),
     e2e_p99_s: delta(s.e2e_s.p99, b.e2e_s.p99),
     throughput_output_tokens_per_s: delta(s.throughput_output_tokens_per_s, b.throughput_output_tokens_per_s),
+    ...(s.slo && b.slo ? { slo_attainment_pts: Number((100 * (s.slo.attainment - b.slo.attainment)).toFixed(2)) } : {}),
   };
 }
 
@@ -196,9 +198,9 @@ export async function runCompare(base: CompareBase, axes: VaryAxes | readonly Ax
   const pool = workerCount > 1 ? new WorkerPool(workerCount) : null;
   try {
     const baseOverrides = base.overrides ?? {};
-    check(base, baseOverrides);
+    await check(base, baseOverrides);
     const overrides = variants.map((v) => mergeOverrides(baseOverrides, v.overrides));
-    variants.forEach((v, i) => check(base, overrides[i], v.label));
+    for (let i = 0; i < variants.length; i++) await check(base, overrides[i], variants[i].label);
 
     const dirs = variants.map((v, i) => variantDirName(i, variants.length, v.label));
     if (opts.outDir) {
@@ -222,7 +224,7 @@ export async function runCompare(base: CompareBase, axes: VaryAxes | readonly Ax
       outcomes = [];
       for (const job of jobs) {
         try {
-          outcomes.push(runVariantJob(job));
+          outcomes.push(await runVariantJob(job));
         } catch (e) {
           throw withVariant(e, labels[job.index]);
         }

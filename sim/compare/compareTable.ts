@@ -1,6 +1,6 @@
 /** The comparison as a text table on stdout: a row per variant, provenance on every row, Δ% vs the first. */
-import type { Quantiles } from '../report/quantiles.js';
-import type { CompareResult } from './types.js';
+import type { Quantiles } from '../accounting/quantiles.js';
+import type { CompareResult } from '../report/compareResult.js';
 
 function sig(x: number, digits = 4): string {
   if (!Number.isFinite(x)) return '-';
@@ -46,6 +46,8 @@ export function compareTable(c: CompareResult): string {
     'Δ e2e p99',
     'Δ tok/s',
   ];
+  const withSlo = c.variants.some((v) => v.summary.slo !== undefined);
+  if (withSlo) header.push('SLO %', 'Δ SLO pts');
   const rows = c.variants.map((v) => {
     const s = v.summary;
     const d = v.delta_pct;
@@ -61,6 +63,9 @@ export function compareTable(c: CompareResult): string {
       pct(d.energy_per_output_token_j),
       pct(d.e2e_p99_s),
       pct(d.throughput_output_tokens_per_s),
+      ...(withSlo
+        ? [s.slo ? (100 * s.slo.attainment).toFixed(1) : '-', d.slo_attainment_pts === undefined || d.slo_attainment_pts === null ? '-' : `${d.slo_attainment_pts > 0 ? '+' : ''}${d.slo_attainment_pts.toFixed(1)}`]
+        : []),
     ];
   });
   const all = [header, ...rows];
@@ -71,6 +76,8 @@ export function compareTable(c: CompareResult): string {
   const s0 = c.variants[0].summary;
   out.push('');
   out.push(`base: ${c.base}; seed ${c.seed}; ${s0.workload.description}; ${s0.workload.requests} requests. Δ vs the first row.`);
+  const slo = s0.slo;
+  if (slo) out.push(`SLO: TTFT ≤ ${slo.ttft_s === null ? '-' : `${sig(slo.ttft_s * 1000)} ms`}, TPOT ≤ ${slo.tpot_s === null ? '-' : `${sig(slo.tpot_s * 1000)} ms`}; SLO % = requests within both, of all arrived.`);
   const kinds = [...new Set(c.variants.map((v) => v.summary.cost_model.kind))];
   for (const k of kinds) out.push(`cost model ${k}: ${KIND_TEXT[k] ?? k}`);
   const whatIfs = c.variants.filter((v) => v.summary.cost_model.kind !== 'calibrated').length;

@@ -6,13 +6,13 @@ import { describeFailure, runVariantJob, type VariantJob } from './runVariant.js
 
 const port = parentPort;
 if (!port) throw new Error('joulesim: compareWorker must run in a worker thread');
-port.on('message', (job: VariantJob | null) => {
+port.on('message', async (job: VariantJob | null) => {
   if (job === null) {
     port.close();
     return;
   }
   try {
-    port.postMessage({ ok: runVariantJob(job) });
+    port.postMessage({ ok: await runVariantJob(job) });
   } catch (e) {
     port.postMessage({ failed: describeFailure(job.index, e) });
   }

@@ -5,8 +5,9 @@
 import { isInputError } from '../errors.js';
 import type { RunReportData } from '../report/reportData.js';
 import type { Summary } from '../report/summary.js';
-import { runScenario } from '../runScenario.js';
+import { runScenario } from '../run/runScenario.js';
 import { parseScenario } from '../scenario/loadScenario.js';
+import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
 
 export interface VariantJob {
   readonly index: number;
@@ -35,9 +36,9 @@ export type VariantFailure =
   | { readonly index: number; readonly input: { file: string; place: string; detail: string } }
   | { readonly index: number; readonly internal: string };
 
-export function runVariantJob(job: VariantJob): VariantOutcome {
+export async function runVariantJob(job: VariantJob): Promise<VariantOutcome> {
   const loaded = parseScenario(structuredClone(job.raw), job.file, job.baseDir, job.overrides);
-  const out = runScenario(loaded, { outDir: job.outDir, report: true });
+  const out = runScenario(loaded, { outDir: job.outDir, report: true, plugins: await loadScenarioPolicies(loaded) });
   return { index: job.index, summary: out.summary, powerCapWatts: out.resolved.cost.powerCapWatts, report: out.report! };
 }
 

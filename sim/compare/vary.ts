@@ -6,6 +6,10 @@ import { InputError } from '../errors.js';
 import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
 import { loadStack } from '../model/stack.js';
+import { ADMISSION_NAMES } from '../policies/admission/admissionRegistry.js';
+import { POWER_CONTROLLER_NAMES } from '../policies/power/powerRegistry.js';
+import { ROUTER_NAMES } from '../policies/router/routerRegistry.js';
+import { SCHEDULER_NAMES } from '../policies/scheduler/schedulerRegistry.js';
 
 /** Keys `--vary` accepts, in the order the help text lists them. */
 export const VARY_KEYS = [
@@ -20,6 +24,8 @@ export const VARY_KEYS = [
   'router',
   'chunked-prefill',
   'cost-model',
+  'power-controller',
+  'admission',
 ] as const;
 
 export type VaryKey = (typeof VARY_KEYS)[number];
@@ -68,9 +74,13 @@ export function normalizeVaryValue(key: VaryKey, v: VaryValue): VaryValue {
     case 'stack':
       return loadStack(String(v).trim(), where(key)).id;
     case 'scheduler':
-      return choice(key, v, ['static', 'continuous']);
+      return choice(key, v, SCHEDULER_NAMES);
     case 'router':
-      return choice(key, v, ['round_robin', 'least_outstanding']);
+      return choice(key, v, ROUTER_NAMES);
+    case 'power-controller':
+      return choice(key, v, POWER_CONTROLLER_NAMES);
+    case 'admission':
+      return choice(key, v, ADMISSION_NAMES);
     case 'cost-model':
       return choice(key, v, ['auto', 'calibrated', 'roofline']);
     case 'batch-size':
@@ -111,6 +121,12 @@ function applySetting(into: Record<string, unknown>, key: VaryKey, value: VaryVa
       break;
     case 'cost-model':
       cluster.cost_model = value;
+      break;
+    case 'power-controller':
+      cluster.power_controller = value;
+      break;
+    case 'admission':
+      cluster.admission = value;
       break;
     case 'scheduler':
       scheduler().kind = value;

@@ -13,7 +13,7 @@ import { InputError } from '../errors.js';
 import { type Gpu, loadGpu } from '../model/gpu.js';
 import type { Stack } from '../model/stack.js';
 import { packageRoot, profilesDir } from '../paths.js';
-import { describeAjvError } from '../scenario/loadScenario.js';
+import { describeAjvError } from '../ajvError.js';
 import type { CostParameters } from './costParameters.js';
 import { type Profile, profileSchema } from './profileSchema.js';
 import { type KernelProfile, kernelProfileSchema } from './kernelProfileSchema.js';

@@ -14,15 +14,13 @@
  * output); paged stacks run all of them through continuous batching with at most the same cap of running sequences.
  */
 import type { StepCostModel } from '../cost/stepCostModel.js';
-import { simulate } from '../engine/simulation.js';
+import { simulate, type SimulationSetup } from '../run/simulation.js';
 import { InputError } from '../errors.js';
 import { loadGpu, type Gpu } from '../model/gpu.js';
-import { buildSimulation, type ResolvedConfig } from '../scenario/buildSimulation.js';
+import { buildSimulation, type ResolvedConfig } from '../run/buildSimulation.js';
 import type { LoadedScenario } from '../scenario/loadScenario.js';
-import { ContinuousScheduler, type ContinuousConfig } from '../serving/continuousScheduler.js';
-import { StaticScheduler, type StaticConfig } from '../serving/staticScheduler.js';
+import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { RequestSource, RequestSpec } from '../workload/request.js';
-import { budgetOfStaticConfig, pagedMaxBatch, staticMaxBatch } from './batchCapacity.js';
 import { binRequests, type ExcludedCounts, excludedTotal, type Lengths } from './bins.js';
 import { requestFlops } from './requestFlops.js';
 
@@ -40,6 +38,8 @@ export interface EstimateOptions {
   readonly unbinned?: boolean;
   /** Requests to estimate, instead of reading the scenario's workload (tests). */
   readonly requests?: readonly Lengths[];
+  /** Plug-in policy modules the scenario names, loaded ahead (loadScenarioPolicies). */
+  readonly plugins?: LoadedPolicies;
 }
 
 export interface EstimateCell {
@@ -65,6 +65,8 @@ export interface EstimateResult {
   readonly stack: string;
   readonly tp: number;
   readonly batching: 'static' | 'continuous';
+  /** The batching policy's registry name (what `run` builds for the same scenario). */
+  readonly policy: string;
   readonly cost_model: { kind: string; description: string; profile?: string };
   readonly tdp_w: number;
   readonly flops_hw: { choice: string; tflops: number };
@@ -163,13 +165,10 @@ class BatchRunner {
   ) {}
 
   run(source: RequestSource, batchSize: number): { joules: number; seconds: number; completed: number; rejected: number } {
-    const s = this.resolved.scheduler;
-    const makeScheduler =
-      s.kind === 'static'
-        ? (onFinished: ConstructorParameters<typeof StaticScheduler>[1]) =>
-            new StaticScheduler({ ...s.config, batchSize } satisfies StaticConfig, onFinished)
-        : (onFinished: ConstructorParameters<typeof ContinuousScheduler>[1]) =>
-            new ContinuousScheduler({ ...s.config, maxRunningSequences: batchSize } satisfies ContinuousConfig, onFinished);
+    // The scenario's own batching policy (from its registry entry), resized: what `run` would build.
+    const sized = this.resolved.scheduler.withBatchSize(batchSize);
+    const seed = this.resolved.seed;
+    const makeScheduler: SimulationSetup['makeScheduler'] = (onFinished, replica) => sized.create(onFinished, seed, replica);
     const result = simulate({
       source,
       replicas: 1,
@@ -190,7 +189,7 @@ class BatchRunner {
 }
 
 export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): EstimateResult {
-  const { setup, resolved } = buildSimulation(loaded);
+  const { setup, resolved } = buildSimulation(loaded, { plugins: opts.plugins });
   const file = loaded.file;
   const gpu = loadGpu(resolved.gpu, `${file}:/cluster/gpu`);
   const maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
@@ -201,15 +200,7 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
   const runner = new BatchRunner(resolved, setup.costModel, setup.idleWattsPerReplica);
   const sched = resolved.scheduler;
   // B from the same memory budget the scheduler was built with (weights, KV bytes per token, activations).
-  const capacity = (I: number, O: number): number =>
-    sched.kind === 'static'
-      ? staticMaxBatch(budgetOfStaticConfig(sched.config), I, O, maxBatch)
-      : pagedMaxBatch(
-          { totalBlocks: sched.config.totalBlocks, blockTokens: sched.config.blockTokens, watermarkBlocks: sched.config.admissionWatermarkBlocks },
-          I,
-          O,
-          maxBatch,
-        );
+  const capacity = (I: number, O: number): number => sched.capacity(I, O, maxBatch);
   // The idealized estimate is per GPU: under tensor parallelism N GPUs at TDP deliver N × FLOPS_HW, the same ratio.
   const joulesPerFlop = gpu.tdp_w / (tflops * 1e12);
 
@@ -273,7 +264,7 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
       servable.sort((a, b) => a - b);
       const r = runner.run(offlineArraySource(servable.map((i) => requests[i]), 'included'), maxBatch);
       unbinned = {
-        mode: `offline continuous batching of all included requests (at most ${maxBatch} running, paged KV cache of ${sched.config.totalBlocks} blocks)`,
+        mode: `offline continuous batching of all included requests (at most ${maxBatch} running, ${sched.policy} policy, paged KV cache of ${String(sched.summary.kv_blocks)} blocks)`,
         energy_j: r.joules,
         makespan_s: r.seconds,
         requests_completed: r.completed,
@@ -292,6 +283,7 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
     stack: resolved.stack,
     tp: resolved.tp,
     batching: sched.kind,
+    policy: sched.policy,
     cost_model: { kind: p.kind, description: p.description, ...(p.profilePath ? { profile: p.profilePath } : {}) },
     tdp_w: gpu.tdp_w,
     flops_hw: { choice: typeof flopsChoice === 'number' ? 'number' : flopsChoice, tflops },

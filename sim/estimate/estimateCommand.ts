@@ -11,6 +11,8 @@ import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
 import { loadStack } from '../model/stack.js';
 import { parseScenario } from '../scenario/loadScenario.js';
+import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
+import { SCHEDULER_NAMES } from '../policies/scheduler/schedulerRegistry.js';
 import { DEFAULT_MAX_BATCH, estimate, type EstimateResult, type FlopsHwChoice } from './estimate.js';
 
 export interface EstimateFlags {
@@ -56,7 +58,7 @@ function positiveInteger(flag: string) {
  * The estimator batches as the stack does (static for a contiguous cache, continuous for a paged one) with B from
  * memory, so a scenario's own scheduler kind and batch size are dropped unless given as flags.
  */
-export function estimateScenario(scenarioPath: string | undefined, flags: EstimateFlags, deps: EstimateCommandDeps): EstimateResult {
+export async function estimateScenario(scenarioPath: string | undefined, flags: EstimateFlags, deps: EstimateCommandDeps): Promise<EstimateResult> {
   if (flags.gpu !== undefined) loadGpu(flags.gpu, '--gpu');
   if (flags.model !== undefined) loadArchitecture(flags.model, '--model');
   if (flags.stack !== undefined) loadStack(flags.stack, '--stack');
@@ -72,7 +74,7 @@ export function estimateScenario(scenarioPath: string | undefined, flags: Estima
   const { overrides, workload } = deps.overridesFromFlags({ ...flags, batchSize: undefined });
   const base = workload && typeof stripped === 'object' && stripped !== null ? { ...stripped, workload } : stripped;
   const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides);
-  return estimate(loaded, { flopsHw: flags.flopsHw, maxBatch: flags.batchSize, unbinned: flags.unbinned });
+  return estimate(loaded, { flopsHw: flags.flopsHw, maxBatch: flags.batchSize, unbinned: flags.unbinned, plugins: await loadScenarioPolicies(loaded) });
 }
 
 function fmt(x: number, digits = 3): string {
@@ -140,7 +142,7 @@ export function registerEstimateCommand(program: Command, deps: EstimateCommandD
     .option('--gpu <id>', 'GPU id (a6000, rtx6000-ada, a100-pcie, a100-sxm, h100-sxm, h200, l40s, b200)')
     .option('--model <id>', 'model id (llama-3.1-8b, llama-3.2-1b, qwen1.5-32b, olmo-1b, olmo-7b, olmoe-1b-7b, ...)')
     .option('--stack <id>', 'serving stack id (hf-eager, hf-compile, hf-paged, vllm, vllm-eager)')
-    .addOption(new Option('--scheduler <kind>', 'batching policy (default: the stack’s)').choices(['static', 'continuous']))
+    .addOption(new Option('--scheduler <kind>', 'batching policy (default: the stack’s)').choices([...SCHEDULER_NAMES]))
     .option('--batch-size <n>', `cap on B(I*,O*), the largest batch that fits in memory (default ${DEFAULT_MAX_BATCH}, the paper's largest)`, positiveInteger('--batch-size'))
     .option('--tp <n>', 'tensor-parallel GPUs', positiveInteger('--tp'))
     .option('--seed <n>', 'seed for synthetic workloads', (v) => {
@@ -152,8 +154,8 @@ export function registerEstimateCommand(program: Command, deps: EstimateCommandD
     .option('--no-unbinned', 'skip the un-binned simulation (no binning error)')
     .option('--json', 'print the estimate as JSON')
     .option('--out <dir>', 'write estimate.json and cells.csv to this folder')
-    .action((scenario: string | undefined, flags: EstimateFlags) => {
-      const r = estimateScenario(scenario, flags, deps);
+    .action(async (scenario: string | undefined, flags: EstimateFlags) => {
+      const r = await estimateScenario(scenario, flags, deps);
       if (flags.out) {
         mkdirSync(flags.out, { recursive: true });
         writeFileSync(join(flags.out, 'estimate.json'), estimateJson(r) + '\n');

@@ -5,8 +5,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { LiveRequest } from '../serving/liveRequest.js';
 import type { RequestSpec } from '../workload/request.js';
-import type { RequestRowWriter } from './requestMetrics.js';
-import type { TimeSeriesRow } from './timeSeries.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
+import type { TimeSeriesRow } from '../accounting/timeSeries.js';
 
 /** Numbers in CSVs: full precision would be noise; 9 significant digits are plenty and stay deterministic. */
 export function num(x: number): string {

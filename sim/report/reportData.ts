@@ -6,9 +6,9 @@
  */
 import type { LiveRequest } from '../serving/liveRequest.js';
 import type { RequestSpec } from '../workload/request.js';
-import { quantileSorted, SampleList } from './quantiles.js';
-import type { RequestRowWriter } from './requestMetrics.js';
-import type { TimeSeriesRow } from './timeSeries.js';
+import { quantileSorted, SampleList } from '../accounting/quantiles.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
+import type { TimeSeriesRow } from '../accounting/timeSeries.js';
 
 /** Most intervals a chart draws; longer series merge neighbours (energy sums, counts time-average). */
 export const MAX_SERIES_POINTS = 1000;

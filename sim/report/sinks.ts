@@ -1,9 +1,9 @@
 /** Fan-out helpers: several request-row sinks or work observers where the simulation takes one. */
 import type { LiveRequest } from '../serving/liveRequest.js';
 import type { WorkObserver } from '../serving/replica.js';
-import type { AnyWork } from '../serving/work.js';
+import type { RunnableWork } from '../serving/work.js';
 import type { RequestSpec } from '../workload/request.js';
-import type { RequestRowWriter } from './requestMetrics.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
 
 /** One writer that forwards every row to each given writer, in order; null when there are none. */
 export function teeRowWriters(writers: readonly (RequestRowWriter | null)[]): RequestRowWriter | null {
@@ -24,7 +24,7 @@ export function combineObservers(observers: readonly (WorkObserver | null)[]): W
   const list = observers.filter((o): o is WorkObserver => o !== null);
   if (list.length <= 1) return list[0] ?? null;
   return {
-    work(replica: number, start: number, end: number, w: AnyWork, stepsDone: number, joules: number): void {
+    work(replica: number, start: number, end: number, w: RunnableWork, stepsDone: number, joules: number): void {
       for (const o of list) o.work(replica, start, end, w, stepsDone, joules);
     },
   };

@@ -2,9 +2,7 @@
  * The run summary: one object with stable snake_case keys (the `--json` output and summary.json), and the
  * human-readable table printed on stdout.
  */
-import type { SimulationResult } from '../engine/simulation.js';
-import type { ResolvedConfig } from '../scenario/buildSimulation.js';
-import type { Quantiles } from './quantiles.js';
+import type { Quantiles } from '../accounting/quantiles.js';
 
 export interface Summary {
   readonly scenario: string;
@@ -14,6 +12,9 @@ export interface Summary {
   readonly tp: number;
   readonly replicas: number;
   readonly router: string;
+  /** Present when not the default (accept_all / none), with the policy's options. */
+  readonly admission?: { name: string; options: Record<string, unknown> };
+  readonly power_controller?: { name: string; options: Record<string, unknown>; asleep_s: number; wakeups: number };
   readonly scheduler: Record<string, unknown>;
   readonly seed: number;
   readonly cost_model: { kind: string; description: string; profile?: string };
@@ -38,86 +39,19 @@ export interface Summary {
   readonly throughput_output_tokens_per_s: number;
   readonly throughput_requests_per_s: number;
   readonly events: number;
+  /** SLO attainment, when the scenario sets targets: completed requests within both, over all arrived requests. */
+  readonly slo?: SloSummary;
   readonly warnings: string[];
 }
 
-/** Speculative decoding riding on the base scheduler, when there is one. */
-function speculativeSummary(r: ResolvedConfig): Record<string, unknown> {
-  const sp = r.speculative;
-  if (!sp) return {};
-  return {
-    speculative: {
-      draft_model: sp.draftModel,
-      gamma: sp.gamma,
-      acceptance: sp.acceptance,
-      expected_tokens_per_round: sp.expectedTokensPerRound,
-      draft_cost_model: { kind: sp.draftCost.provenance.kind, description: sp.draftCost.provenance.description },
-    },
-  };
-}
-
-function schedulerSummary(r: ResolvedConfig): Record<string, unknown> {
-  const s = r.scheduler;
-  const decoding = r.decoding && r.decoding.kind !== 'greedy' ? { decoding: r.decoding } : {};
-  if (s.kind === 'static') {
-    return { kind: 'static', batch_size: s.config.batchSize, group_by_length_bins: s.config.groupByLengthBins, ...speculativeSummary(r), ...decoding };
-  }
-  const c = s.config;
-  return {
-    kind: 'continuous',
-    max_running_sequences: c.maxRunningSequences,
-    max_batched_tokens: c.maxBatchedTokens,
-    chunked_prefill: c.chunkedPrefill,
-    kv_block_tokens: c.blockTokens,
-    kv_blocks: c.totalBlocks,
-    ...speculativeSummary(r),
-    ...decoding,
-  };
-}
-
-export function buildSummary(name: string, result: SimulationResult, resolved: ResolvedConfig, warnings: string[]): Summary {
-  const m = result.metrics;
-  const e = result.ledger.totals();
-  const makespan = result.makespanSeconds;
-  const w = result.workload;
-  return {
-    scenario: name,
-    gpu: resolved.gpu,
-    model: resolved.model,
-    stack: resolved.stack,
-    tp: resolved.tp,
-    replicas: resolved.replicas,
-    router: resolved.router,
-    scheduler: schedulerSummary(resolved),
-    seed: resolved.seed,
-    cost_model: {
-      kind: resolved.cost.provenance.kind,
-      description: resolved.cost.provenance.description,
-      ...(resolved.cost.provenance.profilePath ? { profile: resolved.cost.provenance.profilePath } : {}),
-    },
-    workload: { description: w.description, rows_read: w.rowsRead, requests: result.requestsArrived, skipped: { ...w.skipped } },
-    requests_completed: m.completed,
-    requests_rejected: m.rejected,
-    rejection_reasons: Object.fromEntries([...m.rejectionReasons.entries()].sort()),
-    preemptions: m.preemptions,
-    input_tokens: m.inputTokens,
-    output_tokens: m.outputTokens,
-    makespan_s: makespan,
-    energy_j: e.total,
-    energy_kwh: e.total / 3.6e6,
-    energy_per_output_token_j: m.outputTokens > 0 ? e.total / m.outputTokens : 0,
-    energy_per_request_j: m.completed > 0 ? e.total / m.completed : 0,
-    avg_power_w: makespan > 0 ? e.total / makespan : 0,
-    energy_breakdown_j: { prefill: e.prefill, decode: e.decode, idle: e.idle },
-    attributed_energy_j: m.attributedJoules,
-    ttft_s: m.ttftSeconds.summary(),
-    tpot_s: m.tpotSeconds.summary(),
-    e2e_s: m.e2eSeconds.summary(),
-    throughput_output_tokens_per_s: makespan > 0 ? m.outputTokens / makespan : 0,
-    throughput_requests_per_s: makespan > 0 ? m.completed / makespan : 0,
-    events: result.eventsFired,
-    warnings,
-  };
+export interface SloSummary {
+  readonly ttft_s: number | null;
+  readonly tpot_s: number | null;
+  readonly attained: number;
+  /** attained / requests arrived (a rejected request misses the SLO). */
+  readonly attainment: number;
+  /** Requests within the SLO per second of makespan. */
+  readonly goodput_requests_per_s: number;
 }
 
 /** Speculative decoding and a non-greedy decoding strategy, for the table's cluster line. */
@@ -167,6 +101,12 @@ export function summaryTable(s: Summary): string {
     ['end-to-end p50/p90/p99', ms(s.e2e_s)],
     ['throughput', `${fmt(s.throughput_output_tokens_per_s)} output tokens/s, ${fmt(s.throughput_requests_per_s)} requests/s`],
   ];
+  if (s.slo) {
+    const targets = [s.slo.ttft_s !== null ? `TTFT ≤ ${fmt(s.slo.ttft_s * 1000)} ms` : '', s.slo.tpot_s !== null ? `TPOT ≤ ${fmt(s.slo.tpot_s * 1000)} ms` : ''].filter(Boolean).join(', ');
+    rows.push(['SLO attainment', `${(100 * s.slo.attainment).toFixed(1)}% (${s.slo.attained} of ${s.workload.requests} within ${targets}), goodput ${fmt(s.slo.goodput_requests_per_s)} requests/s`]);
+  }
+  if (s.power_controller) rows.push(['power controller', `${s.power_controller.name}: ${fmt(s.power_controller.asleep_s)} replica-seconds asleep, ${s.power_controller.wakeups} wake-ups`]);
+  if (s.admission) rows.push(['admission', s.admission.name]);
   for (const [k, v] of Object.entries(s.rejection_reasons)) rows.push(['  rejected', `${v} × ${k}`]);
   for (const w of s.warnings) rows.push(['warning', w]);
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -15,9 +15,9 @@ import { prefillTokens } from '../cost/step.js';
 import { InputError } from '../errors.js';
 import type { LiveRequest } from '../serving/liveRequest.js';
 import type { WorkObserver } from '../serving/replica.js';
-import type { AnyWork } from '../serving/work.js';
+import type { RunnableWork } from '../serving/work.js';
 import type { RequestSpec } from '../workload/request.js';
-import type { RequestRowWriter } from './requestMetrics.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
 
 /** Microseconds with nanosecond resolution; a fixed rounding keeps the file byte-identical run to run. */
 function us(seconds: number): string {
@@ -82,7 +82,7 @@ export class TraceEventWriter implements WorkObserver {
     this.buffer = '';
   }
 
-  work(replica: number, start: number, end: number, w: AnyWork, stepsDone: number, joules: number): void {
+  work(replica: number, start: number, end: number, w: RunnableWork, stepsDone: number, joules: number): void {
     const pid = replica + 1;
     let phase: 'prefill' | 'decode' | 'mixed';
     let batch: number;

@@ -4,12 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { simulate } from '../engine/simulation.js';
+import { simulate } from '../run/simulation.js';
 import { estimate, type EstimateResult, offlineArraySource } from '../estimate/estimate.js';
-import { budgetOfStaticConfig, pagedMaxBatch, staticMaxBatch } from '../estimate/batchCapacity.js';
 import { InputError } from '../errors.js';
-import { buildSummary } from '../report/summary.js';
-import { buildSimulation } from '../scenario/buildSimulation.js';
+import { buildSummary } from '../run/buildSummary.js';
+import { buildSimulation } from '../run/buildSimulation.js';
 import { type LoadedScenario, parseScenario } from '../scenario/loadScenario.js';
 import { schedulerSchema } from '../scenario/scenarioSchema.js';
 import { type AxisValue, deepMerge, type LoadedSweep, type SweepPoint } from './sweeps.js';
@@ -116,13 +115,8 @@ export function batchFits(loaded: LoadedScenario): { fits: boolean; capacity: nu
   const { scheduler } = buildSimulation(loaded).resolved;
   const I = w.lengths.input_tokens;
   const O = w.lengths.output_tokens;
-  if (scheduler.kind === 'static') {
-    const capacity = staticMaxBatch(budgetOfStaticConfig(scheduler.config), I, O, Number.MAX_SAFE_INTEGER);
-    return { fits: capacity >= scheduler.config.batchSize, capacity };
-  }
-  const s = scheduler.config;
-  const capacity = pagedMaxBatch({ totalBlocks: s.totalBlocks, blockTokens: s.blockTokens, watermarkBlocks: s.admissionWatermarkBlocks }, I, O, Number.MAX_SAFE_INTEGER);
-  return { fits: capacity >= s.maxRunningSequences, capacity };
+  const capacity = scheduler.capacity(I, O, Number.MAX_SAFE_INTEGER);
+  return { fits: capacity >= scheduler.batch, capacity };
 }
 
 /**

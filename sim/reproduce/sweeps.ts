@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { InputError } from '../errors.js';
-import { describeAjvError } from '../scenario/loadScenario.js';
+import { describeAjvError } from '../ajvError.js';
 import { type Sweep, sweepSchema } from './sweepSchema.js';
 
 const ajv = new Ajv({ useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true });

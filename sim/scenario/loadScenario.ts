@@ -4,8 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { describeAjvError } from '../ajvError.js';
 import { InputError } from '../errors.js';
+
+export { describeAjvError } from '../ajvError.js';
 import { type Scenario, scenarioSchema } from './scenarioSchema.js';
 
 // strictRequired is off because discriminated oneOf branches declare `kind`, not the parent.
@@ -14,25 +17,6 @@ let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   compiled ??= ajv.compile(scenarioSchema);
   return compiled;
-}
-
-/** One readable sentence from ajv's first error: where, and what was expected. */
-export function describeAjvError(e: ErrorObject): { place: string; detail: string } {
-  const place = e.instancePath || '/';
-  switch (e.keyword) {
-    case 'additionalProperties':
-      return { place, detail: `unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'` };
-    case 'required':
-      return { place, detail: `missing required property '${(e.params as { missingProperty: string }).missingProperty}'` };
-    case 'enum':
-      return { place, detail: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
-    case 'discriminator': {
-      const p = e.params as { tag: string; tagValue?: unknown };
-      return { place: `${place}/${p.tag}`, detail: `unknown ${p.tag} ${JSON.stringify(p.tagValue)}` };
-    }
-    default:
-      return { place, detail: e.message ?? 'is invalid' };
-  }
 }
 
 export interface LoadedScenario {

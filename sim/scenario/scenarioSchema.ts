@@ -3,59 +3,14 @@
  * Defaults written here are filled in by ajv, so the type sees them as always present.
  */
 import type { FromSchema } from 'json-schema-to-ts';
-import { workloadSchema } from './workloadSchema.js';
+import { ADMISSION_NAMES } from '../policies/admission/admissionRegistry.js';
+import { policyReferenceSchema } from '../policies/policyEntry.js';
+import { POWER_CONTROLLER_NAMES } from '../policies/power/powerRegistry.js';
+import { ROUTER_NAMES } from '../policies/router/routerRegistry.js';
+import { SCHEDULER_NAMES, schedulerOptionProperties } from '../policies/scheduler/schedulerRegistry.js';
+import { workloadSchema } from '../workload/workloadSchema.js';
 
-const acceptanceRate = { type: 'number', minimum: 0, maximum: 1 } as const;
-
-/** Speculative decoding: how often the target accepts a draft token. */
-export const acceptanceSchema = {
-  type: 'object',
-  discriminator: { propertyName: 'kind' },
-  required: ['kind'],
-  description:
-    'constant / per_token: every draft token is accepted with probability rate (independent draws; the two names are the same mechanism). per_request: each request draws its own rate once from the distribution, then its tokens draw against it.',
-  oneOf: [
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['kind', 'rate'],
-      properties: { kind: { const: 'constant' }, rate: acceptanceRate },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['kind', 'rate'],
-      properties: { kind: { const: 'per_token' }, rate: acceptanceRate },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['kind', 'distribution'],
-      properties: {
-        kind: { const: 'per_request' },
-        distribution: {
-          type: 'object',
-          discriminator: { propertyName: 'kind' },
-          required: ['kind'],
-          oneOf: [
-            {
-              type: 'object',
-              additionalProperties: false,
-              required: ['kind', 'a', 'b'],
-              properties: { kind: { const: 'beta' }, a: { type: 'number', exclusiveMinimum: 0 }, b: { type: 'number', exclusiveMinimum: 0 } },
-            },
-            {
-              type: 'object',
-              additionalProperties: false,
-              required: ['kind', 'lo', 'hi'],
-              properties: { kind: { const: 'uniform' }, lo: acceptanceRate, hi: acceptanceRate },
-            },
-          ],
-        },
-      },
-    },
-  ],
-} as const;
+export { acceptanceSchema } from '../policies/scheduler/speculativePolicy.js';
 
 /** How each sequence picks its next token. */
 export const decodingSchema = {
@@ -85,48 +40,22 @@ export const decodingSchema = {
   ],
 } as const;
 
+/**
+ * The scheduler block: a registered batching policy (`kind`) with the options the registered policies read, or a
+ * plug-in (`module` + `options`). Derived from the scheduler registry (sim/policies/scheduler/schedulerRegistry.ts).
+ */
 export const schedulerSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
     kind: {
-      enum: ['static', 'continuous', 'speculative'],
+      enum: SCHEDULER_NAMES,
       description:
-        "Defaults to the stack's own batching (hf-eager: static; vllm, hf-paged: continuous). speculative: a draft model proposes gamma tokens per round, the target verifies them; it rides on speculative_base batching.",
+        "Defaults to the stack's own batching (hf-eager: static; vllm: continuous; hf-paged: continuous, which is its transformers-cb policy). speculative: a draft model proposes gamma tokens per round, the target verifies them; it rides on speculative_base batching.",
     },
-    speculative_base: {
-      enum: ['static', 'continuous'],
-      description: "Speculative only: the batching the rounds ride on (default: the stack's batching).",
-    },
-    draft_model: { type: 'string', description: 'Speculative only: the draft model id (models/architectures/), same vocabulary as the target.' },
-    gamma: { type: 'integer', minimum: 1, description: 'Speculative only: draft tokens per round (default 4, the seed paper’s).' },
-    acceptance: acceptanceSchema,
-    batch_size: {
-      type: 'integer',
-      minimum: 1,
-      description: 'Static: requests per batch (default 8). Continuous: max running sequences (default 256).',
-    },
-    max_batched_tokens: {
-      type: 'integer',
-      minimum: 1,
-      description: 'Continuous: token budget of one step (default 8192 with chunked prefill, else 16384).',
-    },
-    chunked_prefill: { type: 'boolean', description: 'Continuous: mix prompt chunks into decode steps (default true).' },
-    group_by_length_bins: {
-      type: 'boolean',
-      description: "Static: batch requests from the same (input, output) length bin of the paper's estimator.",
-    },
-    kv_block_tokens: { type: 'integer', minimum: 1, description: 'Continuous: tokens per KV block (default: the stack).' },
-    kv_blocks: {
-      type: 'integer',
-      minimum: 1,
-      description: 'Continuous: number of KV blocks, instead of sizing the cache from GPU memory (e.g. what a measured stack resolved to).',
-    },
-    max_run_steps: {
-      type: 'integer',
-      minimum: 1,
-      description: 'Longest decode run priced as one event. 1 = step-by-step reference path (slow, same results).',
-    },
+    module: { type: 'string', minLength: 1, description: 'A plug-in batching policy (JS module path, relative to the scenario file); see docs/POLICIES.md. Excludes kind.' },
+    options: { type: 'object', description: "The plug-in's options, validated against the optionsSchema it exports." },
+    ...schedulerOptionProperties,
   },
 } as const;
 
@@ -138,7 +67,9 @@ export const clusterSchema = {
     model: { type: 'string', default: 'llama-3.1-8b' },
     stack: { type: 'string', default: 'vllm' },
     replicas: { type: 'integer', minimum: 1, default: 1 },
-    router: { enum: ['round_robin', 'least_outstanding'], default: 'round_robin' },
+    router: policyReferenceSchema(ROUTER_NAMES, 'How arrivals are spread over replicas', 'round_robin'),
+    admission: policyReferenceSchema(ADMISSION_NAMES, 'Which arrivals are let in', 'accept_all'),
+    power_controller: policyReferenceSchema(POWER_CONTROLLER_NAMES, 'What changes GPU settings and replica sleep states during the run', 'none'),
     tp: { type: 'integer', minimum: 1, default: 1, description: 'Tensor-parallel GPUs per replica.' },
     power_cap_w: { type: 'number', exclusiveMinimum: 0, description: 'Per-GPU power limit (default: the TDP).' },
     cost_model: {
@@ -176,6 +107,15 @@ export const scenarioSchema = {
     seed: { type: 'integer', default: 1 },
     workload: workloadSchema,
     cluster: { ...clusterSchema, default: {} },
+    slo: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Latency targets: a completed request attains the SLO when its TTFT and its TPOT are both within them (goodput).',
+      properties: {
+        ttft_s: { type: 'number', exclusiveMinimum: 0, description: 'Time to first token target (seconds).' },
+        tpot_s: { type: 'number', exclusiveMinimum: 0, description: 'Time per output token target (seconds, mean over the request after its first token).' },
+      },
+    },
     output: {
       type: 'object',
       additionalProperties: false,

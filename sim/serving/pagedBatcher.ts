@@ -11,7 +11,7 @@ import type { LiveRequest } from './liveRequest.js';
 import { RequestQueue } from './requestQueue.js';
 import { RunningList } from './runningList.js';
 import type { Scheduler } from './scheduler.js';
-import type { Work, WorkOutcome } from './work.js';
+import type { AnyWork, Work, WorkOutcome } from './work.js';
 
 export abstract class PagedBatcher implements Scheduler {
   protected readonly waiting = new RequestQueue();
@@ -39,7 +39,7 @@ export abstract class PagedBatcher implements Scheduler {
   }
 
   abstract enqueue(request: LiveRequest, nowSeconds: number): string | null;
-  abstract plan(nowSeconds: number): Work | null;
+  abstract plan(nowSeconds: number): AnyWork | null;
   /** Whether a request arriving during a decode run would join at the next step (so the run stops there). */
   protected abstract admitsArrivalsNow(): boolean;
 
@@ -122,12 +122,12 @@ export abstract class PagedBatcher implements Scheduler {
   }
 
   /** Called when a request finishes, before it is reported (a policy may reopen admission). */
-  protected onRequestFinished(): void {}
+  protected onRequestFinished(_request: LiveRequest): void {}
 
   private finish(r: LiveRequest, now: number, tokensInCache: number): void {
     this.pool.release(this.pool.blocksFor(tokensInCache));
     this.running.remove(r);
-    this.onRequestFinished();
+    this.onRequestFinished(r);
     this.onFinished(r, now);
   }
 

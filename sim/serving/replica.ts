@@ -7,24 +7,53 @@ import type { DecodeRunCurve } from '../cost/decodeRunCurve.js';
 import type { StepCost, StepCostModel } from '../cost/stepCostModel.js';
 import { prefillTokens } from '../cost/step.js';
 import type { EventHandle, EventQueue, EventTarget } from '../engine/eventQueue.js';
-import type { EnergyLedger } from '../report/energyLedger.js';
-import type { TimeSeries } from '../report/timeSeries.js';
 import type { LiveRequest } from './liveRequest.js';
+import type { GpuSetting } from './policyApi.js';
 import type { Scheduler } from './scheduler.js';
-import type { AnyWork } from './work.js';
+import type { AnyWork, PricedWork, Work } from './work.js';
 
 /** Sees every piece of work a replica runs (the trace-event exporter, range checks). */
 export interface WorkObserver {
-  work(replica: number, startSeconds: number, endSeconds: number, work: AnyWork, stepsDone: number, joules: number): void;
+  work(replica: number, startSeconds: number, endSeconds: number, work: Work | PricedWork, stepsDone: number, joules: number): void;
+}
+
+/**
+ * A replica's power states and controls. `costFor` is the seam between GPU controls and the cost model: the replica
+ * prices each piece of work with the cost model of the setting in force when it starts.
+ */
+export interface ReplicaPower {
+  readonly initialSetting: GpuSetting;
+  costFor(setting: GpuSetting): StepCostModel;
+  /** Whole replica (every GPU), asleep; null when the GPU has no sleep state on file (it cannot sleep). */
+  readonly sleepWatts: number | null;
+  /** From asleep to serving. */
+  readonly wakeSeconds: number;
+}
+
+export type ReplicaState = 'awake' | 'asleep' | 'waking';
+
+/** Where a replica books its energy (the run's EnergyLedger, sim/accounting/). */
+export interface EnergyBook {
+  addBusy(replica: number, seconds: number, prefillJoules: number, decodeJoules: number): void;
+  addIdle(replica: number, seconds: number, joules: number): void;
+}
+
+/** Where a replica reports power and load over time (the run's TimeSeries, sim/accounting/). */
+export interface PowerTimeline {
+  addEnergy(replica: number, phase: 'prefill' | 'decode' | 'idle', t0: number, t1: number, joules: number): void;
+  addDecodeRun(replica: number, t0: number, t1: number, joules: number, cumulativeJoules: (elapsed: number) => number): void;
+  setCounts(replica: number, t: number, running: number, queued: number): void;
 }
 
 export interface ReplicaContext {
   readonly events: EventQueue;
-  readonly ledger: EnergyLedger;
-  readonly timeSeries: TimeSeries | null;
+  readonly ledger: EnergyBook;
+  readonly timeSeries: PowerTimeline | null;
   readonly observer: WorkObserver | null;
   /** Ask to be started once the requests arriving at this instant have all been delivered. */
   deferStart(replica: Replica): void;
+  /** The replica finished a piece of work, or has nothing to do (a power controller may want to know). */
+  onBoundary?(replica: Replica, nowSeconds: number, idle: boolean): void;
 }
 
 export class Replica implements EventTarget {
@@ -39,15 +68,89 @@ export class Replica implements EventTarget {
   private pendingEvent: EventHandle | null = null;
   private lastBusyEndSeconds = 0;
   private startPending = false;
+  /** A policy's wait in progress (idle until then unless an arrival comes first). */
+  private waitEvent: EventHandle | null = null;
+  state: ReplicaState = 'awake';
+  setting: GpuSetting;
+  /** Since when the replica has had nothing to do (null while it works or holds requests). */
+  idleSinceSeconds: number | null = 0;
+  /** Times it woke from sleep, and seconds spent asleep (for the summary). */
+  wakeups = 0;
+  asleepSeconds = 0;
+  private asleepSinceSeconds = 0;
+  private cost: StepCostModel;
+  /** Power drawn between work: idle power awake or waking, sleep power asleep. */
+  private floorWatts: number;
+  private readonly timers: EventTarget = { onEvent: (t, token) => this.onTimer(t, token) };
+  private timerToken = 0;
+  private readonly settings = new Map<number, GpuSetting>();
 
   constructor(
     readonly index: number,
     readonly scheduler: Scheduler,
-    readonly cost: StepCostModel,
+    cost: StepCostModel,
     /** Idle power of the whole replica (every GPU). */
     private readonly idleWatts: number,
     private readonly context: ReplicaContext,
-  ) {}
+    private readonly power: ReplicaPower | null = null,
+  ) {
+    this.cost = cost;
+    this.floorWatts = idleWatts;
+    this.setting = power?.initialSetting ?? { smClockMhz: null, powerLimitWatts: Number.POSITIVE_INFINITY };
+  }
+
+  /** Whether it can sleep at all (its GPU's sleep power is known). */
+  canSleep(): boolean {
+    return this.power !== null && this.power.sleepWatts !== null;
+  }
+
+  /** Puts an idle replica to sleep (false when it has requests or work, or cannot sleep). */
+  sleep(nowSeconds: number): boolean {
+    if (this.state !== 'awake' || this.work !== null || this.outstanding() > 0 || this.power === null || this.power.sleepWatts === null) return false;
+    this.accountIdle(nowSeconds);
+    this.cancelWait();
+    this.state = 'asleep';
+    this.asleepSinceSeconds = nowSeconds;
+    this.floorWatts = this.power.sleepWatts;
+    return true;
+  }
+
+  /** Starts waking a sleeping replica; it serves after the wake-up latency. */
+  wake(nowSeconds: number): void {
+    if (this.state !== 'asleep' || this.power === null) return;
+    this.accountIdle(nowSeconds);
+    this.asleepSeconds += nowSeconds - this.asleepSinceSeconds;
+    this.wakeups++;
+    this.state = 'waking';
+    this.floorWatts = this.idleWatts;
+    this.context.events.schedule(nowSeconds + this.power.wakeSeconds, this.timers, this.timerToken++ * 2);
+  }
+
+  /** A new GPU setting takes effect after `settlingSeconds`; work started before then keeps the old one. */
+  changeSetting(setting: GpuSetting, settlingSeconds: number, nowSeconds: number): void {
+    if (this.power === null) return;
+    const token = this.timerToken++ * 2 + 1;
+    this.settings.set(token, setting);
+    this.context.events.schedule(nowSeconds + settlingSeconds, this.timers, token);
+  }
+
+  private onTimer(nowSeconds: number, token: number): void {
+    if (token % 2 === 1) {
+      const setting = this.settings.get(token)!;
+      this.settings.delete(token);
+      this.setting = setting;
+      this.cost = this.power!.costFor(setting);
+      return;
+    }
+    this.state = 'awake';
+    if (this.work === null) this.startNext(nowSeconds);
+    this.reportCounts(nowSeconds);
+  }
+
+  private cancelWait(): void {
+    if (this.waitEvent) this.context.events.cancel(this.waitEvent);
+    this.waitEvent = null;
+  }
 
   outstanding(): number {
     return this.scheduler.outstanding();
@@ -57,8 +160,11 @@ export class Replica implements EventTarget {
   arrive(request: LiveRequest, nowSeconds: number): string | null {
     const reason = this.scheduler.enqueue(request, nowSeconds);
     if (reason !== null) return reason;
+    if (this.state === 'asleep') this.wake(nowSeconds);
     const w = this.work;
-    if (w === null) {
+    if (this.state !== 'awake') {
+      // Waking: the wake-up starts the queue.
+    } else if (w === null) {
       // Start once every request arriving at this same instant is queued (offline batches fill up): the arrival
       // feeder calls startIfIdle after delivering them all.
       if (!this.startPending) {
@@ -71,23 +177,33 @@ export class Replica implements EventTarget {
   }
 
   onEvent(timeSeconds: number, token: number): void {
-    if (token !== this.token || this.work === null) return;
+    if (token !== this.token) return;
+    if (this.work === null) {
+      // A policy's wait ran out: ask it again.
+      if (this.waitEvent === null) return;
+      this.waitEvent = null;
+      this.startNext(timeSeconds);
+      this.reportCounts(timeSeconds);
+      return;
+    }
     this.finishWork(timeSeconds);
     this.startNext(timeSeconds);
     this.reportCounts(timeSeconds);
+    this.context.onBoundary?.(this, timeSeconds, this.work === null && this.waitEvent === null);
   }
 
   /** Starts work deferred by arrivals at this instant. */
   startIfIdle(nowSeconds: number): void {
     if (!this.startPending) return;
     this.startPending = false;
-    if (this.work === null) this.startNext(nowSeconds);
+    if (this.work === null && this.state === 'awake') this.startNext(nowSeconds);
     this.reportCounts(nowSeconds);
   }
 
   /** Account idle power up to the end of the simulation. */
   close(endSeconds: number): void {
     this.accountIdle(endSeconds);
+    if (this.state === 'asleep') this.asleepSeconds += endSeconds - this.asleepSinceSeconds;
   }
 
   private reportCounts(nowSeconds: number): void {
@@ -97,16 +213,28 @@ export class Replica implements EventTarget {
   private accountIdle(untilSeconds: number): void {
     const gap = untilSeconds - this.lastBusyEndSeconds;
     if (!(gap > 0)) return;
-    const joules = this.idleWatts * gap;
+    const joules = this.floorWatts * gap;
     this.context.ledger.addIdle(this.index, gap, joules);
     this.context.timeSeries?.addEnergy(this.index, 'idle', this.lastBusyEndSeconds, untilSeconds, joules);
     this.lastBusyEndSeconds = untilSeconds;
   }
 
   private startNext(nowSeconds: number): void {
+    this.cancelWait();
     const w = this.scheduler.plan(nowSeconds);
+    if (w !== null && w.kind === 'wait') {
+      this.work = null;
+      this.idleSinceSeconds = null;
+      this.token++;
+      this.waitEvent = this.context.events.schedule(w.untilSeconds, this, this.token);
+      return;
+    }
     this.work = w;
-    if (w === null) return;
+    if (w === null) {
+      if (this.idleSinceSeconds === null) this.idleSinceSeconds = nowSeconds;
+      return;
+    }
+    this.idleSinceSeconds = null;
     this.accountIdle(nowSeconds);
     if (w.kind === 'step') {
       this.plannedSteps = 1;
@@ -141,7 +269,7 @@ export class Replica implements EventTarget {
   }
 
   private finishWork(endSeconds: number): void {
-    const w = this.work!;
+    const w = this.work as Work | PricedWork;
     const start = this.workStartSeconds;
     const { seconds, joules } = this.workCost;
     const ctx = this.context;

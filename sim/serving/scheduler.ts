@@ -16,4 +16,8 @@ export interface Scheduler {
   outstanding(): number;
   runningCount(): number;
   queuedCount(): number;
+  /** When the run ends with requests still here: why (a plug-in policy that never starts them). */
+  stuckReason?(): string | null;
+  /** The policy's name for such messages (a plug-in's module). */
+  readonly policyName?: string;
 }

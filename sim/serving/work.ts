@@ -17,8 +17,18 @@ export type Work =
       readonly masked?: boolean;
     };
 
-/** Everything a scheduler may hand its replica: the two kinds the replica prices, or work priced by the scheduler. */
-export type AnyWork = Work | PricedWork;
+/** Everything a scheduler may hand its replica: the two kinds the replica prices, work priced by the scheduler, or
+ *  a wait (idle until a time the policy chose, unless an arrival comes first). */
+export type AnyWork = Work | PricedWork | WaitWork;
+
+/** Work that runs on the GPUs (what observers see). */
+export type RunnableWork = Work | PricedWork;
+
+/** Nothing to run until `untilSeconds` (a policy holding requests back); the replica idles, and asks again then. */
+export interface WaitWork {
+  readonly kind: 'wait';
+  readonly untilSeconds: number;
+}
 
 /**
  * Work the scheduler priced itself because it spans more than one model or step: a speculative-decoding round

@@ -3,7 +3,7 @@
  * seeded synthetic generator (synthetic.ts). Relative paths resolve against `baseDir` (the scenario file's
  * folder); `offline: true` puts every arrival at t = 0 for either kind.
  */
-import type { WorkloadConfig } from '../scenario/workloadSchema.js';
+import type { WorkloadConfig } from './workloadSchema.js';
 import { createLengthSampler } from './lengths.js';
 import { openTrace } from './openTrace.js';
 import type { RequestSource } from './request.js';

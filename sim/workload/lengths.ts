@@ -9,7 +9,7 @@
  * - fixed: always the same pair.
  */
 import { InputError } from '../errors.js';
-import type { LengthsConfig, TraceFormat } from '../scenario/workloadSchema.js';
+import type { LengthsConfig, TraceFormat } from './workloadSchema.js';
 import { openTrace } from './openTrace.js';
 import type { Random } from './random.js';
 import { resolveTracePath } from './resolveTracePath.js';

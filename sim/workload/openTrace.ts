@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import type { TraceFormat } from '../scenario/workloadSchema.js';
+import type { TraceFormat } from './workloadSchema.js';
 import { LineReader } from './lineReader.js';
 import type { RequestSource, RequestSpec, WorkloadReport } from './request.js';
 import type { TraceAdapter, TraceRow } from './traceCommon.js';

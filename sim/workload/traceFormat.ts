@@ -3,7 +3,7 @@
  * format skips detection; the adapter then checks that the header fits that format.
  */
 import { InputError } from '../errors.js';
-import type { TraceFormat } from '../scenario/workloadSchema.js';
+import type { TraceFormat } from './workloadSchema.js';
 import { azureAdapter } from './azureTrace.js';
 import { burstgptAdapter } from './burstgptTrace.js';
 import { csvAdapter } from './csvTrace.js';

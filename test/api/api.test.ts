@@ -14,7 +14,7 @@ import {
   summaryJson,
   VARY_KEYS,
 } from '../../sim/index.js';
-import { runScenario } from '../../sim/runScenario.js';
+import { runScenario } from '../../sim/run/runScenario.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 import { smallScenario, tempDir } from '../compare/helpers.js';
 

@@ -159,7 +159,7 @@ describe('validate', () => {
   it('replays a run exactly reproduced by the simulator with ~0% error', async () => {
     const { validateRun } = await import('../../calibration/validate/validateRuns.js');
     const { parseScenario } = await import('../../sim/scenario/loadScenario.js');
-    const { runScenario } = await import('../../sim/runScenario.js');
+    const { runScenario } = await import('../../sim/run/runScenario.js');
     const dir = mkdtempSync(join(tmpdir(), 'joulesim-val-'));
     const profileDir = join(dir, 'profiles');
     mkdirSync(profileDir);

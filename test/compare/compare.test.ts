@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareJson, runCompare } from '../../sim/compare/compare.js';
 import { summaryJson } from '../../sim/report/summary.js';
-import { runScenario } from '../../sim/runScenario.js';
+import { runScenario } from '../../sim/run/runScenario.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 import { cli, oneLineError, smallScenario, tempDir } from './helpers.js';
 
@@ -40,7 +40,7 @@ describe('compare on worker threads', () => {
     }
     expect(existsSync(join(dirA, 'compare.json'))).toBe(true);
     expect(existsSync(join(dirA, 'report.html'))).toBe(true);
-  });
+  }, 60_000);
 
   it('each variant is the run the merged scenario gives on its own (same workload, same seed)', async () => {
     const { result } = await runCompare(base, { gpu: ['b200'], 'power-cap-w': [500] }, { workers: 1 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scenariosDir } from '../../sim/paths.js';
-import { runScenario } from '../../sim/runScenario.js';
+import { runScenario } from '../../sim/run/runScenario.js';
 import { loadScenario } from '../../sim/scenario/loadScenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'joulesim-determinism-'));
@@ -32,5 +32,5 @@ describe('determinism', () => {
     const b = s.energy_breakdown_j;
     expect(Math.abs(b.prefill + b.decode + b.idle - s.energy_j)).toBeLessThanOrEqual(1e-9 * s.energy_j);
     expect(Math.abs(s.attributed_energy_j + b.idle - s.energy_j)).toBeLessThanOrEqual(1e-9 * s.energy_j);
-  });
+  }, 60_000);
 });

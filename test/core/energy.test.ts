@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SimulationResult } from '../../sim/engine/simulation.js';
+import type { SimulationResult } from '../../sim/run/simulation.js';
 import { expectClose, runContinuous, spec, tinyParams, type Recorder } from './helpers.js';
 import { randomScenario } from './scenarios.js';
 

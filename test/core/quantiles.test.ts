@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quantileSorted, SampleList } from '../../sim/report/quantiles.js';
+import { quantileSorted, SampleList } from '../../sim/accounting/quantiles.js';
 
 describe('quantiles: linear interpolation between order statistics', () => {
   it('hand cases', () => {

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/errors.js';
-import { buildSimulation } from '../../sim/scenario/buildSimulation.js';
+import { buildSimulation } from '../../sim/run/buildSimulation.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'core');
@@ -32,7 +32,7 @@ describe('scenario loading and building', () => {
   it('schema violations name the JSON path', () => {
     expect(parseError({ workload, cluster: { replicas: 0 } }).message).toBe('s.json:/cluster/replicas: must be >= 1');
     expect(parseError({ workload }, { cluster: { tp: 1.5 } }).message).toBe('s.json:/cluster/tp: must be integer');
-    expect(parseError({ workload, cluster: { router: 'random' } }).message).toBe('s.json:/cluster/router: must be one of "round_robin", "least_outstanding"');
+    expect(parseError({ workload, cluster: { router: 'random' } }).message).toBe('s.json:/cluster/router: must be one of "round_robin", "least_outstanding", "pack"');
     expect(parseError({}).message).toBe("s.json:/: missing required property 'workload'");
     expect(parseError({ workload: { kind: 'magic' } }).message).toMatch(/^s\.json:\/workload\/kind: unknown kind "magic"/);
   });
@@ -41,7 +41,7 @@ describe('scenario loading and building', () => {
     const chunked = buildSimulation(parseScenario({ workload, cluster: { tp: 2 } }, 's.json', fixtures)).resolved;
     expect(chunked.scheduler.kind).toBe('continuous');
     if (chunked.scheduler.kind !== 'continuous') return;
-    const c = chunked.scheduler.config;
+    const c = (chunked.scheduler.config as any);
     expect(c.maxBatchedTokens).toBe(8192);
     expect(c.chunkedPrefill).toBe(true);
     expect(c.blockTokens).toBe(16);
@@ -52,8 +52,8 @@ describe('scenario loading and building', () => {
       parseScenario({ workload, cluster: { scheduler: { chunked_prefill: false, max_run_steps: 1 } } }, 's.json', fixtures),
     ).resolved.scheduler;
     if (unchunked.kind !== 'continuous') throw new Error('continuous expected');
-    expect(unchunked.config.maxBatchedTokens).toBe(16384);
-    expect(unchunked.config.maxRunSteps).toBe(1);
+    expect((unchunked.config as any).maxBatchedTokens).toBe(16384);
+    expect((unchunked.config as any).maxRunSteps).toBe(1);
   });
 
   it('tp multiplies idle power per replica; hf-eager batches statically by 8 by default', () => {
@@ -61,7 +61,7 @@ describe('scenario loading and building', () => {
     expect(built.setup.idleWattsPerReplica).toBe(2 * built.resolved.cost.idleWatts);
     expect(built.resolved.cost.gpusPerReplica).toBe(2);
     expect(built.resolved.scheduler.kind).toBe('static');
-    if (built.resolved.scheduler.kind === 'static') expect(built.resolved.scheduler.config.batchSize).toBe(8);
+    if (built.resolved.scheduler.kind === 'static') expect((built.resolved.scheduler.config as any).batchSize).toBe(8);
   });
 
   it('a power cap at or below the busy floor is refused at /cluster/power_cap_w', () => {

@@ -3,7 +3,7 @@
  * by hand and against the step cost model, and the whole estimate against independent simulations.
  */
 import { describe, expect, it } from 'vitest';
-import { pagedBlocksPerSequence, pagedMaxBatch, staticMaxBatch } from '../../sim/estimate/batchCapacity.js';
+import { pagedBlocksPerSequence, pagedMaxBatch, staticMaxBatch } from '../../sim/serving/batchCapacity.js';
 import { binFor, binRequests, INPUT_BINS_TOKENS, OUTPUT_BINS_TOKENS } from '../../sim/estimate/bins.js';
 import { combineCells, estimate } from '../../sim/estimate/estimate.js';
 import { requestFlops } from '../../sim/estimate/requestFlops.js';
@@ -11,8 +11,8 @@ import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import { loadArchitecture } from '../../sim/model/architecture.js';
 import { loadGpu } from '../../sim/model/gpu.js';
 import { loadStack } from '../../sim/model/stack.js';
-import { runScenario } from '../../sim/runScenario.js';
-import { buildSimulation } from '../../sim/scenario/buildSimulation.js';
+import { runScenario } from '../../sim/run/runScenario.js';
+import { buildSimulation } from '../../sim/run/buildSimulation.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 import { LiveRequest } from '../../sim/serving/liveRequest.js';
 import { memoryBudget, pagedBlockCount } from '../../sim/serving/memoryBudget.js';
@@ -129,7 +129,7 @@ describe('B(I*, O*) from the memory model', () => {
   it('static: exactly the batch the static scheduler admits before memory would overflow', () => {
     const { resolved } = buildSimulation(scenario({ stack: 'hf-eager', scheduler: { kind: 'static', batch_size: 100000 } }));
     if (resolved.scheduler.kind !== 'static') throw new Error('expected static');
-    const config = resolved.scheduler.config;
+    const config = (resolved.scheduler.config as any);
     for (const [I, O] of [[512, 64], [2048, 256], [8192, 512], [128, 16]] as const) {
       const B = staticMaxBatch(budget, I, O, 1e9);
       expect(B).toBeGreaterThan(1);
@@ -144,7 +144,7 @@ describe('B(I*, O*) from the memory model', () => {
   it('paged: every sequence’s whole KV cache fits in the blocks left after the watermark, one more does not', () => {
     const { resolved } = buildSimulation(scenario({ stack: 'vllm', scheduler: { kind: 'continuous' } }));
     if (resolved.scheduler.kind !== 'continuous') throw new Error('expected continuous');
-    const c = resolved.scheduler.config;
+    const c = (resolved.scheduler.config as any);
     const cache = { totalBlocks: c.totalBlocks, blockTokens: c.blockTokens, watermarkBlocks: c.admissionWatermarkBlocks };
     for (const [I, O] of [[512, 64], [2048, 256], [8192, 512]] as const) {
       const B = pagedMaxBatch(cache, I, O, 1e9);

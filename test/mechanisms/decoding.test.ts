@@ -11,7 +11,7 @@ import { decodeOnlyStep } from '../../sim/cost/step.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import { loadArchitecture } from '../../sim/model/architecture.js';
 import { loadStack } from '../../sim/model/stack.js';
-import { buildSimulation } from '../../sim/scenario/buildSimulation.js';
+import { buildSimulation } from '../../sim/run/buildSimulation.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 import { expectClose, tinyParams, tinyWork } from '../core/helpers.js';
 import { runFixed } from './scenarioRuns.js';
@@ -106,13 +106,13 @@ describe('beam search', () => {
     const greedy = scenario({ kind: 'greedy' }, 'hf-eager').scheduler;
     const beam = scenario({ kind: 'beam', width: 4 }, 'hf-eager').scheduler;
     if (greedy.kind !== 'static' || beam.kind !== 'static') throw new Error('expected static batching');
-    expectClose(beam.config.kvBytesPerToken, 4 * greedy.config.kvBytesPerToken, 1e-12);
-    expectClose(beam.config.activationBytesPerPromptToken, 4 * greedy.config.activationBytesPerPromptToken, 1e-12);
+    expectClose((beam.config as any).kvBytesPerToken, 4 * (greedy.config as any).kvBytesPerToken, 1e-12);
+    expectClose((beam.config as any).activationBytesPerPromptToken, 4 * (greedy.config as any).activationBytesPerPromptToken, 1e-12);
     const pagedGreedy = scenario({ kind: 'greedy' }, 'vllm').scheduler;
     const pagedBeam = scenario({ kind: 'beam', width: 4 }, 'vllm').scheduler;
     if (pagedGreedy.kind !== 'continuous' || pagedBeam.kind !== 'continuous') throw new Error('expected continuous batching');
     // A quarter of the blocks (activation reserve aside): each request's block holds 4 beams' KV.
-    expect(pagedBeam.config.totalBlocks / pagedGreedy.config.totalBlocks).toBeCloseTo(0.25, 2);
+    expect((pagedBeam.config as any).totalBlocks / (pagedGreedy.config as any).totalBlocks).toBeCloseTo(0.25, 2);
   });
 });
 

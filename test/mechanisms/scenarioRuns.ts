@@ -3,7 +3,7 @@
  * request at t = 0), fixed lengths (input 512, output 64), Llama-3.1-8B, hf-eager static batches, datasheet
  * roofline, unless a test says otherwise — through the same path as `joulesim run`.
  */
-import { runScenario } from '../../sim/runScenario.js';
+import { runScenario } from '../../sim/run/runScenario.js';
 import type { Summary } from '../../sim/report/summary.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCompare } from '../../sim/compare/compare.js';
-import { runScenario } from '../../sim/runScenario.js';
+import { runScenario } from '../../sim/run/runScenario.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 import { smallScenario, tempDir } from '../compare/helpers.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ReportCollector, seriesData } from '../../sim/report/reportData.js';
 import { fmtDuration, fmtNumber, linearScale, logScale, niceDomain, niceLogDomain } from '../../sim/report/html/svgChart.js';
 import type { LiveRequest } from '../../sim/serving/liveRequest.js';
-import type { TimeSeriesRow } from '../../sim/report/timeSeries.js';
+import type { TimeSeriesRow } from '../../sim/accounting/timeSeries.js';
 
 function fakeRequest(i: number): LiveRequest {
   return {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { CostParameters } from '../../sim/cost/costParameters.js';
 import type { ModelWork } from '../../sim/cost/modelWork.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
-import { simulate } from '../../sim/engine/simulation.js';
+import { simulate } from '../../sim/run/simulation.js';
 import { TraceEventWriter } from '../../sim/report/traceEvents.js';
 import { StaticScheduler } from '../../sim/serving/staticScheduler.js';
 import type { RequestSpec } from '../../sim/workload/request.js';

@@ -12,7 +12,7 @@ import { InputError } from '../../sim/errors.js';
 import { scenariosDir } from '../../sim/paths.js';
 import { mechanismAvailable } from '../../sim/reproduce/runSweeps.js';
 import { loadSweep, parseSweep } from '../../sim/reproduce/sweeps.js';
-import { buildSimulation } from '../../sim/scenario/buildSimulation.js';
+import { buildSimulation } from '../../sim/run/buildSimulation.js';
 import { loadScenario, parseScenario } from '../../sim/scenario/loadScenario.js';
 import { cli } from '../cliHarness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LengthsConfig } from '../../sim/scenario/workloadSchema.js';
+import type { LengthsConfig } from '../../sim/workload/workloadSchema.js';
 import type { ArrivalConfig } from '../../sim/workload/arrivals.js';
 import { createLengthSampler } from '../../sim/workload/lengths.js';
 import { Random } from '../../sim/workload/random.js';

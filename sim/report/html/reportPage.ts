@@ -2,8 +2,8 @@
  * report.html: one self-contained page (inline SVG, CSS and script; nothing fetched) for a run or a comparison.
  * Same inputs, same bytes: nothing here reads the clock or the environment.
  */
-import type { CompareResult } from '../../compare/types.js';
-import type { Quantiles } from '../quantiles.js';
+import type { CompareResult } from '../compareResult.js';
+import type { Quantiles } from '../../accounting/quantiles.js';
 import type { Cdf, RunReportData, ScatterData } from '../reportData.js';
 import { MAX_SCATTER_POINTS } from '../reportData.js';
 import type { Summary } from '../summary.js';

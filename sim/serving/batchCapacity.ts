@@ -11,8 +11,8 @@
  *
  * Both are capped at `maxBatch` (the paper's largest batch is 1024).
  */
-import type { MemoryBudget } from '../serving/memoryBudget.js';
-import type { StaticConfig } from '../serving/staticScheduler.js';
+import type { MemoryBudget } from './memoryBudget.js';
+import type { StaticConfig } from './staticScheduler.js';
 
 /** The memory budget a built static scheduler was given (what buildSimulation resolved for the scenario). */
 export function budgetOfStaticConfig(c: StaticConfig): MemoryBudget {

@@ -1,6 +1,8 @@
+/** A `--vary` value: a name, a number, or a switch. */
+export type SettingValue = string | number | boolean;
+
 /** The result of a comparison: compare.json, the `--json` output, and what the library's `compare()` returns. */
-import type { Summary } from '../report/summary.js';
-import type { VaryKey, VaryValue } from './vary.js';
+import type { Summary } from './summary.js';
 
 /** Relative change vs the first variant, in percent; null where the first variant's value is 0 or undefined. */
 export interface DeltaPct {
@@ -15,13 +17,15 @@ export interface DeltaPct {
   readonly e2e_p50_s: number | null;
   readonly e2e_p99_s: number | null;
   readonly throughput_output_tokens_per_s: number | null;
+  /** SLO attainment minus the first variant's, in percentage points (when the scenario sets SLO targets). */
+  readonly slo_attainment_pts?: number | null;
 }
 
 export interface CompareVariant {
   /** `gpu=h100-sxm batch-size=32` */
   readonly label: string;
   /** The values this variant sets, by `--vary` key. */
-  readonly settings: { readonly [K in VaryKey]?: VaryValue };
+  readonly settings: { readonly [key: string]: SettingValue | undefined };
   /** Folder under the output directory holding its summary.json, requests.csv, timeseries.csv, report.html. */
   readonly dir: string | null;
   /** The per-GPU power limit the run used: the cap asked for, or the board's TDP when that is lower. */
@@ -35,6 +39,6 @@ export interface CompareResult {
   /** The base scenario's name (or file). */
   readonly base: string;
   readonly seed: number;
-  readonly axes: readonly { readonly key: VaryKey; readonly values: readonly VaryValue[] }[];
+  readonly axes: readonly { readonly key: string; readonly values: readonly SettingValue[] }[];
   readonly variants: readonly CompareVariant[];
 }

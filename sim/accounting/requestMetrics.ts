@@ -23,8 +23,13 @@ export class RequestMetrics {
   attributedJoules = 0;
   preemptions = 0;
   lastFinishSeconds = 0;
+  /** Completed requests within the SLO targets (both TTFT and TPOT, where set). */
+  sloAttained = 0;
 
-  constructor(private readonly writer: RequestRowWriter | null) {}
+  constructor(
+    private readonly writer: RequestRowWriter | null,
+    private readonly slo: { readonly ttftSeconds?: number; readonly tpotSeconds?: number } | null = null,
+  ) {}
 
   onFinished(r: LiveRequest, finishSeconds: number, replica: number): void {
     const s = r.spec;
@@ -33,10 +38,14 @@ export class RequestMetrics {
     this.outputTokens += s.outputTokens;
     this.attributedJoules += r.energyJoules;
     this.preemptions += r.preemptions;
-    this.ttftSeconds.push(r.firstTokenSeconds - s.arrivalSeconds);
+    const ttft = r.firstTokenSeconds - s.arrivalSeconds;
+    this.ttftSeconds.push(ttft);
     this.e2eSeconds.push(finishSeconds - s.arrivalSeconds);
     // Time per output token after the first; undefined for single-token outputs.
-    if (s.outputTokens > 1) this.tpotSeconds.push((finishSeconds - r.firstTokenSeconds) / (s.outputTokens - 1));
+    const tpot = s.outputTokens > 1 ? (finishSeconds - r.firstTokenSeconds) / (s.outputTokens - 1) : Number.NaN;
+    if (s.outputTokens > 1) this.tpotSeconds.push(tpot);
+    const slo = this.slo;
+    if (slo && !(slo.ttftSeconds !== undefined && ttft > slo.ttftSeconds) && !(slo.tpotSeconds !== undefined && tpot > slo.tpotSeconds)) this.sloAttained++;
     if (finishSeconds > this.lastFinishSeconds) this.lastFinishSeconds = finishSeconds;
     this.writer?.finished(r, finishSeconds, replica);
   }

@@ -4,18 +4,20 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simulate, type SimulationResult, type SimulationSetup } from './engine/simulation.js';
-import { RequestCsvWriter, timeSeriesCsv } from './report/csvFiles.js';
-import { FittedRangeCheck } from './report/fittedRangeCheck.js';
-import { renderRunReport } from './report/html/reportPage.js';
-import { ReportCollector, type RunReportData } from './report/reportData.js';
-import type { RequestRowWriter } from './report/requestMetrics.js';
-import { buildSummary, type Summary, summaryJson } from './report/summary.js';
-import { buildSimulation, type ResolvedConfig } from './scenario/buildSimulation.js';
-import type { LoadedScenario } from './scenario/loadScenario.js';
-import type { WorkObserver } from './serving/replica.js';
-import { TraceEventWriter } from './report/traceEvents.js';
-import { combineObservers, teeRowWriters } from './report/sinks.js';
+import { simulate, type SimulationResult, type SimulationSetup } from './simulation.js';
+import { RequestCsvWriter, timeSeriesCsv } from '../report/csvFiles.js';
+import { FittedRangeCheck } from '../report/fittedRangeCheck.js';
+import { renderRunReport } from '../report/html/reportPage.js';
+import { ReportCollector, type RunReportData } from '../report/reportData.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
+import { type Summary, summaryJson } from '../report/summary.js';
+import { buildSummary } from './buildSummary.js';
+import { buildSimulation, type ResolvedConfig } from './buildSimulation.js';
+import type { LoadedScenario } from '../scenario/loadScenario.js';
+import type { LoadedPolicies } from '../policies/policyModule.js';
+import type { WorkObserver } from '../serving/replica.js';
+import { TraceEventWriter } from '../report/traceEvents.js';
+import { combineObservers, teeRowWriters } from '../report/sinks.js';
 
 export interface RunOptions {
   readonly outDir?: string;
@@ -27,6 +29,8 @@ export interface RunOptions {
   readonly traceEventsFile?: string;
   /** Collect the report's data (default: whenever outDir is set, which also writes report.html). */
   readonly report?: boolean;
+  /** Plug-in policy modules the scenario names, loaded ahead (loadScenarioPolicies). */
+  readonly plugins?: LoadedPolicies;
 }
 
 export interface RunOutput {
@@ -45,7 +49,7 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunO
   const rowWriter = teeRowWriters([csvWriter, collector, trace?.requests ?? null, opts.requestSink ?? null]);
   let built: ReturnType<typeof buildSimulation>;
   try {
-    built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress });
+    built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress, plugins: opts.plugins });
   } catch (e) {
     csvWriter?.close();
     trace?.close();

@@ -1,0 +1,28 @@
+/**
+ * A plug-in policy misbehaved: threw, returned nonsense, or never made progress. It is the user's module that is
+ * wrong, not joulesim, so it is reported like bad input: one line naming the module and what it did, exit 2.
+ */
+import { InputError } from './errors.js';
+
+export class PolicyError extends InputError {
+  constructor(
+    /** The module as the scenario named it (or `simulate({ policies })`'s key). */
+    readonly module: string,
+    /** What it did wrong, e.g. `decide() returned request 7, which is not waiting`. */
+    detail: string,
+  ) {
+    super(module, '', detail);
+    this.name = 'PolicyError';
+  }
+}
+
+/** Runs a plug-in callback; anything it throws becomes one PolicyError line naming the module and the call. */
+export function callPlugin<T>(module: string, call: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof PolicyError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    throw new PolicyError(module, `${call} threw: ${message.split(/\r?\n/)[0]}`);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Turns a validated scenario into a runnable SimulationSetup: loads the model, GPU and stack files, picks the cost
+ * parameters (calibrated / transferred / datasheet), and resolves every policy through its registry (or a loaded
+ * plug-in): the batching policy sizes the KV cache and builds the schedulers; router, admission and power
+ * controller are built for the cluster.
+ */
+import { buildCostModel, type CostModelSelection } from '../cost/buildCostModel.js';
+import type { CostParameters } from '../cost/costParameters.js';
+import type { DecodingStrategy } from '../cost/decodingStrategy.js';
+import type { StepCostModel } from '../cost/stepCostModel.js';
+import type { SimulationSetup } from './simulation.js';
+import { InputError } from '../errors.js';
+import { loadArchitecture } from '../model/architecture.js';
+import { loadGpu } from '../model/gpu.js';
+import { hasPowerStates, knownPowerStateIds, loadPowerStates } from '../model/powerStates.js';
+import { loadStack } from '../model/stack.js';
+import type { LoadedPolicies } from '../policies/policyModule.js';
+import type { PolicyReference } from '../policies/policyEntry.js';
+import { admissionEntries, buildAdmission, buildPowerController, buildRouter, powerEntries, resolveReference, routerEntries } from '../policies/resolvePolicies.js';
+import { resolvePluginScheduler } from '../policies/scheduler/pluginPolicy.js';
+import type { ResolvedScheduler, SchedulerBuildContext, SpeculativeSettings } from '../policies/scheduler/schedulerPolicy.js';
+import { schedulerEntry } from '../policies/scheduler/schedulerRegistry.js';
+import type { RequestRowWriter } from '../accounting/requestMetrics.js';
+import { widenedMemoryBudget } from '../serving/beamMemory.js';
+import { memoryBudget } from '../serving/memoryBudget.js';
+import type { GpuSetting } from '../serving/policyApi.js';
+import type { ReplicaPower, WorkObserver } from '../serving/replica.js';
+import { createRequestSource } from '../workload/createRequestSource.js';
+import type { LoadedScenario } from '../scenario/loadScenario.js';
+
+export type { SpeculativeSettings } from '../policies/scheduler/schedulerPolicy.js';
+export { DEFAULT_ACCEPTANCE, DEFAULT_GAMMA } from '../policies/scheduler/speculativePolicy.js';
+
+/** What the run actually used, after defaults and lookups: printed beside the results. */
+export interface ResolvedConfig {
+  readonly gpu: string;
+  readonly model: string;
+  readonly stack: string;
+  readonly tp: number;
+  readonly replicas: number;
+  /** The router's registry name, or the plug-in module. */
+  readonly router: string;
+  /** Admission and power controller, with their options (for the summary). */
+  readonly admission: { readonly name: string; readonly options: Record<string, unknown> };
+  readonly powerController: { readonly name: string; readonly options: Record<string, unknown> };
+  readonly scheduler: ResolvedScheduler;
+  readonly cost: CostParameters;
+  readonly seed: number;
+  /** Speculative decoding riding on `scheduler` (its kind is the base batching), when the scheduler is speculative. */
+  readonly speculative?: SpeculativeSettings;
+  readonly decoding: DecodingStrategy;
+  /** Latency targets for SLO attainment, when the scenario sets them. */
+  readonly slo?: { readonly ttftSeconds?: number; readonly tpotSeconds?: number };
+}
+
+export interface BuildOptions {
+  readonly rowWriter?: RequestRowWriter | null;
+  readonly observer?: WorkObserver | null;
+  readonly onProgress?: SimulationSetup['onProgress'];
+  /** Plug-in modules, loaded ahead (loadPolicyModules); required when the scenario names one. */
+  readonly plugins?: LoadedPolicies;
+}
+
+/**
+ * The registry name of the batching policy a scheduler block asks for: its kind, or the stack's batching; `continuous`
+ * on a stack with its own continuous policy (hf-paged: transformers-cb) is that policy.
+ */
+export function schedulerPolicyName(kind: string | undefined, stack: { batching: 'static' | 'continuous'; scheduler_policy?: string }): string {
+  const k = kind ?? stack.batching;
+  if (k === 'continuous' && stack.scheduler_policy !== undefined && stack.scheduler_policy !== 'vllm') return stack.scheduler_policy;
+  return k;
+}
+
+export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {}): { setup: SimulationSetup; resolved: ResolvedConfig } {
+  const { scenario, file } = loaded;
+  const plugins = opts.plugins ?? {};
+  const c = scenario.cluster;
+  const gpu = loadGpu(c.gpu, `${file}:/cluster/gpu`);
+  const arch = loadArchitecture(c.model, `${file}:/cluster/model`);
+  const stack = loadStack(c.stack, `${file}:/cluster/stack`);
+  const s = c.scheduler as Record<string, unknown> & { kind?: string; module?: string };
+  const decoding = c.decoding as DecodingStrategy;
+  const selection = (powerCapWatts: number | undefined): CostModelSelection => ({
+    gpu,
+    arch,
+    stack,
+    tp: c.tp,
+    powerCapWatts,
+    mode: c.cost_model,
+    profileFile: c.profile,
+    allReduce: c.all_reduce,
+    allReduceSource: `${file}:/cluster/all_reduce`,
+    powerCapSource: { file, place: '/cluster/power_cap_w' },
+    decoding,
+    shapeCache: c.shape_cache,
+  });
+  const built = buildCostModel(selection(c.power_cap_w));
+  if (built.params.powerCapWatts <= built.params.busyBaseWatts) {
+    throw new InputError(file, '/cluster/power_cap_w', `a cap of ${built.params.powerCapWatts} W is below the ${built.params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
+  }
+  let budget = memoryBudget(gpu, stack, arch, c.tp);
+  if (built.beamWidth > 1) budget = widenedMemoryBudget(budget, built.beamWidth, built.prefillWidth);
+
+  const ctx: SchedulerBuildContext = {
+    file,
+    place: '/cluster/scheduler',
+    options: s,
+    gpu,
+    arch,
+    stack,
+    tp: c.tp,
+    seed: scenario.seed,
+    decoding,
+    cost: built,
+    budget,
+    plugin: plugins.scheduler,
+    buildDraftCost: (draftArch) =>
+      buildCostModel({ ...selection(c.power_cap_w), arch: draftArch, mode: c.cost_model === 'calibrated' ? 'auto' : c.cost_model, profileFile: undefined, shapeCache: undefined }),
+  };
+  let scheduler: ResolvedScheduler;
+  if (s.module !== undefined || plugins.scheduler) {
+    if (s.module !== undefined && s.kind !== undefined) throw new InputError(file, '/cluster/scheduler', 'give either kind or module, not both');
+    if (!plugins.scheduler) throw new InputError(file, '/cluster/scheduler/module', `the plug-in ${String(s.module)} was not loaded (load it with loadScenarioPolicies first, as run, compare and simulate do)`);
+    scheduler = resolvePluginScheduler(ctx, c.replicas);
+  } else {
+    const name = schedulerPolicyName(s.kind, stack);
+    const entry = schedulerEntry(name);
+    if (!entry) throw new InputError(file, '/cluster/scheduler/kind', `unknown batching policy '${name}'`);
+    scheduler = entry.resolve(ctx);
+  }
+  let cost = built.params;
+  if (scheduler.costNote) cost = { ...cost, provenance: { ...cost.provenance, description: `${cost.provenance.description}; ${scheduler.costNote}` } };
+
+  const router = resolveReference('router', c.router as PolicyReference, routerEntries, plugins, { file, place: '/cluster/router' });
+  const admission = resolveReference('admission', c.admission as PolicyReference, admissionEntries, plugins, { file, place: '/cluster/admission' });
+  const power = resolveReference('power', c.power_controller as PolicyReference, powerEntries, plugins, { file, place: '/cluster/power_controller' });
+  const controller = buildPowerController(power, scenario.seed, c.replicas);
+
+  // The GPU-control seam: a replica prices work with the cost model of its current setting. Today only the power
+  // limit changes the cost (the cap term); the clock is carried for the cost model to use.
+  const initialSetting: GpuSetting = { smClockMhz: null, powerLimitWatts: cost.powerCapWatts };
+  const models = new Map<string, StepCostModel>([[`${initialSetting.powerLimitWatts}`, built.model]]);
+  const costFor = (setting: GpuSetting): StepCostModel => {
+    const key = `${setting.powerLimitWatts}`;
+    let m = models.get(key);
+    if (!m) {
+      const sel = selection(setting.powerLimitWatts);
+      const b = buildCostModel({ ...sel, powerCapSource: { file: controller?.name ?? file, place: '' } });
+      if (b.params.powerCapWatts <= b.params.busyBaseWatts) {
+        throw new InputError(controller?.name ?? file, '', `set a power limit of ${setting.powerLimitWatts} W, below the ${b.params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
+      }
+      m = b.model;
+      models.set(key, m);
+    }
+    return m;
+  };
+  let replicaPower: ReplicaPower | null = null;
+  if (controller) {
+    if (controller.usesSleep === 'required' && !hasPowerStates(gpu.id)) {
+      throw new InputError(file, '/cluster/power_controller', `${controller.name} puts replicas to sleep, but ${gpu.id} has no sleep power on file (models/power-states/ has ${knownPowerStateIds().join(', ')})`);
+    }
+    const states = controller.usesSleep !== 'never' && hasPowerStates(gpu.id) ? loadPowerStates(gpu.id, `${file}:/cluster/power_controller`) : null;
+    replicaPower = {
+      initialSetting,
+      costFor,
+      sleepWatts: states ? states.sleep_w * c.tp : null,
+      wakeSeconds: states?.wake_s ?? 0,
+    };
+  }
+
+  const source = createRequestSource(scenario.workload, { baseDir: loaded.baseDir, seed: scenario.seed, file });
+  const slo = scenario.slo;
+  const resolved: ResolvedConfig = {
+    gpu: gpu.id,
+    model: arch.id,
+    stack: stack.id,
+    tp: c.tp,
+    replicas: c.replicas,
+    router: router.name,
+    admission: { name: admission.name, options: admission.options },
+    powerController: { name: power.name, options: power.options },
+    scheduler,
+    cost,
+    seed: scenario.seed,
+    ...(scheduler.speculative ? { speculative: scheduler.speculative } : {}),
+    decoding,
+    ...(slo && (slo.ttft_s !== undefined || slo.tpot_s !== undefined) ? { slo: { ttftSeconds: slo.ttft_s, tpotSeconds: slo.tpot_s } } : {}),
+  };
+  const setup: SimulationSetup = {
+    source,
+    replicas: c.replicas,
+    router: buildRouter(router, scenario.seed, c.replicas),
+    admission: buildAdmission(admission, scenario.seed, c.replicas),
+    power: replicaPower
+      ? {
+          replica: replicaPower,
+          control: controller
+            ? {
+                controller: controller.controller,
+                name: controller.name,
+                tickSeconds: controller.tickSeconds,
+                everyBoundary: controller.everyBoundary,
+                settlingSeconds: controller.settlingSeconds,
+                gpu: { tdpWatts: gpu.tdp_w, maxSmClockMhz: null },
+              }
+            : null,
+        }
+      : null,
+    makeScheduler: (onFinished, replica) => scheduler.create(onFinished, scenario.seed, replica),
+    costModel: built.model,
+    idleWattsPerReplica: cost.idleWatts * c.tp,
+    intervalSeconds: scenario.output.interval_s,
+    maxIntervals: scenario.output.max_intervals,
+    rowWriter: opts.rowWriter ?? null,
+    slo: resolved.slo ?? null,
+    observer: opts.observer ?? null,
+    onProgress: opts.onProgress,
+  };
+  return { setup, resolved };
+}

@@ -1,0 +1,79 @@
+/**
+ * The run summary from a finished simulation and the configuration it resolved: one object with stable snake_case
+ * keys (the `--json` output and summary.json; rendered by sim/report/summary.ts).
+ */
+import type { Summary } from '../report/summary.js';
+import type { ResolvedConfig } from './buildSimulation.js';
+import type { SimulationResult } from './simulation.js';
+
+/** The batching policy's own block (from its registry entry), plus a non-greedy decoding strategy. */
+function schedulerSummary(r: ResolvedConfig): Record<string, unknown> {
+  const decoding = r.decoding && r.decoding.kind !== 'greedy' ? { decoding: r.decoding } : {};
+  return { ...r.scheduler.summary, ...decoding };
+}
+
+export function buildSummary(name: string, result: SimulationResult, resolved: ResolvedConfig, warnings: string[]): Summary {
+  const m = result.metrics;
+  const e = result.ledger.totals();
+  const makespan = result.makespanSeconds;
+  const w = result.workload;
+  return {
+    scenario: name,
+    gpu: resolved.gpu,
+    model: resolved.model,
+    stack: resolved.stack,
+    tp: resolved.tp,
+    replicas: resolved.replicas,
+    router: resolved.router,
+    ...(resolved.admission.name !== 'accept_all' ? { admission: resolved.admission } : {}),
+    ...(resolved.powerController.name !== 'none'
+      ? {
+          power_controller: {
+            ...resolved.powerController,
+            asleep_s: result.replicaStates.reduce((a, r) => a + r.asleepSeconds, 0),
+            wakeups: result.replicaStates.reduce((a, r) => a + r.wakeups, 0),
+          },
+        }
+      : {}),
+    scheduler: schedulerSummary(resolved),
+    seed: resolved.seed,
+    cost_model: {
+      kind: resolved.cost.provenance.kind,
+      description: resolved.cost.provenance.description,
+      ...(resolved.cost.provenance.profilePath ? { profile: resolved.cost.provenance.profilePath } : {}),
+    },
+    workload: { description: w.description, rows_read: w.rowsRead, requests: result.requestsArrived, skipped: { ...w.skipped } },
+    requests_completed: m.completed,
+    requests_rejected: m.rejected,
+    rejection_reasons: Object.fromEntries([...m.rejectionReasons.entries()].sort()),
+    preemptions: m.preemptions,
+    input_tokens: m.inputTokens,
+    output_tokens: m.outputTokens,
+    makespan_s: makespan,
+    energy_j: e.total,
+    energy_kwh: e.total / 3.6e6,
+    energy_per_output_token_j: m.outputTokens > 0 ? e.total / m.outputTokens : 0,
+    energy_per_request_j: m.completed > 0 ? e.total / m.completed : 0,
+    avg_power_w: makespan > 0 ? e.total / makespan : 0,
+    energy_breakdown_j: { prefill: e.prefill, decode: e.decode, idle: e.idle },
+    attributed_energy_j: m.attributedJoules,
+    ttft_s: m.ttftSeconds.summary(),
+    tpot_s: m.tpotSeconds.summary(),
+    e2e_s: m.e2eSeconds.summary(),
+    throughput_output_tokens_per_s: makespan > 0 ? m.outputTokens / makespan : 0,
+    throughput_requests_per_s: makespan > 0 ? m.completed / makespan : 0,
+    events: result.eventsFired,
+    ...(resolved.slo
+      ? {
+          slo: {
+            ttft_s: resolved.slo.ttftSeconds ?? null,
+            tpot_s: resolved.slo.tpotSeconds ?? null,
+            attained: m.sloAttained,
+            attainment: result.requestsArrived > 0 ? m.sloAttained / result.requestsArrived : 0,
+            goodput_requests_per_s: makespan > 0 ? m.sloAttained / makespan : 0,
+          },
+        }
+      : {}),
+    warnings,
+  };
+}
