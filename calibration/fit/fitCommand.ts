@@ -59,6 +59,20 @@ export function parseFixed(pairs: readonly string[]): Partial<Record<FittedKey, 
   return out;
 }
 
+/**
+ * Whether a measurement file was taken on `gpuId`: its `gpu` id must match, and the GPU name the harness read from
+ * NVML must name the same chip (the id's first part, `a6000`, `h100`, `rtx6000`, appears in the name).
+ */
+export function measurementGpuProblem(m: MeasurementFile, gpuId: string): { place: string; detail: string } | undefined {
+  if (m.gpu !== undefined && m.gpu !== gpuId) return { place: '/gpu', detail: `measured on ${m.gpu}, not ${gpuId}` };
+  const name = (m.environment as Record<string, unknown>).gpu_name;
+  const chip = gpuId.split('-')[0].toLowerCase();
+  if (typeof name === 'string' && !name.toLowerCase().replace(/[\s_-]+/g, '').includes(chip)) {
+    return { place: '/environment/gpu_name', detail: `measured on ${JSON.stringify(name)}, not ${/^[aeiou]/.test(gpuId) ? 'an' : 'a'} ${gpuId}` };
+  }
+  return undefined;
+}
+
 function median(xs: number[]): number {
   const a = [...xs].sort((x, y) => x - y);
   return a.length % 2 ? a[(a.length - 1) >> 1] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
@@ -74,7 +88,12 @@ export function fitCommand(files: string[], opts: FitOptions): { profile: Record
   }
   const gpuId = opts.gpu ?? first.gpu;
   if (!gpuId) throw new InputError(measured[0].path, '/gpu', 'no gpu id in the file; pass --gpu');
-  const gpu = loadGpu(gpuId, '--gpu');
+  const gpu = loadGpu(gpuId, opts.gpu !== undefined ? '--gpu' : `${measured[0].path}:/gpu`);
+  // A profile for one GPU fitted on another's measurements would carry the wrong power limit and speeds.
+  for (const m of measured) {
+    const problem = measurementGpuProblem(m.data, gpuId);
+    if (problem) throw new InputError(m.path, problem.place, `${problem.detail}${opts.gpu !== undefined ? ` (--gpu ${opts.gpu})` : ''}`);
+  }
   const arch = loadArchitecture(first.model, `${measured[0].path}:/model`);
   const idles = measured.map((m) => m.data.idle?.watts_median).filter((x): x is number => x !== undefined);
   if (idles.length === 0) throw new InputError(measured[0].path, '/idle', 'no idle power measured');

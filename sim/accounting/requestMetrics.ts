@@ -11,6 +11,15 @@ export interface RequestRowWriter {
   rejected(spec: RequestSpec, reason: string, replica: number): void;
 }
 
+/**
+ * A rejection reason without the request's own number, so the summary lists kinds, not every request. Every
+ * scheduler's reason states the request's number first (`input + output = 140000 tokens exceeds the model context
+ * of 131072`); the numbers after it are the setup's limits, which the reader needs, so they stay.
+ */
+export function rejectionKind(reason: string): string {
+  return reason.replace(/\d+(\.\d+)?/, 'N');
+}
+
 export class RequestMetrics {
   readonly ttftSeconds = new SampleList();
   readonly tpotSeconds = new SampleList();
@@ -52,8 +61,7 @@ export class RequestMetrics {
 
   onRejected(spec: RequestSpec, reason: string, replica: number): void {
     this.rejected++;
-    // Group reasons by their wording without the numbers, so the summary lists kinds, not every request.
-    const kind = reason.replace(/[0-9.]+/g, 'N');
+    const kind = rejectionKind(reason);
     this.rejectionReasons.set(kind, (this.rejectionReasons.get(kind) ?? 0) + 1);
     this.writer?.rejected(spec, reason, replica);
   }

@@ -2,7 +2,7 @@
  * The `joulesim` command line. Bad input of any kind ends in one line on stderr and exit code 2, never a trace.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, isInputError } from '../errors.js';
 import { loadArchitecture } from '../model/architecture.js';
@@ -88,6 +88,7 @@ export function parseAcceptance(value: string): Record<string, unknown> {
   const m = /^(beta|uniform):([^,]+),([^,]+)$/.exec(value.trim());
   if (m) {
     const [a, b] = [num(m[2]), num(m[3])];
+    if (m[1] === 'uniform' && a > b) throw new InputError('--acceptance', '', `uniform:LO,HI needs LO <= HI, got "${value}"`);
     return m[1] === 'beta'
       ? { kind: 'per_request', distribution: { kind: 'beta', a, b } }
       : { kind: 'per_request', distribution: { kind: 'uniform', lo: a, hi: b } };
@@ -107,6 +108,66 @@ function decodingFromFlags(f: RunFlags): Record<string, unknown> | undefined {
   if (f.decoding === 'beam') return { kind: 'beam', width: f.beamWidth ?? 4 };
   if (f.decoding === 'sampling') return { kind: 'sampling', ...(f.temperature !== undefined ? { temperature: f.temperature } : {}), ...(f.topP !== undefined ? { top_p: f.topP } : {}) };
   return { kind: 'greedy' };
+}
+
+/** Each flag that sets a scenario value, and where it puts it (so errors about the value name the flag). */
+const FLAG_PLACES: readonly [keyof RunFlags, string, string][] = [
+  ['gpu', '--gpu', '/cluster/gpu'],
+  ['model', '--model', '/cluster/model'],
+  ['stack', '--stack', '/cluster/stack'],
+  ['tp', '--tp', '/cluster/tp'],
+  ['replicas', '--replicas', '/cluster/replicas'],
+  ['router', '--router', '/cluster/router'],
+  ['powerController', '--power-controller', '/cluster/power_controller'],
+  ['admission', '--admission', '/cluster/admission'],
+  ['sloTtftS', '--slo-ttft-s', '/slo/ttft_s'],
+  ['sloTpotS', '--slo-tpot-s', '/slo/tpot_s'],
+  ['powerCapW', '--power-cap-w', '/cluster/power_cap_w'],
+  ['costModel', '--cost-model', '/cluster/cost_model'],
+  ['allReduce', '--all-reduce', '/cluster/all_reduce'],
+  ['scheduler', '--scheduler', '/cluster/scheduler/kind'],
+  ['batchSize', '--batch-size', '/cluster/scheduler/batch_size'],
+  ['maxRunSteps', '--max-run-steps', '/cluster/scheduler/max_run_steps'],
+  ['draftModel', '--draft-model', '/cluster/scheduler/draft_model'],
+  ['gamma', '--gamma', '/cluster/scheduler/gamma'],
+  ['acceptance', '--acceptance', '/cluster/scheduler/acceptance'],
+  ['speculativeBase', '--speculative-base', '/cluster/scheduler/speculative_base'],
+  ['decoding', '--decoding', '/cluster/decoding'],
+  ['beamWidth', '--beam-width', '/cluster/decoding/width'],
+  ['topP', '--top-p', '/cluster/decoding/top_p'],
+  ['temperature', '--temperature', '/cluster/decoding/temperature'],
+  ['seed', '--seed', '/seed'],
+  ['trace', '--trace', '/workload'],
+  ['traceFormat', '--trace-format', '/workload/format'],
+  ['offline', '--offline', '/workload/offline'],
+];
+
+/**
+ * Where each given flag put its value, and the flags as a short label (`--stack hf-eager --tp 2`) for titles: a
+ * report must not carry the scenario file's title alone when flags changed what ran.
+ */
+export function flagOrigin(f: RunFlags): { flagPlaces: Record<string, string>; changedBy: string } {
+  const flagPlaces: Record<string, string> = {};
+  const words: string[] = [];
+  for (const [key, flag, pointer] of FLAG_PLACES) {
+    const v = f[key];
+    if (v === undefined || v === false) continue;
+    flagPlaces[pointer] = flag;
+    if (v === true) words.push(flag);
+    else if (key === 'acceptance') words.push(`${flag} ${describeAcceptanceFlag(v as Record<string, unknown>)}`);
+    else words.push(`${flag} ${key === 'trace' ? basename(String(v)) : String(v)}`);
+  }
+  // beam/sampling parameters given without --decoding make the whole decoding object theirs.
+  if (f.decoding === undefined && (f.beamWidth !== undefined || f.topP !== undefined || f.temperature !== undefined)) {
+    flagPlaces['/cluster/decoding/kind'] = f.beamWidth !== undefined ? '--beam-width' : f.topP !== undefined ? '--top-p' : '--temperature';
+  }
+  return { flagPlaces, changedBy: words.join(' ') };
+}
+
+function describeAcceptanceFlag(a: Record<string, unknown>): string {
+  if (a.kind === 'constant') return String(a.rate);
+  const d = a.distribution as Record<string, unknown>;
+  return d.kind === 'beta' ? `beta:${d.a},${d.b}` : `uniform:${d.lo},${d.hi}`;
 }
 
 /** Flags become a partial scenario merged over the file, so they are validated by the same schema. */
@@ -200,7 +261,7 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
   const raw = readScenarioJson(path) as Record<string, unknown>;
   const { overrides, workload } = overridesFromFlags(flags);
   const base = dropReplacedObjects(workload && typeof raw === 'object' && raw !== null ? { ...raw, workload } : raw, flags);
-  const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides);
+  const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides, flagOrigin(flags));
   const plugins = await loadScenarioPolicies(loaded);
   const started = Date.now();
   let lastReport = started;
@@ -270,7 +331,7 @@ export function buildProgram(): Command {
     .action(async (scenario: string | undefined, flags: RunFlags) => runCommand(scenario, flags));
 
   registerCompareCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags });
-  registerEstimateCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags });
+  registerEstimateCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags, flagOrigin });
   registerReproduceCommand(program);
   registerCalibrateCommands(program);
   return program;

@@ -53,7 +53,7 @@ export function compareTable(c: CompareResult): string {
     const d = v.delta_pct;
     return [
       v.label,
-      s.cost_model.kind,
+      (s.cost_model.extrapolated ?? []).length ? `${s.cost_model.kind} (extrapolated)` : s.cost_model.kind,
       energy(s.energy_j),
       sig(s.energy_per_output_token_j),
       latencyPair(s.ttft_s, ttftMs ? 1000 : 1),
@@ -80,13 +80,14 @@ export function compareTable(c: CompareResult): string {
   if (slo) out.push(`SLO: TTFT ≤ ${slo.ttft_s === null ? '-' : `${sig(slo.ttft_s * 1000)} ms`}, TPOT ≤ ${slo.tpot_s === null ? '-' : `${sig(slo.tpot_s * 1000)} ms`}; SLO % = requests within both, of all arrived.`);
   const kinds = [...new Set(c.variants.map((v) => v.summary.cost_model.kind))];
   for (const k of kinds) out.push(`cost model ${k}: ${KIND_TEXT[k] ?? k}`);
-  const whatIfs = c.variants.filter((v) => v.summary.cost_model.kind !== 'calibrated').length;
+  const whatIfs = c.variants.filter((v) => v.summary.cost_model.kind !== 'calibrated' || (v.summary.cost_model.extrapolated ?? []).length > 0).length;
   if (whatIfs > 0) out.push(`${whatIfs} of ${c.variants.length} variants are what-ifs, not measurements: read their differences as model estimates.`);
   for (const v of c.variants) {
     const asked = v.settings['power-cap-w'];
     if (asked !== undefined && Number(asked) > v.power_cap_w) {
       out.push(`note: ${v.label}: the ${v.summary.gpu}'s board limit of ${sig(v.power_cap_w)} W is below the asked cap, so the board limit applies`);
     }
+    for (const why of v.summary.cost_model.extrapolated ?? []) out.push(`note: ${v.label}: extrapolated: ${why}`);
     if (v.summary.requests_rejected > 0) out.push(`note: ${v.label}: ${v.summary.requests_rejected} requests rejected`);
     if (v.summary.warnings.length) out.push(`note: ${v.label}: ${v.summary.warnings.length} warning(s) in its summary`);
   }

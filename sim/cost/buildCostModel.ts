@@ -6,6 +6,7 @@
  * priced from the same kind of source as the target. The provenance description lists every choice.
  */
 import { InputError } from '../errors.js';
+import { kvCacheShards } from '../model/tensorParallel.js';
 import type { Architecture } from '../model/architecture.js';
 import type { Gpu } from '../model/gpu.js';
 import type { Stack } from '../model/stack.js';
@@ -74,6 +75,12 @@ export function buildCostModel(sel: CostModelSelection): BuiltCostModel {
     notes.push(`TP ${tp} all-reduce: ${allReduce.description}`);
   }
   let work = modelWorkFor(arch);
+  const shards = kvCacheShards(arch, tp);
+  if (shards < tp) {
+    // The step model divides every byte by tp; replicated KV heads are read in full by each GPU that holds them.
+    work = { ...work, kvBytesPerToken: (work.kvBytesPerToken * tp) / shards };
+    notes.push(`${arch.num_key_value_heads} KV heads replicated over tp ${tp}: each GPU reads 1/${shards} of the KV cache`);
+  }
   if (arch.moe) {
     work = withFusedExpertEfficiency(work, arch);
     notes.push(fusedExpertDescription(arch));

@@ -37,6 +37,8 @@ export interface EstimateCommandDeps {
   readonly defaultScenario: string;
   readScenarioJson(path: string): unknown;
   overridesFromFlags(f: EstimateFlags): { overrides: Record<string, unknown>; workload?: Record<string, unknown> };
+  /** Where each flag put its value, so errors about it name the flag (sim/inputSource.ts). */
+  flagOrigin?(f: EstimateFlags): { flagPlaces: Record<string, string>; changedBy: string };
 }
 
 export function parseFlopsHw(value: string): FlopsHwChoice {
@@ -73,7 +75,7 @@ export async function estimateScenario(scenarioPath: string | undefined, flags: 
   // --batch-size caps B(I*, O*); it is not a scheduler batch size here.
   const { overrides, workload } = deps.overridesFromFlags({ ...flags, batchSize: undefined });
   const base = workload && typeof stripped === 'object' && stripped !== null ? { ...stripped, workload } : stripped;
-  const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides);
+  const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides, deps.flagOrigin?.({ ...flags, batchSize: undefined }));
   return estimate(loaded, { flopsHw: flags.flopsHw, maxBatch: flags.batchSize, unbinned: flags.unbinned, plugins: await loadScenarioPolicies(loaded) });
 }
 

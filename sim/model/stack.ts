@@ -17,6 +17,9 @@ export function loadStack(id: string, source = '--stack', dir = stacksDir): Stac
   if (stack.kv_cache === 'contiguous' && stack.kv_block_tokens !== undefined) {
     throw new InputError(join(dir, `${id}.json`), '/kv_block_tokens', 'only a paged KV cache has blocks');
   }
+  if (!(stack.schedulers as readonly string[]).includes(stack.batching)) {
+    throw new InputError(join(dir, `${id}.json`), '/schedulers', `must include the stack's own batching "${stack.batching}"`);
+  }
   return stack;
 }
 

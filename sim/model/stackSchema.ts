@@ -11,7 +11,7 @@ export const stackSchema = {
   type: 'object',
   additionalProperties: false,
   required: [
-    'id', 'description', 'batching', 'kv_cache', 'cuda_graphs', 'compiled', 'step_overhead_s',
+    'id', 'description', 'batching', 'schedulers', 'schedulers_source', 'kv_cache', 'cuda_graphs', 'compiled', 'step_overhead_s',
     'per_sequence_overhead_s', 'compute_efficiency', 'memory_efficiency', 'gpu_memory_utilization', 'source',
   ],
   properties: {
@@ -21,6 +21,15 @@ export const stackSchema = {
       enum: ['static', 'continuous'],
       description: 'static: a batch runs until its last sequence ends; continuous: sequences join and leave each step.',
     },
+    schedulers: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: ['static', 'continuous', 'speculative'] },
+      description:
+        'The schedulers the real framework has (its own batching first). Any other pairing still runs, labelled an extrapolation (sim/scenario/schedulerPairing.ts).',
+    },
+    schedulers_source: { type: 'string', minLength: 1, description: 'Where the list of schedulers comes from.' },
     kv_cache: { enum: ['contiguous', 'paged'] },
     cuda_graphs: { type: 'boolean' },
     compiled: { type: 'boolean', description: 'torch.compile (or equivalent) fuses kernels.' },

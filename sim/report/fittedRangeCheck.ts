@@ -12,6 +12,7 @@ export class FittedRangeCheck implements WorkObserver {
   private batchOutside = 0;
   private tokensOutside = 0;
   private contextOutside = 0;
+  private anyOutside = 0;
 
   constructor(
     private readonly range: FittedRange,
@@ -37,9 +38,23 @@ export class FittedRangeCheck implements WorkObserver {
       meanContext = (w.contextSum0 + w.sequences * (stepsDone - 1)) / w.sequences;
     }
     this.steps += stepsDone;
-    if (outside(batch, this.range.batchSize)) this.batchOutside += stepsDone;
-    if (outside(tokens, this.range.stepTokens)) this.tokensOutside += stepsDone;
-    if (outside(meanContext, this.range.contextTokens)) this.contextOutside += stepsDone;
+    const b = outside(batch, this.range.batchSize);
+    const t = outside(tokens, this.range.stepTokens);
+    const c = outside(meanContext, this.range.contextTokens);
+    if (b) this.batchOutside += stepsDone;
+    if (t) this.tokensOutside += stepsDone;
+    if (c) this.contextOutside += stepsDone;
+    if (b || t || c) this.anyOutside += stepsDone;
+  }
+
+  /**
+   * When most steps left the fitted range, the run's numbers are mostly extrapolation, and the provenance a user
+   * reads first (the banner, the cost-model line) must say so, not only a warning further down.
+   */
+  mostlyOutside(): string | undefined {
+    if (this.steps === 0 || 2 * this.anyOutside <= this.steps) return undefined;
+    const pct = ((100 * this.anyOutside) / this.steps).toFixed(0);
+    return `${pct}% of steps (${this.anyOutside} of ${this.steps}) ran outside the profile's fitted range, so most of this run's cost is extrapolated`;
   }
 
   warnings(): string[] {

@@ -17,7 +17,8 @@ export interface Summary {
   readonly power_controller?: { name: string; options: Record<string, unknown>; asleep_s: number; wakeups: number };
   readonly scheduler: Record<string, unknown>;
   readonly seed: number;
-  readonly cost_model: { kind: string; description: string; profile?: string };
+  /** `extrapolated`: why the numbers go beyond what `kind` covers (most steps outside a profile's fitted range, a scheduler the stack does not have); empty when they do not. */
+  readonly cost_model: { kind: string; description: string; profile?: string; extrapolated: string[] };
   readonly workload: { description: string; rows_read: number; requests: number; skipped: Record<string, number> };
   readonly requests_completed: number;
   readonly requests_rejected: number;
@@ -80,13 +81,19 @@ function ms(q: Quantiles): string {
   return `${fmt(q.p50 * 1000)} / ${fmt(q.p90 * 1000)} / ${fmt(q.p99 * 1000)} ms`;
 }
 
+/** The provenance as the user should read it first: `calibrated, EXTRAPOLATED (why)` when the run leaves what it covers. */
+export function costKindLabel(s: Summary): string {
+  const x = s.cost_model.extrapolated;
+  return x.length ? `${s.cost_model.kind}, EXTRAPOLATED (${x.join('; ')})` : s.cost_model.kind;
+}
+
 export function summaryTable(s: Summary): string {
   const b = s.energy_breakdown_j;
   const pct = (x: number) => (s.energy_j > 0 ? `${((100 * x) / s.energy_j).toFixed(1)}%` : '-');
   const rows: [string, string][] = [
     ['scenario', s.scenario],
     ['cluster', `${s.replicas} × ${s.gpu}${s.tp > 1 ? ` (tp ${s.tp})` : ''}, ${s.model}, ${s.stack}, ${String(s.scheduler.kind)} batching${mechanismsLine(s)}`],
-    ['cost model', `${s.cost_model.kind}: ${s.cost_model.description}`],
+    ['cost model', `${costKindLabel(s)}: ${s.cost_model.description}`],
     ['workload', `${s.workload.description}; ${s.workload.requests} requests${Object.keys(s.workload.skipped).length ? `, skipped ${JSON.stringify(s.workload.skipped)}` : ''}`],
     ['requests', `${s.requests_completed} completed, ${s.requests_rejected} rejected, ${s.preemptions} preemptions`],
     ['tokens', `${s.input_tokens} in, ${s.output_tokens} out`],

@@ -27,6 +27,9 @@ import type { GpuSetting } from '../serving/policyApi.js';
 import type { ReplicaPower, WorkObserver } from '../serving/replica.js';
 import { createRequestSource } from '../workload/createRequestSource.js';
 import type { LoadedScenario } from '../scenario/loadScenario.js';
+import { schedulerPairingProblem, SPECULATIVE_ONLY_FIELDS } from '../scenario/schedulerPairing.js';
+import { inputErrorAt, sourceLabel, sourceOf } from '../inputSource.js';
+import { tensorParallelProblem } from '../model/tensorParallel.js';
 
 export type { SpeculativeSettings } from '../policies/scheduler/schedulerPolicy.js';
 export { DEFAULT_ACCEPTANCE, DEFAULT_GAMMA } from '../policies/scheduler/speculativePolicy.js';
@@ -51,6 +54,8 @@ export interface ResolvedConfig {
   readonly decoding: DecodingStrategy;
   /** Latency targets for SLO attainment, when the scenario sets them. */
   readonly slo?: { readonly ttftSeconds?: number; readonly tpotSeconds?: number };
+  /** Why this run's numbers are extrapolated beyond what the stack or profile covers (empty when they are not). */
+  readonly extrapolations: readonly string[];
 }
 
 export interface BuildOptions {
@@ -72,13 +77,23 @@ export function schedulerPolicyName(kind: string | undefined, stack: { batching:
 }
 
 export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {}): { setup: SimulationSetup; resolved: ResolvedConfig } {
-  const { scenario, file } = loaded;
+  const { scenario, file, flagPlaces } = loaded;
+  // Every message names the flag that set a value, or the scenario file and its JSON path.
+  const at = (pointer: string) => sourceLabel(file, flagPlaces, pointer);
+  const fail = (pointer: string, detail: string) => inputErrorAt(file, flagPlaces, pointer, detail);
   const plugins = opts.plugins ?? {};
   const c = scenario.cluster;
-  const gpu = loadGpu(c.gpu, `${file}:/cluster/gpu`);
-  const arch = loadArchitecture(c.model, `${file}:/cluster/model`);
-  const stack = loadStack(c.stack, `${file}:/cluster/stack`);
+  const gpu = loadGpu(c.gpu, at('/cluster/gpu'));
+  const arch = loadArchitecture(c.model, at('/cluster/model'));
+  const stack = loadStack(c.stack, at('/cluster/stack'));
   const s = c.scheduler as Record<string, unknown> & { kind?: string; module?: string };
+  const tpProblem = tensorParallelProblem(arch, c.tp);
+  if (tpProblem) throw fail('/cluster/tp', tpProblem);
+  if (s.kind !== 'speculative' && s.module === undefined) {
+    for (const field of SPECULATIVE_ONLY_FIELDS) {
+      if (s[field] !== undefined) throw fail(`/cluster/scheduler/${field}`, `only applies to the speculative scheduler, and this scheduler is ${s.kind ?? `${stack.id}'s default (${stack.batching})`}`);
+    }
+  }
   const decoding = c.decoding as DecodingStrategy;
   const selection = (powerCapWatts: number | undefined): CostModelSelection => ({
     gpu,
@@ -89,21 +104,22 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     mode: c.cost_model,
     profileFile: c.profile,
     allReduce: c.all_reduce,
-    allReduceSource: `${file}:/cluster/all_reduce`,
-    powerCapSource: { file, place: '/cluster/power_cap_w' },
+    allReduceSource: at('/cluster/all_reduce'),
+    powerCapSource: sourceOf(file, flagPlaces, '/cluster/power_cap_w'),
     decoding,
     shapeCache: c.shape_cache,
   });
   const built = buildCostModel(selection(c.power_cap_w));
   if (built.params.powerCapWatts <= built.params.busyBaseWatts) {
-    throw new InputError(file, '/cluster/power_cap_w', `a cap of ${built.params.powerCapWatts} W is below the ${built.params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
+    throw fail('/cluster/power_cap_w', `a cap of ${built.params.powerCapWatts} W is below the ${built.params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
   }
-  let budget = memoryBudget(gpu, stack, arch, c.tp);
+  let budget = memoryBudget(gpu, stack, arch, c.tp, at('/cluster/model'));
   if (built.beamWidth > 1) budget = widenedMemoryBudget(budget, built.beamWidth, built.prefillWidth);
 
   const ctx: SchedulerBuildContext = {
     file,
     place: '/cluster/scheduler',
+    flagPlaces,
     options: s,
     gpu,
     arch,
@@ -168,7 +184,8 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     };
   }
 
-  const source = createRequestSource(scenario.workload, { baseDir: loaded.baseDir, seed: scenario.seed, file });
+  const source = createRequestSource(scenario.workload, { baseDir: loaded.baseDir, seed: scenario.seed, file, sourceOf: (pointer) => sourceOf(file, flagPlaces, pointer) });
+  const pairing = scheduler.policy === 'plugin' ? undefined : schedulerPairingProblem(stack, scheduler.kind, scheduler.policy === 'speculative');
   const slo = scenario.slo;
   const resolved: ResolvedConfig = {
     gpu: gpu.id,
@@ -185,6 +202,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     ...(scheduler.speculative ? { speculative: scheduler.speculative } : {}),
     decoding,
     ...(slo && (slo.ttft_s !== undefined || slo.tpot_s !== undefined) ? { slo: { ttftSeconds: slo.ttft_s, tpotSeconds: slo.tpot_s } } : {}),
+    extrapolations: pairing ? [pairing] : [],
   };
   const setup: SimulationSetup = {
     source,

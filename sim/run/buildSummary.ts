@@ -12,7 +12,7 @@ function schedulerSummary(r: ResolvedConfig): Record<string, unknown> {
   return { ...r.scheduler.summary, ...decoding };
 }
 
-export function buildSummary(name: string, result: SimulationResult, resolved: ResolvedConfig, warnings: string[]): Summary {
+export function buildSummary(name: string, result: SimulationResult, resolved: ResolvedConfig, warnings: string[], extrapolated: readonly string[] = resolved.extrapolations): Summary {
   const m = result.metrics;
   const e = result.ledger.totals();
   const makespan = result.makespanSeconds;
@@ -41,6 +41,7 @@ export function buildSummary(name: string, result: SimulationResult, resolved: R
       kind: resolved.cost.provenance.kind,
       description: resolved.cost.provenance.description,
       ...(resolved.cost.provenance.profilePath ? { profile: resolved.cost.provenance.profilePath } : {}),
+      extrapolated: [...extrapolated],
     },
     workload: { description: w.description, rows_read: w.rowsRead, requests: result.requestsArrived, skipped: { ...w.skipped } },
     requests_completed: m.completed,

@@ -14,6 +14,7 @@ import { type Summary, summaryJson } from '../report/summary.js';
 import { buildSummary } from './buildSummary.js';
 import { buildSimulation, type ResolvedConfig } from './buildSimulation.js';
 import type { LoadedScenario } from '../scenario/loadScenario.js';
+import { inputErrorAt } from '../inputSource.js';
 import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { WorkObserver } from '../serving/replica.js';
 import { TraceEventWriter } from '../report/traceEvents.js';
@@ -74,9 +75,16 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunO
     csvWriter?.close();
   }
   trace?.finish(result.makespanSeconds);
+  if (result.requestsArrived === 0) {
+    // Zero requests would print 0 J per token as if it were a result.
+    const skipped = Object.entries(result.workload.skipped).map(([why, n]) => `${n} × ${why}`);
+    throw inputErrorAt(loaded.file, loaded.flagPlaces, '/workload', `nothing to simulate: ${result.workload.description} gave no requests${skipped.length ? ` (rows skipped: ${skipped.join(', ')})` : ''}`);
+  }
   const warnings = rangeCheck ? rangeCheck.warnings() : [];
-  const name = loaded.scenario.name ?? loaded.file;
-  const summary = buildSummary(name, result, resolved, warnings);
+  const rangeExtrapolation = rangeCheck?.mostlyOutside();
+  const extrapolations = [...resolved.extrapolations, ...(rangeExtrapolation ? [rangeExtrapolation] : [])];
+  const name = (loaded.scenario.name ?? loaded.file) + (loaded.changedBy ? ` (with ${loaded.changedBy})` : '');
+  const summary = buildSummary(name, result, resolved, warnings, extrapolations);
   const report = collector?.build(result.timeSeries, resolved.replicas, {
     powerCapWatts: resolved.cost.powerCapWatts,
     gpusPerReplica: resolved.tp,

@@ -9,10 +9,12 @@ import { describeAjvError } from '../ajvError.js';
 import { InputError } from '../errors.js';
 
 export { describeAjvError } from '../ajvError.js';
+import { type FlagPlaces, sourceOf } from '../inputSource.js';
 import { type Scenario, scenarioSchema } from './scenarioSchema.js';
 
 // strictRequired is off because discriminated oneOf branches declare `kind`, not the parent.
-const ajv = new Ajv({ useDefaults: true, discriminator: true, allErrors: false, strict: true, strictRequired: false });
+// verbose: errors carry the offending value and its schema, so a message can say what was found and give an example.
+const ajv = new Ajv({ useDefaults: true, discriminator: true, allErrors: false, strict: true, strictRequired: false, verbose: true });
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   compiled ??= ajv.compile(scenarioSchema);
@@ -25,6 +27,10 @@ export interface LoadedScenario {
   readonly baseDir: string;
   /** The file, for messages. */
   readonly file: string;
+  /** Values set by command-line flags, so that errors about them name the flag (sim/inputSource.ts). */
+  readonly flagPlaces?: FlagPlaces;
+  /** The flags that changed the scenario as given (`--stack hf-eager`), for titles; empty when none did. */
+  readonly changedBy?: string;
 }
 
 /** Deep-merges plain objects (overrides win); arrays and scalars replace. */
@@ -36,14 +42,20 @@ function merge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-export function parseScenario(raw: unknown, file: string, baseDir: string, overrides: object = {}): LoadedScenario {
+export interface FlagOrigin {
+  readonly flagPlaces?: FlagPlaces;
+  readonly changedBy?: string;
+}
+
+export function parseScenario(raw: unknown, file: string, baseDir: string, overrides: object = {}, origin: FlagOrigin = {}): LoadedScenario {
   const merged = merge(raw, overrides);
   const validate = validator();
   if (!validate(merged)) {
     const { place, detail } = describeAjvError(validate.errors![0]);
-    throw new InputError(file, place, detail);
+    const src = sourceOf(file, origin.flagPlaces, place);
+    throw new InputError(src.file, src.place, detail);
   }
-  return { scenario: merged as Scenario, baseDir, file };
+  return { scenario: merged as Scenario, baseDir, file, ...origin };
 }
 
 export function loadScenario(path: string, overrides: object = {}): LoadedScenario {

@@ -17,6 +17,7 @@ export const decodingSchema = {
   type: 'object',
   discriminator: { propertyName: 'kind' },
   required: ['kind'],
+  examples: [{ kind: 'sampling', top_p: 0.9 }],
   description:
     'greedy: no extra cost. sampling: logits processing over the vocabulary each step (temperature, top-p sort). beam: width sequences and KV caches per request, plus the beam bookkeeping and (contiguous cache) the KV reorder each step.',
   oneOf: [
@@ -35,7 +36,7 @@ export const decodingSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['kind', 'width'],
-      properties: { kind: { const: 'beam' }, width: { type: 'integer', minimum: 1 } },
+      properties: { kind: { const: 'beam' }, width: { type: 'integer', minimum: 1, maximum: 64, description: 'Beams per request (at most 64).' } },
     },
   ],
 } as const;
@@ -66,11 +67,16 @@ export const clusterSchema = {
     gpu: { type: 'string', default: 'h100-sxm' },
     model: { type: 'string', default: 'llama-3.1-8b' },
     stack: { type: 'string', default: 'vllm' },
-    replicas: { type: 'integer', minimum: 1, default: 1 },
+    replicas: { type: 'integer', minimum: 1, maximum: 4096, default: 1, description: 'Replicas behind the router (at most 4096: each keeps its own scheduler and time series).' },
     router: policyReferenceSchema(ROUTER_NAMES, 'How arrivals are spread over replicas', 'round_robin'),
     admission: policyReferenceSchema(ADMISSION_NAMES, 'Which arrivals are let in', 'accept_all'),
     power_controller: policyReferenceSchema(POWER_CONTROLLER_NAMES, 'What changes GPU settings and replica sleep states during the run', 'none'),
-    tp: { type: 'integer', minimum: 1, default: 1, description: 'Tensor-parallel GPUs per replica.' },
+    tp: {
+      type: 'integer',
+      minimum: 1,
+      default: 1,
+      description: 'Tensor-parallel GPUs per replica: at most 8 (one node), dividing the attention heads (sim/model/tensorParallel.ts).',
+    },
     power_cap_w: { type: 'number', exclusiveMinimum: 0, description: 'Per-GPU power limit (default: the TDP).' },
     cost_model: {
       enum: ['auto', 'calibrated', 'roofline'],
@@ -122,7 +128,7 @@ export const scenarioSchema = {
       default: {},
       properties: {
         interval_s: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Time-series interval (doubles past max_intervals).' },
-        max_intervals: { type: 'integer', minimum: 2, default: 10000 },
+        max_intervals: { type: 'integer', minimum: 2, maximum: 1000000, default: 10000 },
       },
     },
   },

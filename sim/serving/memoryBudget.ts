@@ -1,11 +1,13 @@
 /**
  * How much of a GPU's memory is left for the KV cache once weights (and peak activations) are in. Per GPU: under
- * tensor parallelism each GPU holds 1/tp of the weights, of every token's KV cache and of the activations.
+ * tensor parallelism each GPU holds 1/tp of the weights and activations, and 1/min(tp, kv_heads) of every token's KV cache
+ * (KV heads are replicated past tp = kv_heads, sim/model/tensorParallel.ts).
  */
 import { InputError } from '../errors.js';
 import type { Architecture } from '../model/architecture.js';
 import type { Gpu } from '../model/gpu.js';
 import type { Stack } from '../model/stack.js';
+import { kvCacheShards } from '../model/tensorParallel.js';
 import { kvCacheBytesPerToken, weightBytes } from '../model/modelCosts.js';
 
 /**
@@ -25,20 +27,21 @@ export interface MemoryBudget {
   readonly activationBytesPerTokenPerGpu: number;
 }
 
-export function memoryBudget(gpu: Gpu, stack: Stack, a: Architecture, tp: number): MemoryBudget {
+/** `source` names what chose the model (`--model`, `s.json:/cluster/model`) for the error when it does not fit. */
+export function memoryBudget(gpu: Gpu, stack: Stack, a: Architecture, tp: number, source = '--model'): MemoryBudget {
   const usable = gpu.memory_usable_gib * 2 ** 30 * stack.gpu_memory_utilization;
   const weightsPerGpu = weightBytes(a) / tp;
   const free = usable - weightsPerGpu;
   if (!(free > 0)) {
     throw new InputError(
-      '--model',
+      source,
       '',
       `${a.id} weights need ${(weightsPerGpu / 1e9).toFixed(1)} GB per GPU at tp ${tp}; ${gpu.id} has ${(usable / 1e9).toFixed(1)} GB usable (${stack.id} keeps ${stack.gpu_memory_utilization}); raise --tp`,
     );
   }
   return {
     freeBytesPerGpu: free,
-    kvBytesPerTokenPerGpu: kvCacheBytesPerToken(a) / tp,
+    kvBytesPerTokenPerGpu: kvCacheBytesPerToken(a) / kvCacheShards(a, tp),
     activationBytesPerTokenPerGpu: activationBytesPerToken(a) / tp,
   };
 }

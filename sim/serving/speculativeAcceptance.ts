@@ -39,6 +39,13 @@ export function meanAcceptance(c: AcceptanceConfig): number {
   return d.kind === 'beta' ? d.a / (d.a + d.b) : (d.lo + d.hi) / 2;
 }
 
+/** What the schema cannot say about a configuration: a uniform range must not be upside down. */
+export function acceptanceRangeProblem(c: AcceptanceConfig | undefined): string | undefined {
+  if (c?.kind !== 'per_request' || c.distribution.kind !== 'uniform') return undefined;
+  const { lo, hi } = c.distribution;
+  return lo > hi ? `uniform acceptance needs lo <= hi, got lo ${lo} > hi ${hi}` : undefined;
+}
+
 export function describeAcceptance(c: AcceptanceConfig): string {
   if (c.kind !== 'per_request') return `α = ${c.rate} per token (${c.kind})`;
   const d = c.distribution;

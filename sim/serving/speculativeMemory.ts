@@ -7,22 +7,24 @@ import type { Architecture } from '../model/architecture.js';
 import type { Gpu } from '../model/gpu.js';
 import { kvCacheBytesPerToken, weightBytes } from '../model/modelCosts.js';
 import type { Stack } from '../model/stack.js';
+import { kvCacheShards } from '../model/tensorParallel.js';
 import { activationBytesPerToken, type MemoryBudget } from './memoryBudget.js';
 
-export function speculativeMemoryBudget(gpu: Gpu, stack: Stack, target: Architecture, draft: Architecture, tp: number): MemoryBudget {
+/** `source` names what chose the draft (`--draft-model`, `s.json:/cluster/scheduler/draft_model`). */
+export function speculativeMemoryBudget(gpu: Gpu, stack: Stack, target: Architecture, draft: Architecture, tp: number, source = '--draft-model'): MemoryBudget {
   const usable = gpu.memory_usable_gib * 2 ** 30 * stack.gpu_memory_utilization;
   const weightsPerGpu = (weightBytes(target) + weightBytes(draft)) / tp;
   const free = usable - weightsPerGpu;
   if (!(free > 0)) {
     throw new InputError(
-      '--draft-model',
+      source,
       '',
       `${target.id} + draft ${draft.id} weights need ${(weightsPerGpu / 1e9).toFixed(1)} GB per GPU at tp ${tp}; ${gpu.id} has ${(usable / 1e9).toFixed(1)} GB usable (${stack.id} keeps ${stack.gpu_memory_utilization}); raise --tp`,
     );
   }
   return {
     freeBytesPerGpu: free,
-    kvBytesPerTokenPerGpu: (kvCacheBytesPerToken(target) + kvCacheBytesPerToken(draft)) / tp,
+    kvBytesPerTokenPerGpu: kvCacheBytesPerToken(target) / kvCacheShards(target, tp) + kvCacheBytesPerToken(draft) / kvCacheShards(draft, tp),
     // The two models run one after the other: the larger one's activations bound the peak.
     activationBytesPerTokenPerGpu: Math.max(activationBytesPerToken(target), activationBytesPerToken(draft)) / tp,
   };

@@ -19,12 +19,15 @@ export interface CreateRequestSourceOptions {
   readonly seed: number;
   /** The scenario file, for error messages (default 'scenario'). */
   readonly file?: string;
+  /** Where a workload value came from, when a flag may have set it (default: the file and the pointer). */
+  readonly sourceOf?: (pointer: string) => { file: string; place: string };
 }
 
 export function createRequestSource(config: WorkloadConfig, opts: CreateRequestSourceOptions): RequestSource {
   const file = opts.file ?? 'scenario';
   if (config.kind === 'trace') {
-    const path = resolveTracePath(config.path, opts.baseDir, file, '/workload/path');
+    const where = opts.sourceOf?.('/workload/path') ?? { file, place: '/workload/path' };
+    const path = resolveTracePath(config.path, opts.baseDir, where.file, where.place);
     return openTrace(path, config.format ?? 'auto', {
       offline: config.offline,
       limit: config.limit,

@@ -8,15 +8,22 @@
  *   start of the file is dropped.
  * - UTF-8 is decoded only up to the last `\n` byte of what has been read. 0x0A never occurs inside a multi-byte
  *   UTF-8 sequence, so a character split across two reads is always decoded whole.
- * - A line longer than the buffer grows the buffer (to about twice the longest line) rather than failing.
+ * - A line longer than the buffer grows the buffer (to about twice the longest line) rather than failing, up to
+ *   `maxLineBytes` (64 MiB by default): a longer line is an InputError naming the file and the line, before V8's
+ *   string limit or the heap gives out. No trace row comes near it.
+ * - Scanning is linear: each read searches only the bytes it added for a line feed, never the pending line again.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { InputError } from '../errors.js';
 
 export const DEFAULT_BUFFER_BYTES = 1 << 20;
+export const DEFAULT_MAX_LINE_BYTES = 64 << 20;
 
 export interface LineReaderOptions {
   /** Bytes per read; tests use tiny values to exercise chunk boundaries. Default 1 MiB. */
   readonly bufferSize?: number;
+  /** The longest line accepted, in bytes (without its line end). Default 64 MiB; tests use small values. */
+  readonly maxLineBytes?: number;
 }
 
 export interface Line {
@@ -42,6 +49,7 @@ export class LineReader {
   private open = true;
   private buf: Buffer;
   private readonly readSize: number;
+  private readonly maxLineBytes: number;
   /** Bytes buf[0, carry) belong to a line whose end has not been read yet. */
   private carry = 0;
   /** Decoded text of complete lines not yet returned: chunk[pos, chunk.length), lines separated by `\n`. */
@@ -56,6 +64,7 @@ export class LineReader {
   ) {
     const size = Math.floor(options.bufferSize ?? DEFAULT_BUFFER_BYTES);
     this.readSize = size >= 1 ? size : 1;
+    this.maxLineBytes = Math.max(1, Math.floor(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES));
     this.buf = Buffer.allocUnsafe(this.readSize);
     this.fd = openSync(path, 'r');
   }
@@ -103,17 +112,30 @@ export class LineReader {
         return true;
       }
       const end = this.carry + n;
-      // The carried bytes hold no line feed, so searching from the end finds the last one of the new bytes.
-      const lastLf = this.buf.lastIndexOf(LF, end - 1);
-      if (lastLf < 0) {
+      // The carried bytes hold no line feed, so only the new ones are searched: rescanning the pending line on
+      // every read would make one long line quadratic.
+      const found = this.buf.subarray(this.carry, end).lastIndexOf(LF);
+      if (found < 0) {
         this.carry = end;
+        this.checkLength(this.carry);
         continue;
       }
+      const lastLf = this.carry + found;
+      // The first new line feed ends the pending line: check its length before decoding it.
+      this.checkLength(this.carry + this.buf.subarray(this.carry, end).indexOf(LF));
       this.setChunk(this.buf.toString('utf8', 0, lastLf));
       this.buf.copy(this.buf, 0, lastLf + 1, end);
       this.carry = end - lastLf - 1;
       return true;
     }
+  }
+
+  /** `bytes` of the line after the last one returned (blank lines count), without its line end. */
+  private checkLength(bytes: number): void {
+    if (bytes <= this.maxLineBytes) return;
+    const line = this.lineNumber + 1;
+    this.close();
+    throw new InputError(this.path, `line ${line}`, `line longer than ${this.maxLineBytes} bytes (at least ${bytes}); a trace row is a few dozen bytes, so this is not a trace`);
   }
 
   private setChunk(text: string): void {

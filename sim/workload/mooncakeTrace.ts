@@ -6,7 +6,7 @@
  */
 import { InputError } from '../errors.js';
 import type { RowParser, TraceAdapter, TraceRow } from './traceCommon.js';
-import { parseTokenCount, show } from './traceCommon.js';
+import { MAX_ABS_TIME, parseTokenCount, show } from './traceCommon.js';
 
 const EXPECTED = 'a JSON object {"timestamp": ms, "input_length": n, "output_length": n, ...}';
 
@@ -46,8 +46,8 @@ export const mooncakeAdapter: TraceAdapter = {
           throw new InputError(file, `line ${lineNumber}`, `expected ${EXPECTED}, found ${show(text)}`);
         }
         const t = v.timestamp;
-        if (typeof t !== 'number' || !Number.isFinite(t)) {
-          throw new InputError(file, `line ${lineNumber}`, `timestamp: expected a time in milliseconds (a finite number), found ${show(JSON.stringify(t) ?? String(t))}`);
+        if (typeof t !== 'number' || !(Math.abs(t) <= MAX_ABS_TIME)) {
+          throw new InputError(file, `line ${lineNumber}`, `timestamp: expected a time in milliseconds (a number within ±${MAX_ABS_TIME}), found ${show(JSON.stringify(t) ?? String(t))}`);
         }
         row.seconds = t;
         row.fraction = 0;

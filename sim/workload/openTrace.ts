@@ -23,6 +23,8 @@ export interface TraceOptions {
   readonly timeScale?: number;
   /** Read buffer size in bytes (tests); default 1 MiB. */
   readonly bufferSize?: number;
+  /** The longest line accepted (tests); default lineReader's DEFAULT_MAX_LINE_BYTES. */
+  readonly maxLineBytes?: number;
 }
 
 /** A trace RequestSource that also says which format it is read as. */
@@ -31,10 +33,10 @@ export interface TraceSource extends RequestSource {
   readonly path: string;
 }
 
-function openReader(path: string, bufferSize: number | undefined): LineReader {
+function openReader(path: string, opts: TraceOptions): LineReader {
   try {
     if (statSync(path).isDirectory()) throw new InputError(path, '', 'cannot read trace: is a directory, not a file');
-    return new LineReader(path, { bufferSize });
+    return new LineReader(path, { bufferSize: opts.bufferSize, maxLineBytes: opts.maxLineBytes });
   } catch (e) {
     if (e instanceof InputError) throw e;
     const err = e as NodeJS.ErrnoException;
@@ -50,6 +52,12 @@ function firstLine(reader: LineReader): { text: string; lineNumber: number } | u
   }
   return undefined;
 }
+
+/**
+ * The longest span a trace may cover, first row to last: about three years. Longer is a corrupt time field (an
+ * arrival of 1e300 would otherwise become a makespan of 1e300 s), not a workload.
+ */
+export const MAX_TRACE_SPAN_SECONDS = 1e8;
 
 function fmtSeconds(s: number): string {
   return `${Number(s.toPrecision(12))} s`;
@@ -70,13 +78,16 @@ export function openTrace(path: string, format: TraceFormat = 'auto', opts: Trac
     throw new InputError(path, '', `time scale must be a positive number, got ${timeScale}`);
   }
 
-  const probe = openReader(path, opts.bufferSize);
+  const probe = openReader(path, opts);
   let adapter: TraceAdapter;
   try {
     const head = firstLine(probe);
-    if (head === undefined) throw new InputError(path, '', 'empty trace: no header and no rows');
+    if (head === undefined) throw new InputError(path, '', 'empty trace: no header and no rows, nothing to simulate');
     adapter = traceAdapters[resolveTraceFormat(path, head.text, head.lineNumber, format)];
     adapter.createParser(path, head.text, head.lineNumber);
+    if (adapter.hasHeader && firstLine(probe) === undefined) {
+      throw new InputError(path, '', `has a header (line ${head.lineNumber}) but no rows: nothing to simulate`);
+    }
   } finally {
     probe.close();
   }
@@ -92,7 +103,7 @@ export function openTrace(path: string, format: TraceFormat = 'auto', opts: Trac
     report.requestsYielded = 0;
     for (const k of Object.keys(report.skipped)) delete report.skipped[k];
     if (limit < 1) return;
-    const reader = openReader(path, opts.bufferSize);
+    const reader = openReader(path, opts);
     try {
       const head = firstLine(reader);
       if (head === undefined) return;
@@ -118,6 +129,13 @@ export function openTrace(path: string, format: TraceFormat = 'auto', opts: Trac
           fraction0 = row.fraction;
         }
         const t = (row.seconds - seconds0 + (row.fraction - fraction0)) * unit;
+        if (!(Math.abs(t) <= MAX_TRACE_SPAN_SECONDS)) {
+          throw new InputError(
+            path,
+            `line ${lineNumber}`,
+            `this row is ${fmtSeconds(t)} from the first row; a trace may span at most ${MAX_TRACE_SPAN_SECONDS} s (about 3 years): ${show(text)}`,
+          );
+        }
         if (!offline) {
           if (t < previous) {
             throw new InputError(

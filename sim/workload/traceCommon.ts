@@ -121,6 +121,22 @@ export function wrongFieldCount(
   );
 }
 
+/**
+ * A decimal number as people write it: optional sign, digits with an optional fraction, optional exponent. Number()
+ * also reads `0x10`, `0b11`, `0o7` and `Infinity`, which in a trace are mistakes, not numbers.
+ */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export function isDecimal(t: string): boolean {
+  return DECIMAL.test(t);
+}
+
+/**
+ * The largest time accepted, in the trace's own unit: beyond 1e15 a double cannot tell whole units apart (2^53 ≈
+ * 9e15), so such a value is a corrupt field, not a clock reading.
+ */
+export const MAX_ABS_TIME = 1e15;
+
 /** The largest token count accepted: lengths are held in Int32Arrays when resampled. */
 export const MAX_TOKENS = 0x7fffffff;
 
@@ -141,11 +157,11 @@ export function parseTokenCount(s: string, file: string, lineNumber: number, col
     if (i === n) return v;
   }
   const t = s.trim();
-  const v = t.length === 0 ? NaN : Number(t);
+  const v = t.length === 0 || !isDecimal(t) ? NaN : Number(t);
   if (Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS) return v;
   let problem: string;
   if (t.length === 0) problem = 'an empty field';
-  else if (Number.isNaN(v)) problem = `non-numeric ${show(s)}`;
+  else if (Number.isNaN(v)) problem = `${Number.isNaN(Number(t)) ? 'non-numeric' : 'non-decimal'} ${show(s)}`;
   else if (v < 0) problem = `negative ${show(s)}`;
   else if (!Number.isFinite(v) || v > MAX_TOKENS) problem = `${show(s)}, larger than ${MAX_TOKENS}`;
   else problem = `non-integer ${show(s)}`;
@@ -217,6 +233,7 @@ export function parseTimeAt(text: string, a: number, b: number, file: string, li
     digits++;
     if (fractionDigits >= 0) fractionDigits++;
   }
+  // 15 digits keep the value below MAX_ABS_TIME.
   if (i === b && digits > 0 && digits <= 15) {
     const v = fractionDigits > 0 ? m / POW10[fractionDigits] : m;
     return negative ? -v : v;
@@ -224,11 +241,11 @@ export function parseTimeAt(text: string, a: number, b: number, file: string, li
   return parseTime(text.slice(a, b), file, lineNumber, column, unit);
 }
 
-/** A time as a finite decimal number (negative allowed: only differences matter). */
+/** A time as a decimal number within ±MAX_ABS_TIME (negative allowed: only differences matter). */
 export function parseTime(s: string, file: string, lineNumber: number, column: string, unit: string): number {
   const t = s.trim();
-  const v = t.length === 0 ? NaN : Number(t);
-  if (Number.isFinite(v)) return v;
-  const problem = t.length === 0 ? 'an empty field' : show(s);
-  throw new InputError(file, `line ${lineNumber}`, `${column}: expected a time in ${unit} (a finite number), found ${problem}`);
+  const v = t.length === 0 || !isDecimal(t) ? NaN : Number(t);
+  if (Math.abs(v) <= MAX_ABS_TIME) return v;
+  const problem = t.length === 0 ? 'an empty field' : Number.isNaN(v) ? show(s) : `${show(s)}, beyond ±${MAX_ABS_TIME}`;
+  throw new InputError(file, `line ${lineNumber}`, `${column}: expected a time in ${unit} (a decimal number), found ${problem}`);
 }

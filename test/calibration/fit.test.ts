@@ -143,6 +143,30 @@ describe('fitCommand', () => {
     expect(JSON.parse(readFileSync(out, 'utf8')).provenance.command).toContain('joulesim calibrate fit');
   });
 
+  it('refuses --gpu that names another GPU than the measurement file, and writes nothing', async () => {
+    const { existsSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'joulesim-fit-'));
+    const out = join(dir, 'a6000.json');
+    const e = (() => {
+      try {
+        fitCommand([gridFixture], { out, gpu: 'a6000' });
+      } catch (err) {
+        return err as InputError;
+      }
+      throw new Error('expected an InputError');
+    })();
+    expect(e).toBeInstanceOf(InputError);
+    expect(e.message).toBe(`${gridFixture}:/gpu: measured on h100-sxm, not a6000 (--gpu a6000)`);
+    expect(existsSync(out)).toBe(false);
+    // Without a gpu id in the file, the GPU name NVML reported must still be the same chip.
+    const data = JSON.parse(readFileSync(gridFixture, 'utf8'));
+    delete data.gpu;
+    const anonymous = join(dir, 'no-id.json');
+    writeFileSync(anonymous, JSON.stringify(data));
+    expect(() => fitCommand([anonymous], { out, gpu: 'a100-sxm' })).toThrowError(/no-id\.json:\/environment\/gpu_name: measured on "NVIDIA H100 80GB HBM3", not an a100-sxm/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('rejects malformed measurement files with the JSON path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'joulesim-fit-'));
     const bad = join(dir, 'bad.json');

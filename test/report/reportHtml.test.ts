@@ -37,7 +37,7 @@ describe('run report', () => {
     }
     expect(count(html, /<path class="area"/g)).toBe(9);
     expect(html).toMatch(/<path class="dots" data-series="0" data-points="80"/);
-    expect(html).toMatch(/class="provenance prov-(calibrated|transferred|datasheet)"/);
+    expect(html).toMatch(/class="provenance prov-(calibrated|transferred|datasheet|extrapolated)"/);
     expect(html).toContain('power (W)');
     expect(html).toContain('fraction of requests');
   });

@@ -71,9 +71,17 @@ describe('plain CSV trace', () => {
     ['negative tokens', '0,1,2\n1,2,3\n2,5,-4\n', /line 4: output_tokens: expected a non-negative integer token count, found negative "-4"/],
     ['non-integer tokens', '0,1.5,2\n', /line 2: input_tokens: expected a non-negative integer token count, found non-integer "1.5"/],
     ['empty token field', '0,,2\n', /line 2: input_tokens: expected a non-negative integer token count, found an empty field/],
-    ['NaN time', '0,1,2\nNaN,1,2\n', /line 3: arrival_s: expected a time in seconds \(a finite number\), found "NaN"/],
+    ['NaN time', '0,1,2\nNaN,1,2\n', /line 3: arrival_s: expected a time in seconds \(a decimal number\), found "NaN"/],
     ['non-numeric time', '0,1,2\n1,1,2\nsoon,1,2\n', /line 4: arrival_s: expected a time in seconds .* found "soon"/],
     ['empty time', ',1,2\n', /line 2: arrival_s: expected a time in seconds .* found an empty field/],
+    ['hexadecimal time', '0,1,2\n0x10,1,2\n', /line 3: arrival_s: expected a time in seconds \(a decimal number\), found "0x10"/],
+    ['binary time', '0b1,1,2\n', /line 2: arrival_s: .* found "0b1"/],
+    ['infinite time', '0,1,2\nInfinity,1,2\n', /line 3: arrival_s: .* found "Infinity"/],
+    ['absurd time', '0,1,2\n1e300,1,2\n', /line 3: arrival_s: .* found "1e300", beyond ±1000000000000000/],
+    ['absurd first time', '1e300,1,2\n', /line 2: arrival_s: .* found "1e300", beyond ±1000000000000000/],
+    ['span beyond three years', '0,1,2\n1,1,2\n1e12,1,2\n', /line 4: this row is 1000000000000 s from the first row; a trace may span at most 100000000 s/],
+    ['hexadecimal tokens', '0,0x10,2\n', /line 2: input_tokens: expected a non-negative integer token count, found non-decimal "0x10"/],
+    ['octal tokens', '0,1,0o7\n', /line 2: output_tokens: .* found non-decimal "0o7"/],
   ];
   for (const [name, rows, message] of bad) {
     it(`throws InputError with the line number: ${name}`, () => {
@@ -104,6 +112,9 @@ describe('plain CSV trace', () => {
   it('rejects a missing file, an empty file and bad options', () => {
     expect(inputError(() => openTrace(join(tmp.dir, 'nope.csv'))).detail).toMatch(/no such file/);
     expect(inputError(() => openTrace(tmp.write('empty.csv', '\n\n'))).detail).toMatch(/empty trace/);
+    // A header and no rows is nothing to simulate, not a run with 0 J per token.
+    const headerOnly = inputError(() => openTrace(tmp.write('header-only.csv', header + '\n \n')));
+    expect(headerOnly.message).toBe(`${join(tmp.dir, 'header-only.csv')}: has a header (line 1) but no rows: nothing to simulate`);
     expect(inputError(() => openTrace(tmp.dir)).detail).toMatch(/is a directory/);
     expect(inputError(() => openTrace(path, 'auto', { limit: 0 })).detail).toMatch(/limit/);
     expect(inputError(() => openTrace(path, 'auto', { timeScale: -1 })).detail).toMatch(/time scale/);
@@ -244,6 +255,9 @@ describe('Mooncake trace', () => {
       ['{"timestamp": 1, "input_length": 3, "output_length": 2.5}\n', /line 2: output_length: .* found non-integer "2.5"/],
       ['{"timestamp": "x", "input_length": 3, "output_length": 2}\n', /line 2: timestamp: expected a time in milliseconds/],
       ['\n{"timestamp": -1, "input_length": 3, "output_length": 2}\n', /line 3: time goes backwards/],
+      ['{"timestamp": 1e300, "input_length": 3, "output_length": 2}\n', /line 2: timestamp: expected a time in milliseconds \(a number within ±1000000000000000\), found "1e\+300"/],
+      ['{"timestamp": 2e11, "input_length": 3, "output_length": 2}\n', /line 2: this row is 200000000 s from the first row; a trace may span at most 100000000 s/],
+      ['{"timestamp": 1, "input_length": "0x10", "output_length": 2}\n', /line 2: input_length: .* found non-decimal "0x10"/],
     ];
     cases.forEach(([row, message], i) => {
       const p = tmp.write(`mc-bad-${i}.jsonl`, ok + row);

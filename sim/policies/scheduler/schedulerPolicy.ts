@@ -12,6 +12,7 @@ import type { LiveRequest } from '../../serving/liveRequest.js';
 import type { MemoryBudget } from '../../serving/memoryBudget.js';
 import type { Scheduler } from '../../serving/scheduler.js';
 import type { AcceptanceConfig } from '../../serving/speculativeAcceptance.js';
+import type { FlagPlaces } from '../../inputSource.js';
 import type { LoadedPolicyModule } from '../policyModule.js';
 
 /** The scheduler block of a scenario, as validated by the composed schema (each policy reads its own keys). */
@@ -21,6 +22,8 @@ export interface SchedulerBuildContext {
   /** Scenario file and JSON path of the scheduler block, for messages. */
   readonly file: string;
   readonly place: string;
+  /** Values set by flags, so that messages name the flag instead (sim/inputSource.ts). */
+  readonly flagPlaces?: FlagPlaces;
   readonly options: SchedulerOptions;
   readonly gpu: Gpu;
   readonly arch: Architecture;

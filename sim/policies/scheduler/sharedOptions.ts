@@ -13,7 +13,7 @@ export const sharedSchedulerOptions = {
     minimum: 1,
     description: 'Continuous: token budget of one step (default 8192 with chunked prefill, else 16384; transformers-cb: the stack’s max_batch_tokens).',
   },
-  kv_block_tokens: { type: 'integer', minimum: 1, description: 'Continuous: tokens per KV block (default: the stack).' },
+  kv_block_tokens: { type: 'integer', minimum: 1, maximum: 4096, description: 'Continuous: tokens per KV block (default: the stack; at most 4096).' },
   kv_blocks: {
     type: 'integer',
     minimum: 1,

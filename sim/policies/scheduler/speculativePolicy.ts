@@ -5,10 +5,11 @@
  */
 import type { FromSchema } from 'json-schema-to-ts';
 import { SpeculativeRoundCost } from '../../cost/speculativeRoundCost.js';
-import { InputError } from '../../errors.js';
+import { inputErrorAt, sourceLabel } from '../../inputSource.js';
 import { loadArchitecture } from '../../model/architecture.js';
+import { tensorParallelProblem } from '../../model/tensorParallel.js';
 import { widenedMemoryBudget } from '../../serving/beamMemory.js';
-import { AcceptanceSampler, type AcceptanceConfig, describeAcceptance, expectedTokensPerRound, meanAcceptance } from '../../serving/speculativeAcceptance.js';
+import { AcceptanceSampler, type AcceptanceConfig, acceptanceRangeProblem, describeAcceptance, expectedTokensPerRound, meanAcceptance } from '../../serving/speculativeAcceptance.js';
 import { SpeculativeContinuousScheduler } from '../../serving/speculativeContinuousScheduler.js';
 import { speculativeMemoryBudget } from '../../serving/speculativeMemory.js';
 import { SpeculativeStaticScheduler } from '../../serving/speculativeStaticScheduler.js';
@@ -29,6 +30,7 @@ export const acceptanceSchema = {
   type: 'object',
   discriminator: { propertyName: 'kind' },
   required: ['kind'],
+  examples: [{ kind: 'constant', rate: 0.7 }],
   description:
     'constant / per_token: every draft token is accepted with probability rate (independent draws; the two names are the same mechanism). per_request: each request draws its own rate once from the distribution, then its tokens draw against it.',
   oneOf: [
@@ -44,6 +46,7 @@ export const acceptanceSchema = {
           type: 'object',
           discriminator: { propertyName: 'kind' },
           required: ['kind'],
+          examples: [{ kind: 'beta', a: 7, b: 3 }],
           oneOf: [
             {
               type: 'object',
@@ -69,7 +72,7 @@ export const speculativeOptionsSchema = {
       description: "Speculative only: the batching the rounds ride on (default: the stack's batching).",
     },
     draft_model: { type: 'string', description: 'Speculative only: the draft model id (models/architectures/), same vocabulary as the target.' },
-    gamma: { type: 'integer', minimum: 1, description: 'Speculative only: draft tokens per round (default 4, the seed paper’s).' },
+    gamma: { type: 'integer', minimum: 1, maximum: 64, description: 'Speculative only: draft tokens per round (default 4, the seed paper’s; at most 64).' },
     acceptance: acceptanceSchema,
   },
 } as const;
@@ -107,9 +110,15 @@ export const speculativePolicy = {
   optionsSchema: speculativeOptionsSchema,
   resolve: (ctx) => {
     const o = ctx.options as SpeculativeOptions;
-    if (o.draft_model === undefined) throw new InputError(ctx.file, `${ctx.place}/draft_model`, 'a speculative scheduler needs a draft_model');
-    if (ctx.decoding.kind === 'beam') throw new InputError(ctx.file, '/cluster/decoding', 'beam search does not combine with speculative decoding');
-    const draftArch = loadArchitecture(o.draft_model, `${ctx.file}:${ctx.place}/draft_model`);
+    const fail = (pointer: string, detail: string) => inputErrorAt(ctx.file, ctx.flagPlaces, pointer, detail);
+    if (o.draft_model === undefined) throw fail(`${ctx.place}/draft_model`, 'a speculative scheduler needs a draft_model');
+    if (ctx.decoding.kind === 'beam') throw fail('/cluster/decoding', 'beam search does not combine with speculative decoding');
+    const draftSource = sourceLabel(ctx.file, ctx.flagPlaces, `${ctx.place}/draft_model`);
+    const draftArch = loadArchitecture(o.draft_model, draftSource);
+    const draftTpProblem = tensorParallelProblem(draftArch, ctx.tp);
+    if (draftTpProblem) throw fail(`${ctx.place}/draft_model`, `the draft model: ${draftTpProblem}`);
+    const acceptanceProblem = acceptanceRangeProblem(o.acceptance as AcceptanceConfig | undefined);
+    if (acceptanceProblem) throw fail(`${ctx.place}/acceptance`, acceptanceProblem);
     const draft = ctx.buildDraftCost(draftArch);
     const gamma = o.gamma ?? DEFAULT_GAMMA;
     const acceptance = (o.acceptance as AcceptanceConfig | undefined) ?? DEFAULT_ACCEPTANCE;
@@ -118,7 +127,7 @@ export const speculativePolicy = {
     const spec: SpeculativeSettings = { draftModel: draftArch.id, gamma, acceptance, draftCost: draft.params, expectedTokensPerRound: expected, description };
     const round = new SpeculativeRoundCost(ctx.cost.model, draft.model, gamma);
     const maxContextTokens = Math.min(ctx.cost.work.maxContextTokens, draft.work.maxContextTokens);
-    let budget = speculativeMemoryBudget(ctx.gpu, ctx.stack, ctx.arch, draftArch, ctx.tp);
+    let budget = speculativeMemoryBudget(ctx.gpu, ctx.stack, ctx.arch, draftArch, ctx.tp, draftSource);
     if (ctx.cost.beamWidth > 1) budget = widenedMemoryBudget(budget, ctx.cost.beamWidth, ctx.cost.prefillWidth);
     const sized = { ...ctx, budget };
     const baseKind = o.speculative_base ?? ctx.stack.batching;

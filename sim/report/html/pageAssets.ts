@@ -18,8 +18,10 @@ h2 { font-size: 18px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1
 .prov-calibrated { background: #e8f5ee; border-color: #8cc9a8; }
 .prov-transferred { background: #fff5e0; border-color: #e8c170; }
 .prov-datasheet { background: #fdecea; border-color: #e5a29b; }
+.prov-extrapolated { background: #fff5e0; border-color: #d9a13b; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .badge.calibrated { background: #cfeedd; color: #145a36; }
+.badge.extrapolated { background: #fbe3b4; color: #6b4500; }
 .badge.transferred { background: #ffe7b3; color: #6b4700; }
 .badge.datasheet { background: #f9d3ce; color: #7a1d12; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(215px, 1fr)); gap: 12px; margin: 16px 0; }

@@ -91,6 +91,20 @@ function figure(svg: string, caption: string): string {
   return `<figure class="panel">${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
 }
 
+/**
+ * The first thing a reader sees about where the numbers come from. A run that is mostly extrapolated (steps outside
+ * the profile's fitted range, a scheduler the stack does not have) gets the amber extrapolated banner with the
+ * reasons, never the green calibrated one.
+ */
+function provenanceBanner(s: Summary): string {
+  const kind = s.cost_model.kind;
+  const head = `<strong>${esc(kind)}</strong> cost model: ${esc(PROVENANCE_TEXT[kind] ?? '')}.`;
+  const x = s.cost_model.extrapolated ?? [];
+  if (x.length === 0) return `<div class="provenance prov-${esc(kind)}">${head}<br>${esc(s.cost_model.description)}</div>`;
+  const cls = kind === 'datasheet' ? 'datasheet' : 'extrapolated';
+  return `<div class="provenance prov-${cls}"><strong>extrapolated</strong>: ${esc(x.join('; '))}.<br>${head}<br>${esc(s.cost_model.description)}</div>`;
+}
+
 function badge(kind: string): string {
   return `<span class="badge ${esc(kind)}">${esc(kind)}</span>`;
 }
@@ -257,7 +271,6 @@ export function renderRunReport(s: Summary, r: RunReportData): string {
     idle: clusterTotal(r, (x, i) => x.idleWatts[i]),
   };
   const p = powerUnit(maxOf(totals.prefill.map((v, i) => v + totals.decode[i] + totals.idle[i])));
-  const kind = s.cost_model.kind;
   const powerFigures: string[] = [];
   const replicaCount = Math.min(r.series.replicas.length, MAX_REPLICA_CHARTS);
   for (let i = 0; i < replicaCount; i++) {
@@ -324,7 +337,7 @@ export function renderRunReport(s: Summary, r: RunReportData): string {
   const body = `
 <h1>${esc(s.scenario)}</h1>
 <p class="sub">${esc(clusterLine(s))} · seed ${s.seed}<br>${esc(s.workload.description)}; ${s.workload.requests.toLocaleString('en-US')} requests</p>
-<div class="provenance prov-${esc(kind)}"><strong>${esc(kind)}</strong> cost model: ${esc(PROVENANCE_TEXT[kind] ?? '')}.<br>${esc(s.cost_model.description)}</div>
+${provenanceBanner(s)}
 <div class="cards">${cards.join('')}</div>
 <h2>Power and energy</h2>
 <div class="grid">${powerFigures.join('')}</div>
@@ -354,7 +367,7 @@ function variantTable(c: CompareResult, linkDirs: boolean): string {
     const d = v.delta_pct;
     const name = linkDirs && v.dir ? `<a href="${esc(v.dir)}/report.html">${esc(v.label)}</a>` : esc(v.label);
     const sw = seriesStyle(i);
-    return `<tr><td class="l"><svg width="14" height="10" aria-hidden="true"><rect width="14" height="10" rx="2" fill="${sw.color}"/></svg> ${name}</td><td class="l">${badge(s.cost_model.kind)}</td><td>${sig(v.power_cap_w)} W</td><td>${esc(fmtEnergy(s.energy_j))}</td>${deltaCell(d.energy_j, true)}<td>${sig(s.energy_per_output_token_j)}</td>${deltaCell(d.energy_per_output_token_j, true)}<td>${esc(latencyCell(s.ttft_s))}</td><td>${esc(dur(s.tpot_s.p50))}</td><td>${esc(latencyCell(s.e2e_s))}</td>${deltaCell(d.e2e_p99_s, true)}<td>${sig(s.throughput_output_tokens_per_s)}</td>${deltaCell(d.throughput_output_tokens_per_s, false)}</tr>`;
+    return `<tr><td class="l"><svg width="14" height="10" aria-hidden="true"><rect width="14" height="10" rx="2" fill="${sw.color}"/></svg> ${name}</td><td class="l">${badge(s.cost_model.kind)}${(s.cost_model.extrapolated ?? []).length ? ` ${badge('extrapolated')}` : ''}</td><td>${sig(v.power_cap_w)} W</td><td>${esc(fmtEnergy(s.energy_j))}</td>${deltaCell(d.energy_j, true)}<td>${sig(s.energy_per_output_token_j)}</td>${deltaCell(d.energy_per_output_token_j, true)}<td>${esc(latencyCell(s.ttft_s))}</td><td>${esc(dur(s.tpot_s.p50))}</td><td>${esc(latencyCell(s.e2e_s))}</td>${deltaCell(d.e2e_p99_s, true)}<td>${sig(s.throughput_output_tokens_per_s)}</td>${deltaCell(d.throughput_output_tokens_per_s, false)}</tr>`;
   });
   return `<div class="table-wrap"><table><thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="l"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
