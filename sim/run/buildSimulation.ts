@@ -89,9 +89,14 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
   const s = c.scheduler as Record<string, unknown> & { kind?: string; module?: string };
   const tpProblem = tensorParallelProblem(arch, c.tp);
   if (tpProblem) throw fail('/cluster/tp', tpProblem);
+  // A flag the run would ignore is a mistake. A scenario file may carry speculative settings for when its scheduler
+  // is speculative (a base for `compare --vary scheduler=...`), so only flags are refused.
   if (s.kind !== 'speculative' && s.module === undefined) {
     for (const field of SPECULATIVE_ONLY_FIELDS) {
-      if (s[field] !== undefined) throw fail(`/cluster/scheduler/${field}`, `only applies to the speculative scheduler, and this scheduler is ${s.kind ?? `${stack.id}'s default (${stack.batching})`}`);
+      const pointer = `/cluster/scheduler/${field}`;
+      if (s[field] !== undefined && sourceOf(file, flagPlaces, pointer).place === '') {
+        throw fail(pointer, `only applies to the speculative scheduler, and this scheduler is ${s.kind ?? `${stack.id}'s default (${stack.batching})`}`);
+      }
     }
   }
   const decoding = c.decoding as DecodingStrategy;

@@ -126,8 +126,10 @@ describe('speculative settings', () => {
       'joulesim: --acceptance: only applies to the speculative scheduler, and this scheduler is static',
     );
     expect(await oneLineError('run', s, '--speculative-base', 'static')).toMatch(/^joulesim: --speculative-base: only applies/);
-    const inFile = file('stray-gamma.json', { workload: tinyTrace, cluster: { scheduler: { kind: 'continuous', gamma: 4 } } });
-    expect(await oneLineError('run', inFile)).toBe(`joulesim: ${inFile}:/cluster/scheduler/gamma: only applies to the speculative scheduler, and this scheduler is continuous`);
+    // A scenario file may carry them for when it runs speculative (a base for compare --vary scheduler=...).
+    const inFile = file('base-gamma.json', { workload: tinyTrace, cluster: { scheduler: { gamma: 4, draft_model: 'llama-3.2-1b' } } });
+    expect((await runJson('run', inFile)).scheduler.kind).toBe('continuous');
+    expect((await runJson('run', inFile, '--scheduler', 'speculative')).scheduler.speculative.gamma).toBe(4);
   });
 
   it('uniform acceptance with LO > HI is refused, as a flag and in a file', async () => {
