@@ -2,7 +2,8 @@
  * `joulesim calibrate fit MEASUREMENTS... --out PROFILE.json`: validate the harness files, fit, and write a profile
  * with its coefficients, fitted ranges, residuals (and held-out errors) and provenance.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ensureOutputDir, writeOutputFile } from '../../sim/io/outputFile.js';
 import { dirname, relative, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { withFusedExpertEfficiency } from '../../sim/cost/moeEfficiency.js';
@@ -187,8 +188,8 @@ export function fitCommand(files: string[], opts: FitOptions): { profile: Record
       fixed: opts.fixed ?? {},
     },
   };
-  mkdirSync(dirname(resolve(opts.out)), { recursive: true });
-  writeFileSync(opts.out, JSON.stringify(profile, null, 2) + '\n');
+  ensureOutputDir(dirname(opts.out), '--out');
+  writeOutputFile(opts.out, JSON.stringify(profile, null, 2) + '\n');
   const f = profile.fit;
   const lines = [
     `fitted ${gpu.id} / ${arch.id} / ${first.stack} on ${fitRecords.length} records → ${opts.out}`,

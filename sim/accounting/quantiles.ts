@@ -15,22 +15,39 @@ export interface Quantiles {
   readonly p99: number;
 }
 
-/** Samples per storage chunk: growth allocates one more chunk, never copies what is stored. */
-const CHUNK = 1 << 18;
+/**
+ * Chunk sizes in samples: the first is small (1 KiB) because the paper reproduction runs thousands of tiny
+ * simulations, each with several lists, and a large first chunk made every one of them reserve megabytes. Each new
+ * chunk doubles up to the cap, so a long run still grows by whole large chunks without copying what is stored.
+ */
+const FIRST_CHUNK = 128;
+const MAX_CHUNK = 1 << 18;
 
 /**
- * A growable list of float64 samples (no per-sample object). Stored in fixed-size chunks so a 10-million-request
- * run holds exactly what it needs (doubling would reserve up to twice that and copy on every growth).
+ * A growable list of float64 samples (no per-sample object). Stored in chunks so a 10-million-request run holds
+ * about what it needs (one doubling array would reserve up to twice that and copy on every growth).
  */
 export class SampleList {
   private readonly chunks: Float64Array[] = [];
+  /** Free slots left in the last chunk. */
+  private free = 0;
   length = 0;
 
   push(x: number): void {
-    const i = this.length & (CHUNK - 1);
-    if (i === 0) this.chunks.push(new Float64Array(CHUNK));
-    this.chunks[this.chunks.length - 1][i] = x;
+    if (this.free === 0) {
+      const last = this.chunks.length ? this.chunks[this.chunks.length - 1].length : FIRST_CHUNK / 2;
+      this.chunks.push(new Float64Array(Math.min(MAX_CHUNK, last * 2)));
+      this.free = this.chunks[this.chunks.length - 1].length;
+    }
+    const chunk = this.chunks[this.chunks.length - 1];
+    chunk[chunk.length - this.free] = x;
+    this.free--;
     this.length++;
+  }
+
+  /** Samples the list has room for without allocating (what it holds in memory). */
+  get capacity(): number {
+    return this.chunks.reduce((sum, c) => sum + c.length, 0);
   }
 
   /** All samples in one array, sorted ascending. */
@@ -38,8 +55,8 @@ export class SampleList {
     const all = new Float64Array(this.length);
     let offset = 0;
     for (const chunk of this.chunks) {
-      const take = Math.min(CHUNK, this.length - offset);
-      all.set(take === CHUNK ? chunk : chunk.subarray(0, take), offset);
+      const take = Math.min(chunk.length, this.length - offset);
+      all.set(take === chunk.length ? chunk : chunk.subarray(0, take), offset);
       offset += take;
     }
     return all.sort();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { outputPath } from '../io/outputFile.js';
 import { fitCommand, parseFixed } from '../../calibration/fit/fitCommand.js';
 import { validateRun, validationMarkdown, validationTable } from '../../calibration/validate/validateRuns.js';
 
@@ -15,6 +16,7 @@ export function registerCalibrateCommands(program: Command): void {
     .option('--fix <key=value...>', 'hold a coefficient at a value instead of fitting it (e.g. per_sequence_overhead_s=0)')
     .option('--rates-from <profile>', 'kernel-class fit: take the GPU rates and class powers from this profile of the same GPU (another stack) and fit only the host time')
     .action((files: string[], o: { out: string; gpu?: string; holdout?: string; fix?: string[]; ratesFrom?: string }) => {
+      outputPath('--out', o.out);
       process.stdout.write(fitCommand(files, { ...o, fixed: parseFixed(o.fix ?? []) }).summary);
     });
   calibrate

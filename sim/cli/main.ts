@@ -10,7 +10,9 @@ import { loadGpu } from '../model/gpu.js';
 import { loadStack } from '../model/stack.js';
 import { packageRoot, scenariosDir } from '../paths.js';
 import { summaryJson, summaryTable } from '../report/summary.js';
-import { runScenario } from '../run/runScenario.js';
+import { runScenarioInSlices } from '../run/runScenario.js';
+import { clearOutputPlaces, discardPendingOutputs, ioCause, isBrokenPipe, outputPath } from '../io/outputFile.js';
+import { displayPath } from '../io/displayPath.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { registerCalibrateCommands } from './calibrateCommands.js';
 import { ADMISSION_NAMES, ADMISSION_POLICIES } from '../policies/admission/admissionRegistry.js';
@@ -252,6 +254,8 @@ export function readScenarioJson(path: string): unknown {
 }
 
 async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Promise<void> {
+  const out = outputPath('--out', flags.out);
+  const traceEvents = outputPath('--trace-events', flags.traceEvents);
   // Ids given as flags are checked first, so a bad one is reported against its flag, not the scenario file.
   if (flags.gpu !== undefined) loadGpu(flags.gpu, '--gpu');
   if (flags.model !== undefined) loadArchitecture(flags.model, '--model');
@@ -261,7 +265,7 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
   const raw = readScenarioJson(path) as Record<string, unknown>;
   const { overrides, workload } = overridesFromFlags(flags);
   const base = dropReplacedObjects(workload && typeof raw === 'object' && raw !== null ? { ...raw, workload } : raw, flags);
-  const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides, flagOrigin(flags));
+  const loaded = parseScenario(base, displayPath(path), dirname(path), overrides, flagOrigin(flags));
   const plugins = await loadScenarioPolicies(loaded);
   const started = Date.now();
   let lastReport = started;
@@ -275,10 +279,10 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
           lastReport = now;
           process.stderr.write(`joulesim: ${completed} requests done, simulated ${simulated.toFixed(0)} s, ${events} events, ${((now - started) / 1000).toFixed(0)} s elapsed\n`);
         };
-  const { summary } = runScenario(loaded, { outDir: flags.out, onProgress, traceEventsFile: flags.traceEvents, plugins });
+  const { summary } = await runScenarioInSlices(loaded, { outDir: out, onProgress, traceEventsFile: traceEvents, plugins });
   process.stdout.write(flags.json ? summaryJson(summary) + '\n' : summaryTable(summary));
-  if (flags.out && !flags.json) process.stdout.write(`wrote ${join(flags.out, 'summary.json')}, requests.csv, timeseries.csv, report.html\n`);
-  if (flags.traceEvents && !flags.json) process.stdout.write(`wrote ${flags.traceEvents} (open in https://ui.perfetto.dev or chrome://tracing)\n`);
+  if (out && !flags.json) process.stdout.write(`wrote ${join(out, 'summary.json')}, requests.csv, timeseries.csv, report.html\n`);
+  if (traceEvents && !flags.json) process.stdout.write(`wrote ${traceEvents} (open in https://ui.perfetto.dev or chrome://tracing)\n`);
 }
 
 export function buildProgram(): Command {
@@ -337,11 +341,37 @@ export function buildProgram(): Command {
   return program;
 }
 
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * While a command runs, Ctrl-C (or SIGTERM) removes every output still under its temporary name, says so in one
+ * line, and exits 128 + the signal number: outputs are complete or absent. Long simulations return to the event
+ * loop between slices (runScenarioInSlices), which is when this handler runs.
+ */
+function onInterrupt(signal: keyof typeof SIGNAL_EXIT_CODES): void {
+  discardPendingOutputs();
+  process.stderr.write(`joulesim: interrupted (${signal}); unfinished output files removed\n`);
+  process.exit(SIGNAL_EXIT_CODES[signal]);
+}
+
+/** A reader that goes away (`joulesim run | head`) ends the program quietly, not with an unhandled 'error' event. */
+function onStdoutError(e: Error): void {
+  if (isBrokenPipe(e)) process.exit(0);
+  process.stderr.write(`joulesim: stdout: ${ioCause(e)}\n`);
+  process.exit(2);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const handlers = { SIGINT: () => onInterrupt('SIGINT'), SIGTERM: () => onInterrupt('SIGTERM') };
+  process.on('SIGINT', handlers.SIGINT);
+  process.on('SIGTERM', handlers.SIGTERM);
+  process.stdout.on('error', onStdoutError);
+  clearOutputPlaces();
   try {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (e) {
+    discardPendingOutputs();
     if (e instanceof CommanderError) {
       // commander has already printed its message (or the help text).
       return e.exitCode === 0 ? 0 : 2;
@@ -351,8 +381,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`joulesim: ${e.message.replace(/\r?\n/g, '\\n')}\n`);
       return 2;
     }
+    const errno = e as NodeJS.ErrnoException;
+    if (typeof errno.code === 'string' && typeof errno.syscall === 'string') {
+      // A file operation no writer wrapped: still the user's file and cause in one line, not a crash.
+      process.stderr.write(`joulesim: ${errno.path ? displayPath(errno.path) : errno.syscall}: ${ioCause(errno)}\n`);
+      return 2;
+    }
     const err = e as Error;
     process.stderr.write(`joulesim: internal error: ${err.message}\n${process.env.JOULESIM_DEBUG ? (err.stack ?? '') + '\n' : ''}`);
     return 1;
+  } finally {
+    process.off('SIGINT', handlers.SIGINT);
+    process.off('SIGTERM', handlers.SIGTERM);
+    process.stdout.off('error', onStdoutError);
+    clearOutputPlaces();
   }
 }

@@ -4,7 +4,7 @@
  * worker threads, each a whole independent simulation, so the results are the same bytes as running them one by
  * one. Results come back in variant order whatever order the workers finish in.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { ensureOutputDir, writeOutputFiles } from '../io/outputFile.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -203,13 +203,7 @@ export async function runCompare(base: CompareBase, axes: VaryAxes | readonly Ax
     for (let i = 0; i < variants.length; i++) await check(base, overrides[i], variants[i].label);
 
     const dirs = variants.map((v, i) => variantDirName(i, variants.length, v.label));
-    if (opts.outDir) {
-      try {
-        mkdirSync(opts.outDir, { recursive: true });
-      } catch (e) {
-        throw new InputError(opts.outDir, '', `cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-    }
+    if (opts.outDir !== undefined) ensureOutputDir(opts.outDir, '--out');
     const jobs: VariantJob[] = variants.map((_, i) => ({
       index: i,
       raw: base.raw,
@@ -229,6 +223,8 @@ export async function runCompare(base: CompareBase, axes: VaryAxes | readonly Ax
           throw withVariant(e, labels[job.index]);
         }
         opts.onVariantDone?.(outcomes.length, jobs.length, labels[job.index]);
+        // Let an interrupt (Ctrl-C) be handled between variants.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } else {
       outcomes = await pool.run(jobs, labels, opts.onVariantDone);
@@ -259,8 +255,10 @@ function finish(outcomes: VariantOutcome[], variants: VariantSpec[], checked: Ax
   };
   const reports = outcomes.map((o) => o.report);
   if (outDir) {
-    writeFileSync(join(outDir, 'compare.json'), compareJson(result) + '\n');
-    writeFileSync(join(outDir, 'report.html'), renderCompareReport(result, reports, { linkDirs: true }));
+    writeOutputFiles([
+      { path: join(outDir, 'compare.json'), content: compareJson(result) + '\n' },
+      { path: join(outDir, 'report.html'), content: renderCompareReport(result, reports, { linkDirs: true }) },
+    ]);
   }
   return { result, reports, workers };
 }

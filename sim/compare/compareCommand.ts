@@ -8,6 +8,8 @@ import { InputError } from '../errors.js';
 import { compareJson, runCompare } from './compare.js';
 import { compareTable } from './compareTable.js';
 import { type Axis, checkAxes, parseVaryFlag, VARY_KEYS } from './vary.js';
+import { outputPath } from '../io/outputFile.js';
+import { displayPath } from '../io/displayPath.js';
 
 export interface CompareFlags {
   vary?: string[];
@@ -44,6 +46,7 @@ export async function compareCommand(scenarioPath: string | undefined, flags: Co
     const { key, values } = parseVaryFlag(f);
     return { key, values };
   }));
+  const out = outputPath('--out', flags.out);
   const path = scenarioPath ? resolve(scenarioPath) : deps.defaultScenario;
   const raw = deps.readScenarioJson(path);
   const { overrides, workload } = deps.overridesFromFlags(flags);
@@ -56,16 +59,16 @@ export async function compareCommand(scenarioPath: string | undefined, flags: Co
       : (done: number, total: number, label: string) =>
           process.stderr.write(`joulesim: variant ${done}/${total} done (${label}), ${((Date.now() - started) / 1000).toFixed(1)} s elapsed\n`);
   const { result, workers } = await runCompare(
-    { raw: base, file: scenarioPath ?? path, baseDir: dirname(path), overrides },
+    { raw: base, file: displayPath(path), baseDir: dirname(path), overrides },
     axes,
-    { outDir: flags.out, workers: flags.workers, onVariantDone },
+    { outDir: out, workers: flags.workers, onVariantDone },
   );
   if (flags.progress !== false) {
     process.stderr.write(`joulesim: ${result.variants.length} variants on ${workers === 1 ? 'this thread' : `${workers} worker threads`} in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
   }
   process.stdout.write(flags.json ? compareJson(result) + '\n' : compareTable(result));
-  if (flags.out && !flags.json) {
-    process.stdout.write(`wrote ${join(flags.out, 'compare.json')}, ${join(flags.out, 'report.html')} and a folder per variant\n`);
+  if (out && !flags.json) {
+    process.stdout.write(`wrote ${join(out, 'compare.json')}, ${join(out, 'report.html')} and a folder per variant\n`);
   }
 }
 

@@ -56,11 +56,16 @@ export class EventQueue {
     return this.heap.length - this.cancelledInHeap;
   }
 
-  /** Fire events in order until none is left. */
-  run(onProgress?: (fired: number, nowSeconds: number) => void): void {
+  /**
+   * Fire events in order until none is left, or until `maxEvents` have fired in this call (so a caller can return
+   * to the host's event loop between slices). Returns true when no event is left.
+   */
+  run(onProgress?: (fired: number, nowSeconds: number) => void, maxEvents = Number.POSITIVE_INFINITY): boolean {
+    const stopAt = this.fired + maxEvents;
     for (;;) {
+      if (this.fired >= stopAt) return this.pending === 0;
       const e = this.heap.pop();
-      if (!e) return;
+      if (!e) return true;
       if (e.cancelled) {
         this.cancelledInHeap--;
         continue;

@@ -23,6 +23,7 @@ import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { RequestSource, RequestSpec } from '../workload/request.js';
 import { binRequests, type ExcludedCounts, excludedTotal, type Lengths } from './bins.js';
 import { requestFlops } from './requestFlops.js';
+import { displayPath } from '../io/displayPath.js';
 
 /** The paper's largest batch ("1 … task maximum (up to 1024)"). */
 export const DEFAULT_MAX_BATCH = 1024;
@@ -284,7 +285,7 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
     tp: resolved.tp,
     batching: sched.kind,
     policy: sched.policy,
-    cost_model: { kind: p.kind, description: p.description, ...(p.profilePath ? { profile: p.profilePath } : {}) },
+    cost_model: { kind: p.kind, description: p.description, ...(p.profilePath ? { profile: displayPath(p.profilePath) } : {}) },
     tdp_w: gpu.tdp_w,
     flops_hw: { choice: typeof flopsChoice === 'number' ? 'number' : flopsChoice, tflops },
     max_batch: maxBatch,

@@ -3,7 +3,7 @@
  * the same trace / GPU / model / stack flags as `run`. Prints a table (or `--json`); `--out DIR` writes
  * estimate.json and cells.csv.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { ensureOutputDir, outputPath, writeOutputFiles } from '../io/outputFile.js';
 import { dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InputError } from '../errors.js';
@@ -157,13 +157,16 @@ export function registerEstimateCommand(program: Command, deps: EstimateCommandD
     .option('--json', 'print the estimate as JSON')
     .option('--out <dir>', 'write estimate.json and cells.csv to this folder')
     .action(async (scenario: string | undefined, flags: EstimateFlags) => {
+      const outDir = outputPath('--out', flags.out);
       const r = await estimateScenario(scenario, flags, deps);
-      if (flags.out) {
-        mkdirSync(flags.out, { recursive: true });
-        writeFileSync(join(flags.out, 'estimate.json'), estimateJson(r) + '\n');
-        writeFileSync(join(flags.out, 'cells.csv'), cellsCsv(r));
+      if (outDir !== undefined) {
+        ensureOutputDir(outDir, '--out');
+        writeOutputFiles([
+          { path: join(outDir, 'estimate.json'), content: estimateJson(r) + '\n' },
+          { path: join(outDir, 'cells.csv'), content: cellsCsv(r) },
+        ]);
       }
       process.stdout.write(flags.json ? estimateJson(r) + '\n' : estimateTable(r));
-      if (flags.out && !flags.json) process.stdout.write(`wrote ${join(flags.out, 'estimate.json')}, cells.csv\n`);
+      if (outDir !== undefined && !flags.json) process.stdout.write(`wrote ${join(outDir, 'estimate.json')}, cells.csv\n`);
     });
 }

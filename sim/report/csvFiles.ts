@@ -1,8 +1,9 @@
 /**
  * The files `--out DIR` writes besides summary.json: requests.csv, streamed as requests finish (a buffered file
- * writer, so a million-request run never holds its rows), and timeseries.csv from the interval series.
+ * writer, so a million-request run never holds its rows) under a temporary name until the run completes, and
+ * timeseries.csv from the interval series.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { OutputFile } from '../io/outputFile.js';
 import type { LiveRequest } from '../serving/liveRequest.js';
 import type { RequestSpec } from '../workload/request.js';
 import type { RequestRowWriter } from '../accounting/requestMetrics.js';
@@ -22,11 +23,11 @@ export const REQUEST_COLUMNS =
   'id,replica,status,arrival_s,admitted_s,first_token_s,finish_s,input_tokens,output_tokens,ttft_s,tpot_s,e2e_s,energy_j,preemptions,reason';
 
 export class RequestCsvWriter implements RequestRowWriter {
-  private readonly fd: number;
+  readonly file: OutputFile;
   private buffer = '';
 
   constructor(path: string) {
-    this.fd = openSync(path, 'w');
+    this.file = new OutputFile(path);
     this.buffer = REQUEST_COLUMNS + '\n';
   }
 
@@ -36,7 +37,7 @@ export class RequestCsvWriter implements RequestRowWriter {
   }
 
   private flush(): void {
-    writeSync(this.fd, this.buffer);
+    this.file.write(this.buffer);
     this.buffer = '';
   }
 
@@ -52,9 +53,10 @@ export class RequestCsvWriter implements RequestRowWriter {
     this.write(`${s.id},${replica},rejected,${num(s.arrivalSeconds)},,,,${s.inputTokens},${s.outputTokens},,,,0,0,${csvField(reason)}\n`);
   }
 
-  close(): void {
+  /** Writes what is buffered; the file keeps its temporary name until committed with the run's other outputs. */
+  end(): OutputFile {
     this.flush();
-    closeSync(this.fd);
+    return this.file;
   }
 }
 

@@ -10,9 +10,8 @@
  * long run never holds them); the request counters are rebuilt at the end from each request's arrival, admission and
  * finish times (first admission: a preempted request waiting for recompute counts as running).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { prefillTokens } from '../cost/step.js';
-import { InputError } from '../errors.js';
+import { OutputFile } from '../io/outputFile.js';
 import type { LiveRequest } from '../serving/liveRequest.js';
 import type { WorkObserver } from '../serving/replica.js';
 import type { RunnableWork } from '../serving/work.js';
@@ -35,7 +34,7 @@ export interface TraceReplicaInfo {
 }
 
 export class TraceEventWriter implements WorkObserver {
-  private readonly fd: number;
+  readonly file: OutputFile;
   private buffer = '';
   private first = true;
   private replicas = 0;
@@ -44,14 +43,9 @@ export class TraceEventWriter implements WorkObserver {
   private idleFrom: number[] = [];
   /** Request state changes per replica: [time, Δqueued, Δrunning] triples. */
   private changes: number[][] = [];
-  closed = false;
 
   constructor(readonly path: string) {
-    try {
-      this.fd = openSync(path, 'w');
-    } catch (e) {
-      throw new InputError(path, '', `cannot write the trace-event file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    this.file = new OutputFile(path, 'cannot write the trace-event file');
     this.buffer = '{"traceEvents":[\n';
   }
 
@@ -78,7 +72,7 @@ export class TraceEventWriter implements WorkObserver {
   }
 
   private flush(): void {
-    writeSync(this.fd, this.buffer);
+    this.file.write(this.buffer);
     this.buffer = '';
   }
 
@@ -130,8 +124,11 @@ export class TraceEventWriter implements WorkObserver {
     rejected: (_spec: RequestSpec, _reason: string, _replica: number) => {},
   };
 
-  /** Writes the idle tails and request counters, closes the JSON and the file. */
-  finish(makespanSeconds: number): void {
+  /**
+   * Writes the idle tails and request counters and closes the JSON; the file keeps its temporary name until
+   * committed with the run's other outputs.
+   */
+  finish(makespanSeconds: number): OutputFile {
     for (let r = 0; r < this.replicas; r++) {
       const pid = r + 1;
       // Idle power from the replica's last work to the end (or from t = 0 if it never worked).
@@ -159,14 +156,7 @@ export class TraceEventWriter implements WorkObserver {
       }
     }
     this.buffer += `\n],\n"displayTimeUnit":"ms",\n"otherData":{"producer":"joulesim","time":"simulated seconds x 1e6 (microseconds)"}}\n`;
-    this.close();
-  }
-
-  /** Flushes and closes (also on failure, leaving a partial file). */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
     this.flush();
-    closeSync(this.fd);
+    return this.file;
   }
 }

@@ -2,7 +2,8 @@
  * `joulesim reproduce`: runs every sweep of scenarios/paper/sweeps/, turns the results into the paper's findings
  * (paper number, joulesim number, direction, cost source, disagreement), and writes the report and figures.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ensureOutputDir, writeOutputFiles } from '../io/outputFile.js';
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot, scenariosDir } from '../paths.js';
@@ -86,16 +87,16 @@ export function findingsJson(findings: readonly FindingRow[]): string {
 }
 
 export function writeReport(out: ReproduceOutput, dir: string): { figures: Figure[] } {
-  mkdirSync(join(dir, 'figures'), { recursive: true });
+  ensureOutputDir(join(dir, 'figures'), '--out');
   const figures = buildFigures(out.results, out.findings);
-  for (const f of figures) writeFileSync(join(dir, 'figures', f.file), f.svg);
-  writeFileSync(join(dir, 'findings.json'), findingsJson(out.findings) + '\n');
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify(out.meta, null, 2) + '\n');
-  writeFileSync(
-    join(dir, 'points.json'),
-    JSON.stringify(out.sweeps, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n',
-  );
-  writeFileSync(join(dir, 'report.md'), renderMarkdown(out.findings, out.meta, figures));
-  writeFileSync(join(dir, 'report.html'), renderHtml(out.findings, out.meta, figures, out.sweeps));
+  const finite = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+  writeOutputFiles([
+    ...figures.map((f) => ({ path: join(dir, 'figures', f.file), content: f.svg })),
+    { path: join(dir, 'findings.json'), content: findingsJson(out.findings) + '\n' },
+    { path: join(dir, 'meta.json'), content: JSON.stringify(out.meta, null, 2) + '\n' },
+    { path: join(dir, 'points.json'), content: JSON.stringify(out.sweeps, finite) + '\n' },
+    { path: join(dir, 'report.md'), content: renderMarkdown(out.findings, out.meta, figures) },
+    { path: join(dir, 'report.html'), content: renderHtml(out.findings, out.meta, figures, out.sweeps) },
+  ]);
   return { figures };
 }

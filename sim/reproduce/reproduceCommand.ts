@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { outputPath } from '../io/outputFile.js';
 import { renderText } from './report.js';
 import { findingsJson, reproduce, writeReport } from './reproduce.js';
 
@@ -26,6 +27,7 @@ function positiveInteger(flag: string) {
 
 export function reproduceCommand(flags: ReproduceFlags, argv: readonly string[] = process.argv): void {
   const command = ['joulesim', ...argv.slice(2)].join(' ');
+  const outDir = outputPath('--out', flags.out);
   const out = reproduce({
     sweepsDir: flags.sweeps,
     maxRequests: flags.requests,
@@ -35,9 +37,9 @@ export function reproduceCommand(flags: ReproduceFlags, argv: readonly string[] 
         ? undefined
         : (id, i, n, s) => process.stderr.write(`joulesim: sweep ${i}/${n} ${id} done in ${s.toFixed(2)} s\n`),
   });
-  if (flags.out) writeReport(out, flags.out);
+  if (outDir !== undefined) writeReport(out, outDir);
   process.stdout.write(flags.json ? findingsJson(out.findings) + '\n' : renderText(out.findings, out.meta));
-  if (flags.out && !flags.json) process.stdout.write(`wrote ${join(flags.out, 'report.html')}, report.md, findings.json, points.json, meta.json and figures/\n`);
+  if (outDir !== undefined && !flags.json) process.stdout.write(`wrote ${join(outDir, 'report.html')}, report.md, findings.json, points.json, meta.json and figures/\n`);
 }
 
 export function registerReproduceCommand(program: Command): void {

@@ -5,6 +5,7 @@
 import type { Summary } from '../report/summary.js';
 import type { ResolvedConfig } from './buildSimulation.js';
 import type { SimulationResult } from './simulation.js';
+import { displayPath } from '../io/displayPath.js';
 
 /** The batching policy's own block (from its registry entry), plus a non-greedy decoding strategy. */
 function schedulerSummary(r: ResolvedConfig): Record<string, unknown> {
@@ -40,7 +41,7 @@ export function buildSummary(name: string, result: SimulationResult, resolved: R
     cost_model: {
       kind: resolved.cost.provenance.kind,
       description: resolved.cost.provenance.description,
-      ...(resolved.cost.provenance.profilePath ? { profile: resolved.cost.provenance.profilePath } : {}),
+      ...(resolved.cost.provenance.profilePath ? { profile: displayPath(resolved.cost.provenance.profilePath) } : {}),
       extrapolated: [...extrapolated],
     },
     workload: { description: w.description, rows_read: w.rowsRead, requests: result.requestsArrived, skipped: { ...w.skipped } },

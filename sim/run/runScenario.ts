@@ -1,10 +1,11 @@
 /**
  * Runs one loaded scenario end to end: build, simulate, summarise, and (with an output folder) write
- * summary.json, requests.csv, timeseries.csv and report.html; optionally a Chrome trace-event file.
+ * summary.json, requests.csv, timeseries.csv and report.html; optionally a Chrome trace-event file. Every output
+ * keeps a temporary name until the run is complete, then all are renamed together (sim/io/outputFile.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simulate, type SimulationResult, type SimulationSetup } from './simulation.js';
+import { simulate, simulateInSlices, type SimulationResult, type SimulationSetup } from './simulation.js';
+import { ensureOutputDir, type OutputFile, writeOutputFiles } from '../io/outputFile.js';
 import { RequestCsvWriter, timeSeriesCsv } from '../report/csvFiles.js';
 import { FittedRangeCheck } from '../report/fittedRangeCheck.js';
 import { renderRunReport } from '../report/html/reportPage.js';
@@ -22,6 +23,8 @@ import { combineObservers, teeRowWriters } from '../report/sinks.js';
 
 export interface RunOptions {
   readonly outDir?: string;
+  /** What to call outDir in an error about it (default `--out`). */
+  readonly outDirFlag?: string;
   readonly observer?: WorkObserver | null;
   readonly onProgress?: SimulationSetup['onProgress'];
   /** Also sees every finished and rejected request (after the CSV writer). */
@@ -42,18 +45,37 @@ export interface RunOutput {
   readonly report?: RunReportData;
 }
 
-export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunOutput {
-  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
-  const csvWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv')) : null;
+interface PreparedRun {
+  readonly setup: SimulationSetup;
+  complete(result: SimulationResult): RunOutput;
+  /** Removes every output written so far (a failed or interrupted run leaves nothing that looks complete). */
+  abandon(): void;
+}
+
+function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
+  if (opts.outDir !== undefined) ensureOutputDir(opts.outDir, opts.outDirFlag ?? '--out');
+  const streamed: OutputFile[] = [];
+  let csvWriter: RequestCsvWriter | null = null;
+  let trace: TraceEventWriter | null = null;
+  const abandon = () => {
+    for (const f of streamed) f.discard();
+  };
+  try {
+    csvWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv')) : null;
+    if (csvWriter) streamed.push(csvWriter.file);
+    trace = opts.traceEventsFile !== undefined ? new TraceEventWriter(opts.traceEventsFile) : null;
+    if (trace) streamed.push(trace.file);
+  } catch (e) {
+    abandon();
+    throw e;
+  }
   const collector = (opts.report ?? !!opts.outDir) ? new ReportCollector() : null;
-  const trace = opts.traceEventsFile ? new TraceEventWriter(opts.traceEventsFile) : null;
   const rowWriter = teeRowWriters([csvWriter, collector, trace?.requests ?? null, opts.requestSink ?? null]);
   let built: ReturnType<typeof buildSimulation>;
   try {
     built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress, plugins: opts.plugins });
   } catch (e) {
-    csvWriter?.close();
-    trace?.close();
+    abandon();
     throw e;
   }
   const resolved = built.resolved;
@@ -65,35 +87,66 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunO
   const range = resolved.cost.fittedRange;
   const rangeCheck = range ? new FittedRangeCheck(range, observer) : null;
   const setup = { ...built.setup, observer: rangeCheck ?? observer };
+
+  const complete = (result: SimulationResult): RunOutput => {
+    try {
+      csvWriter?.end();
+      trace?.finish(result.makespanSeconds);
+      if (result.requestsArrived === 0) {
+        // Zero requests would print 0 J per token as if it were a result.
+        const skipped = Object.entries(result.workload.skipped).map(([why, n]) => `${n} × ${why}`);
+        throw inputErrorAt(loaded.file, loaded.flagPlaces, '/workload', `nothing to simulate: ${result.workload.description} gave no requests${skipped.length ? ` (rows skipped: ${skipped.join(', ')})` : ''}`);
+      }
+      const warnings = rangeCheck ? rangeCheck.warnings() : [];
+      const rangeExtrapolation = rangeCheck?.mostlyOutside();
+      const extrapolations = [...resolved.extrapolations, ...(rangeExtrapolation ? [rangeExtrapolation] : [])];
+      const name = (loaded.scenario.name ?? loaded.file) + (loaded.changedBy ? ` (with ${loaded.changedBy})` : '');
+      const summary = buildSummary(name, result, resolved, warnings, extrapolations);
+      const report = collector?.build(result.timeSeries, resolved.replicas, {
+        powerCapWatts: resolved.cost.powerCapWatts,
+        gpusPerReplica: resolved.tp,
+        idleWattsPerReplica: built.setup.idleWattsPerReplica,
+      });
+      const whole: { path: string; content: string }[] = [];
+      if (opts.outDir) {
+        whole.push({ path: join(opts.outDir, 'summary.json'), content: summaryJson(summary) + '\n' });
+        whole.push({ path: join(opts.outDir, 'timeseries.csv'), content: timeSeriesCsv(result.timeSeries, resolved.replicas) });
+        if (report) whole.push({ path: join(opts.outDir, 'report.html'), content: renderRunReport(summary, report) });
+      }
+      writeOutputFiles(whole, streamed);
+      return { summary, result, resolved, report };
+    } catch (e) {
+      abandon();
+      throw e;
+    }
+  };
+  return { setup, complete, abandon };
+}
+
+export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunOutput {
+  const run = prepareRun(loaded, opts);
   let result: SimulationResult;
   try {
-    result = simulate(setup);
+    result = simulate(run.setup);
   } catch (e) {
-    trace?.close();
+    run.abandon();
     throw e;
-  } finally {
-    csvWriter?.close();
   }
-  trace?.finish(result.makespanSeconds);
-  if (result.requestsArrived === 0) {
-    // Zero requests would print 0 J per token as if it were a result.
-    const skipped = Object.entries(result.workload.skipped).map(([why, n]) => `${n} × ${why}`);
-    throw inputErrorAt(loaded.file, loaded.flagPlaces, '/workload', `nothing to simulate: ${result.workload.description} gave no requests${skipped.length ? ` (rows skipped: ${skipped.join(', ')})` : ''}`);
+  return run.complete(result);
+}
+
+/**
+ * The same run, returning to the event loop every so many events so that an interrupt (Ctrl-C) is handled while it
+ * runs instead of after it: the CLI's handler then removes the unfinished outputs.
+ */
+export async function runScenarioInSlices(loaded: LoadedScenario, opts: RunOptions = {}): Promise<RunOutput> {
+  const run = prepareRun(loaded, opts);
+  let result: SimulationResult;
+  try {
+    result = await simulateInSlices(run.setup);
+  } catch (e) {
+    run.abandon();
+    throw e;
   }
-  const warnings = rangeCheck ? rangeCheck.warnings() : [];
-  const rangeExtrapolation = rangeCheck?.mostlyOutside();
-  const extrapolations = [...resolved.extrapolations, ...(rangeExtrapolation ? [rangeExtrapolation] : [])];
-  const name = (loaded.scenario.name ?? loaded.file) + (loaded.changedBy ? ` (with ${loaded.changedBy})` : '');
-  const summary = buildSummary(name, result, resolved, warnings, extrapolations);
-  const report = collector?.build(result.timeSeries, resolved.replicas, {
-    powerCapWatts: resolved.cost.powerCapWatts,
-    gpusPerReplica: resolved.tp,
-    idleWattsPerReplica: built.setup.idleWattsPerReplica,
-  });
-  if (opts.outDir) {
-    writeFileSync(join(opts.outDir, 'summary.json'), summaryJson(summary) + '\n');
-    writeFileSync(join(opts.outDir, 'timeseries.csv'), timeSeriesCsv(result.timeSeries, resolved.replicas));
-    if (report) writeFileSync(join(opts.outDir, 'report.html'), renderRunReport(summary, report));
-  }
-  return { summary, result, resolved, report };
+  return run.complete(result);
 }

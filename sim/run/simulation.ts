@@ -98,7 +98,30 @@ class ArrivalFeeder implements EventTarget {
   }
 }
 
+/** A simulation that runs in slices: advance() until it returns true, then finish(). */
+export interface SteppedSimulation {
+  /** Fires up to `maxEvents` events; true once every event has fired. */
+  advance(maxEvents: number): boolean;
+  finish(): SimulationResult;
+}
+
 export function simulate(setup: SimulationSetup): SimulationResult {
+  const run = startSimulation(setup);
+  run.advance(Number.POSITIVE_INFINITY);
+  return run.finish();
+}
+
+/**
+ * The same simulation, handing control back every `eventsPerSlice` events so the host's event loop can run (a
+ * Ctrl-C handler, a progress display). Yielding never changes what is simulated.
+ */
+export async function simulateInSlices(setup: SimulationSetup, eventsPerSlice = 50_000): Promise<SimulationResult> {
+  const run = startSimulation(setup);
+  while (!run.advance(eventsPerSlice)) await new Promise<void>((resolve) => setImmediate(resolve));
+  return run.finish();
+}
+
+export function startSimulation(setup: SimulationSetup): SteppedSimulation {
   const events = new EventQueue();
   const ledger = new EnergyLedger(setup.replicas);
   const timeSeries = new TimeSeries(setup.replicas, setup.intervalSeconds, setup.maxIntervals);
@@ -160,8 +183,29 @@ export function simulate(setup: SimulationSetup): SimulationResult {
   );
   feeder.start();
   const progress = setup.onProgress;
-  events.run(progress ? (fired, now) => progress(fired, now, metrics.completed) : undefined);
+  const onProgress = progress ? (fired: number, now: number) => progress(fired, now, metrics.completed) : undefined;
+  let done = false;
+  return {
+    advance(maxEvents: number): boolean {
+      done = events.run(onProgress, maxEvents);
+      return done;
+    },
+    finish(): SimulationResult {
+      if (!done) throw new Error('internal: finish() before the simulation ran out of events');
+      return finishSimulation(replicas, metrics, feeder, events, timeSeries, ledger, setup);
+    },
+  };
+}
 
+function finishSimulation(
+  replicas: readonly Replica[],
+  metrics: RequestMetrics,
+  feeder: ArrivalFeeder,
+  events: EventQueue,
+  timeSeries: TimeSeries,
+  ledger: EnergyLedger,
+  setup: SimulationSetup,
+): SimulationResult {
   for (const r of replicas) {
     const why = r.scheduler.stuckReason?.();
     if (why) throw new PolicyError(r.scheduler.policyName ?? 'scheduler', why);

@@ -9,6 +9,8 @@ import { openTrace } from './openTrace.js';
 import type { RequestSource } from './request.js';
 import { resolveTracePath } from './resolveTracePath.js';
 import { syntheticSource } from './synthetic.js';
+import { isAbsolute, sep } from 'node:path';
+import { displayPath } from '../io/displayPath.js';
 
 export { limitSource, offlineSource } from './sourceWrappers.js';
 
@@ -23,6 +25,11 @@ export interface CreateRequestSourceOptions {
   readonly sourceOf?: (pointer: string) => { file: string; place: string };
 }
 
+/** A scenario's relative path as written (relative to the scenario file); an absolute one shortened if it can be. */
+export function asWritten(path: string): string {
+  return isAbsolute(path) ? displayPath(path) : path.split(sep).join('/');
+}
+
 export function createRequestSource(config: WorkloadConfig, opts: CreateRequestSourceOptions): RequestSource {
   const file = opts.file ?? 'scenario';
   if (config.kind === 'trace') {
@@ -32,6 +39,7 @@ export function createRequestSource(config: WorkloadConfig, opts: CreateRequestS
       offline: config.offline,
       limit: config.limit,
       timeScale: config.time_scale,
+      displayName: asWritten(config.path),
     });
   }
   const lengths = createLengthSampler(config.lengths, { baseDir: opts.baseDir, file, pointer: '/workload/lengths' });

@@ -14,6 +14,8 @@ import { openTrace } from './openTrace.js';
 import type { Random } from './random.js';
 import { resolveTracePath } from './resolveTracePath.js';
 import type { WorkloadReport } from './request.js';
+import { displayPath } from '../io/displayPath.js';
+import { isAbsolute } from 'node:path';
 
 export interface Lengths {
   inputTokens: number;
@@ -126,7 +128,7 @@ export function createLengthSampler(
     case 'trace': {
       const path = resolveTracePath(config.path, ctx.baseDir, file, `${pointer}/path`);
       const lengths = loadTraceLengths(path, config.format ?? 'auto');
-      return traceLengthSampler(lengths, `resampled from ${path} (${lengths.count} pairs)`);
+      return traceLengthSampler(lengths, `resampled from ${isAbsolute(config.path) ? displayPath(config.path) : config.path} (${lengths.count} pairs)`);
     }
     case 'lognormal': {
       const i = lognormal(config.input, file, `${pointer}/input`);

@@ -13,6 +13,7 @@ import type { TraceAdapter, TraceRow } from './traceCommon.js';
 import { isBlank, show } from './traceCommon.js';
 import type { ConcreteTraceFormat } from './traceFormat.js';
 import { resolveTraceFormat, traceAdapters } from './traceFormat.js';
+import { displayPath } from '../io/displayPath.js';
 
 export interface TraceOptions {
   /** Every request arrives at t = 0 (time order is then not checked). */
@@ -25,6 +26,11 @@ export interface TraceOptions {
   readonly bufferSize?: number;
   /** The longest line accepted (tests); default lineReader's DEFAULT_MAX_LINE_BYTES. */
   readonly maxLineBytes?: number;
+  /**
+   * How the description names the file (default: displayPath of `path`): the path as the scenario wrote it, so the
+   * same scenario gives the same summary from any working directory.
+   */
+  readonly displayName?: string;
 }
 
 /** A trace RequestSource that also says which format it is read as. */
@@ -92,7 +98,7 @@ export function openTrace(path: string, format: TraceFormat = 'auto', opts: Trac
     probe.close();
   }
 
-  let description = `trace ${adapter.format}:${path}`;
+  let description = `trace ${adapter.format}:${opts.displayName ?? displayPath(path)}`;
   if (offline) description += ', offline';
   if (timeScale !== 1) description += `, time ×${timeScale}`;
   if (limit !== Infinity) description += `, first ${limit} requests`;

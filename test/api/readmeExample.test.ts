@@ -22,7 +22,7 @@ describe('README library example', () => {
   const dir = mkdtempSync(join(tmpdir(), 'joulesim-readme-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs as written and prints what it promises', async () => {
+  it('runs as written and prints what it promises', { timeout: 300_000 }, async () => {
     const code = readmeExample();
     expect(code).toMatch(/from 'joulesim';/);
     const file = join(dir, 'readme-example.ts');
@@ -45,5 +45,5 @@ describe('README library example', () => {
       'gpu=a100-sxm power-cap-w=350',
     ]);
     expect(lines[1]).toMatch(/: \d+\.\d kJ \(0%\), (calibrated|transferred|datasheet)$/);
-  }, 30_000);
+  });
 });

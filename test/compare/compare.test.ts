@@ -15,7 +15,7 @@ const base = { raw: smallScenario(), file: 'small.json', baseDir: process.cwd() 
 const axes = { gpu: ['a100-sxm', 'h100-sxm'], 'batch-size': [8, 64] } as const;
 
 describe('compare on worker threads', () => {
-  it('gives byte-identical outputs to running the variants one by one', async () => {
+  it('gives byte-identical outputs to running the variants one by one', { timeout: 300_000 }, async () => {
     const dirA = tempDir('cmp-par');
     const dirB = tempDir('cmp-seq');
     const par = await runCompare(base, axes, { workers: 2, outDir: dirA });
@@ -40,9 +40,9 @@ describe('compare on worker threads', () => {
     }
     expect(existsSync(join(dirA, 'compare.json'))).toBe(true);
     expect(existsSync(join(dirA, 'report.html'))).toBe(true);
-  }, 60_000);
+  });
 
-  it('each variant is the run the merged scenario gives on its own (same workload, same seed)', async () => {
+  it('each variant is the run the merged scenario gives on its own (same workload, same seed)', { timeout: 300_000 }, async () => {
     const { result } = await runCompare(base, { gpu: ['b200'], 'power-cap-w': [500] }, { workers: 1 });
     const alone = runScenario(parseScenario(smallScenario({ cluster: { gpu: 'b200', model: 'llama-3.1-8b', stack: 'vllm', power_cap_w: 500 } }), 'small.json', process.cwd()));
     expect(summaryJson(result.variants[0].summary)).toBe(summaryJson(alone.summary));

@@ -40,4 +40,22 @@ describe('quantiles: linear interpolation between order statistics', () => {
     expect(q.p50).toBe(2499.5);
     expect(q.p90).toBeCloseTo(4499.1, 9); // pos 4499.1
   });
+
+  it('SampleList reserves little for a short list and keeps every sample across many growing chunks', () => {
+    // Thousands of tiny simulations each hold several lists: a handful of samples must not reserve megabytes.
+    const small = new SampleList();
+    for (let i = 0; i < 10; i++) small.push(i);
+    expect(small.capacity * 8).toBeLessThanOrEqual(1024);
+    // Past the largest chunk size (2^18): the order statistics of a shuffled 0..n-1 are exact.
+    const n = 700_001;
+    const big = new SampleList();
+    for (let i = 0; i < n; i++) big.push((i * 7919) % n); // 7919 is prime and does not divide n: a permutation
+    expect(big.length).toBe(n);
+    const sorted = big.sorted();
+    for (let i = 0; i < n; i += 9973) expect(sorted[i]).toBe(i);
+    expect(sorted[n - 1]).toBe(n - 1);
+    expect(big.summary().p50).toBe((n - 1) / 2);
+    // Growth wastes at most one chunk of the largest size.
+    expect(big.capacity - n).toBeLessThan(1 << 18);
+  });
 });

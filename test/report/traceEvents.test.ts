@@ -91,7 +91,7 @@ function runHandCase(path: string): void {
     rowWriter: trace.requests,
     observer: trace,
   });
-  trace.finish(result.makespanSeconds);
+  trace.finish(result.makespanSeconds).commit();
 }
 
 describe('trace events, hand case', () => {
@@ -200,6 +200,6 @@ describe('joulesim run --trace-events', () => {
   it('an unwritable trace path is one line, exit 2', async () => {
     const { code, stderr } = await cli('run', '--trace-events', '/nonexistent-dir/x.json', '--no-progress');
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^joulesim: \/nonexistent-dir\/x\.json: cannot write the trace-event file \(ENOENT\)\n$/);
+    expect(stderr).toMatch(/^joulesim: \/nonexistent-dir\/x\.json: cannot write the trace-event file: no such folder \(ENOENT\)\n$/);
   });
 });
