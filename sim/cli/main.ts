@@ -12,7 +12,7 @@ import { packageRoot, scenariosDir } from '../paths.js';
 import { summaryJson, summaryTable } from '../report/summary.js';
 import { runScenarioInSlices } from '../run/runScenario.js';
 import { clearOutputPlaces, discardPendingOutputs, ioCause, isBrokenPipe, outputPath } from '../io/outputFile.js';
-import { displayPath } from '../io/displayPath.js';
+import { displayPath, scenarioLabel } from '../io/displayPath.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { registerCalibrateCommands } from './calibrateCommands.js';
 import { ADMISSION_NAMES, ADMISSION_POLICIES } from '../policies/admission/admissionRegistry.js';
@@ -265,7 +265,7 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
   const raw = readScenarioJson(path) as Record<string, unknown>;
   const { overrides, workload } = overridesFromFlags(flags);
   const base = dropReplacedObjects(workload && typeof raw === 'object' && raw !== null ? { ...raw, workload } : raw, flags);
-  const loaded = parseScenario(base, displayPath(path), dirname(path), overrides, flagOrigin(flags));
+  const loaded = parseScenario(base, scenarioPath ?? displayPath(path), dirname(path), overrides, flagOrigin(flags));
   const plugins = await loadScenarioPolicies(loaded);
   const started = Date.now();
   let lastReport = started;

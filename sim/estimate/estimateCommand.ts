@@ -14,6 +14,7 @@ import { parseScenario } from '../scenario/loadScenario.js';
 import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
 import { SCHEDULER_NAMES } from '../policies/scheduler/schedulerRegistry.js';
 import { DEFAULT_MAX_BATCH, estimate, type EstimateResult, type FlopsHwChoice } from './estimate.js';
+import { scenarioLabel } from '../io/displayPath.js';
 
 export interface EstimateFlags {
   trace?: string;
@@ -75,7 +76,7 @@ export async function estimateScenario(scenarioPath: string | undefined, flags: 
   // --batch-size caps B(I*, O*); it is not a scheduler batch size here.
   const { overrides, workload } = deps.overridesFromFlags({ ...flags, batchSize: undefined });
   const base = workload && typeof stripped === 'object' && stripped !== null ? { ...stripped, workload } : stripped;
-  const loaded = parseScenario(base, scenarioPath ?? path, dirname(path), overrides, deps.flagOrigin?.({ ...flags, batchSize: undefined }));
+  const loaded = parseScenario(base, scenarioPath ?? displayPath(path), dirname(path), overrides, deps.flagOrigin?.({ ...flags, batchSize: undefined }));
   return estimate(loaded, { flopsHw: flags.flopsHw, maxBatch: flags.batchSize, unbinned: flags.unbinned, plugins: await loadScenarioPolicies(loaded) });
 }
 
