@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Sample the validation workloads from the Azure LLM inference traces (2023), reproducibly.
 
-  python3 calibration/harness/make_workloads.py [--traces /work/shared/data/traces/azure-2023] [--count 48]
+  python3 calibration/harness/make_workloads.py --traces DIR [--count 48]
+
+DIR holds AzureLLMInferenceTrace_conv.csv and AzureLLMInferenceTrace_code.csv, the 2023 Azure LLM inference traces
+(https://github.com/Azure/AzurePublicDataset, CC-BY-4.0; scenarios/traces/ has the same two files).
 
 Writes, under calibration/validation/workloads/ (small files, so they travel to the GPU machine with the repo):
   azure-conv-48.csv      48 consecutive requests of AzureLLMInferenceTrace_conv.csv from a seeded start row
@@ -59,7 +62,7 @@ def write(path: str, rows) -> None:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--traces", default="/work/shared/data/traces/azure-2023")
+    ap.add_argument("--traces", required=True, help="folder holding the two 2023 Azure traces (e.g. scenarios/traces)")
     ap.add_argument("--count", type=int, default=48)
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)

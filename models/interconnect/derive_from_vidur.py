@@ -38,7 +38,7 @@ def main(network_dir: str) -> None:
             "id": out_id,
             "description": f"Measured NCCL all-reduce times on {machine}, one collective of fp16 data, by message size and number of GPUs.",
             "gpus": gpus,
-            "source": f"microsoft/vidur, data/profiling/network/{folder}/all_reduce.csv @ 7d475133 (https://github.com/microsoft/vidur), via the shared data folder measurements/vidur-profiles/network/{folder}/. MIT licence, Copyright (c) Microsoft Corporation: see LICENSE-vidur.txt beside this file.",
+            "source": f"microsoft/vidur, data/profiling/network/{folder}/all_reduce.csv @ 7d475133 (https://github.com/microsoft/vidur). MIT licence, Copyright (c) Microsoft Corporation: see LICENSE-vidur.txt beside this file.",
             "source_sha256": sha,
             "method": "Vidur's collectives profiler (vidur/profiling/collectives): torch.distributed.all_reduce on an fp16 buffer without CUDA graphs; each timed run launches it 11 times and keeps the median NCCL kernel time (kineto profiler, kernels only: no launch or host time); 3 runs give time_stats min/max/mean/median, of which the median is kept; `size` is bytes (2 x fp16 elements).",
             "derivation": "models/interconnect/derive_from_vidur.py: rows with devices_per_node == num_workers (single node), message_bytes = size, median_ms = time_stats.all_reduce.median; sizes measured twice are averaged.",
@@ -63,4 +63,6 @@ def main(network_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/measurements/vidur-profiles/network")
+    if len(sys.argv) != 2:
+        sys.exit("usage: derive_from_vidur.py VIDUR/data/profiling/network  (a checkout of https://github.com/microsoft/vidur @ 7d475133)")
+    main(sys.argv[1])
