@@ -3,7 +3,7 @@
  * run.json and workload.csv) through the simulator with the matching calibrated profile, and sets measured and
  * simulated side by side with the % error of energy, makespan, mean power, TTFT and end-to-end latency.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../sim/errors.js';
 import { runScenario } from '../../sim/run/runScenario.js';
@@ -83,6 +83,32 @@ const SCHEDULER_KEYS = ['kind', 'batch_size', 'max_batched_tokens', 'chunked_pre
  */
 export function runShapeCache(run: Pick<ValidationRun, 'shape_cache' | 'warmup'>): 'cold' | 'warm' {
   return run.shape_cache ?? (run.warmup === 'full' ? 'warm' : 'cold');
+}
+
+/**
+ * The run folders named by the arguments: a folder holding run.json is one run; a folder of run folders (e.g.
+ * calibration/validation) stands for every sub-folder that holds a run.json, in name order.
+ */
+export function expandRunDirs(args: readonly string[]): string[] {
+  const dirs: string[] = [];
+  for (const arg of args) {
+    if (existsSync(join(arg, 'run.json'))) {
+      dirs.push(arg);
+      continue;
+    }
+    let subs: string[] = [];
+    try {
+      subs = readdirSync(arg, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && existsSync(join(arg, e.name, 'run.json')))
+        .map((e) => join(arg, e.name))
+        .sort();
+    } catch {
+      throw new InputError(arg, '', 'no such folder');
+    }
+    if (subs.length === 0) throw new InputError(arg, '', 'no run.json in this folder or in its sub-folders');
+    dirs.push(...subs);
+  }
+  return dirs;
 }
 
 export function validateRun(dirArg: string, profile?: string): RunValidation {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { outputPath } from '../io/outputFile.js';
 import { fitCommand, parseFixed } from '../../calibration/fit/fitCommand.js';
-import { validateRun, validationMarkdown, validationTable } from '../../calibration/validate/validateRuns.js';
+import { expandRunDirs, validateRun, validationMarkdown, validationTable } from '../../calibration/validate/validateRuns.js';
 
 /** `joulesim calibrate fit|validate`: turn GPU measurements into a profile, and check it on measured runs. */
 export function registerCalibrateCommands(program: Command): void {
@@ -22,12 +22,12 @@ export function registerCalibrateCommands(program: Command): void {
   calibrate
     .command('validate')
     .description('Replay measured end-to-end runs through the simulator and print measured vs simulated with % errors.')
-    .argument('<runs...>', 'run folders holding run.json and workload.csv (calibration/validation/<name>)')
+    .argument('<runs...>', 'run folders holding run.json and workload.csv (calibration/validation/<name>), or a folder of them (calibration/validation)')
     .option('--profile <file>', 'use this profile instead of the one for the run’s gpu/model/stack')
     .option('--json', 'print the comparison as JSON')
     .option('--markdown', 'print the comparison as a Markdown table')
     .action((runs: string[], o: { profile?: string; json?: boolean; markdown?: boolean }) => {
-      const results = runs.map((r) => validateRun(r, o.profile));
+      const results = expandRunDirs(runs).map((r) => validateRun(r, o.profile));
       process.stdout.write(o.json ? JSON.stringify(results, null, 2) + '\n' : o.markdown ? validationMarkdown(results) : validationTable(results));
     });
 }
