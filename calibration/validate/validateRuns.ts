@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../../sim/errors.js';
 import { runScenario } from '../../sim/run/runScenario.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
+import { formatDuration, formatEnergy, formatPower } from '../../sim/report/units.js';
 
 interface MeasuredRequest {
   id: number;
@@ -176,14 +177,21 @@ export function validationTable(results: readonly RunValidation[]): string {
 
 /** The same comparison as a Markdown table (one row per run), as the README shows it. */
 export function validationMarkdown(results: readonly RunValidation[]): string {
+  const format: Record<string, (x: number) => string> = {
+    energy_j: formatEnergy,
+    makespan_s: formatDuration,
+    avg_power_w: formatPower,
+    ttft_mean_s: formatDuration,
+    e2e_mean_s: formatDuration,
+  };
   const cell = (r: RunValidation, metric: string) => {
     const c = r.metrics.find((m) => m.metric === metric);
     if (!c) return '-';
     const spread = c.measured_spread_pct === undefined ? '' : ` (spread ${c.measured_spread_pct.toFixed(1)}%)`;
-    return `${c.measured.toPrecision(4)} / ${c.simulated.toPrecision(4)} / **${c.error_pct >= 0 ? '+' : ''}${c.error_pct.toFixed(1)}%**${spread}`;
+    return `${format[metric](c.measured)} / ${format[metric](c.simulated)} / **${c.error_pct >= 0 ? '+' : ''}${c.error_pct.toFixed(1)}%**${spread}`;
   };
   const lines = [
-    '| run | energy J (measured / simulated / error) | makespan s | mean power W | mean TTFT s | mean end-to-end s |',
+    '| run | energy (measured / simulated / error) | makespan | mean power | mean TTFT | mean end-to-end |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {

@@ -12,7 +12,7 @@ import { packageRoot, scenariosDir } from '../paths.js';
 import { summaryJson, summaryTable } from '../report/summary.js';
 import { runScenarioInSlices } from '../run/runScenario.js';
 import { clearOutputPlaces, discardPendingOutputs, ioCause, isBrokenPipe, outputPath } from '../io/outputFile.js';
-import { displayPath, scenarioLabel } from '../io/displayPath.js';
+import { displayPath } from '../io/displayPath.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { registerCalibrateCommands } from './calibrateCommands.js';
 import { ADMISSION_NAMES, ADMISSION_POLICIES } from '../policies/admission/admissionRegistry.js';

@@ -9,7 +9,7 @@ import { compareJson, runCompare } from './compare.js';
 import { compareTable } from './compareTable.js';
 import { type Axis, checkAxes, parseVaryFlag, VARY_KEYS } from './vary.js';
 import { outputPath } from '../io/outputFile.js';
-import { displayPath, scenarioLabel } from '../io/displayPath.js';
+import { displayPath } from '../io/displayPath.js';
 
 export interface CompareFlags {
   vary?: string[];
@@ -59,7 +59,7 @@ export async function compareCommand(scenarioPath: string | undefined, flags: Co
       : (done: number, total: number, label: string) =>
           process.stderr.write(`joulesim: variant ${done}/${total} done (${label}), ${((Date.now() - started) / 1000).toFixed(1)} s elapsed\n`);
   const { result, workers } = await runCompare(
-    { raw: base, file: scenarioLabel(path), baseDir: dirname(path), overrides },
+    { raw: base, file: scenarioPath ?? displayPath(path), baseDir: dirname(path), overrides },
     axes,
     { outDir: out, workers: flags.workers, onVariantDone },
   );

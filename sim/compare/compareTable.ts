@@ -1,18 +1,10 @@
 /** The comparison as a text table on stdout: a row per variant, provenance on every row, Δ% vs the first. */
 import type { Quantiles } from '../accounting/quantiles.js';
 import type { CompareResult } from '../report/compareResult.js';
+import { formatEnergy, formatNumber } from '../report/units.js';
 
-function sig(x: number, digits = 4): string {
-  if (!Number.isFinite(x)) return '-';
-  const a = Math.abs(x);
-  if (a >= 10 ** digits) return Math.round(x).toString();
-  return String(Number(x.toPrecision(digits)));
-}
-
-function energy(j: number): string {
-  if (!Number.isFinite(j)) return '-';
-  return j >= 3.6e5 ? `${sig(j / 3.6e6)} kWh` : j >= 1e4 ? `${sig(j / 1e3)} kJ` : `${sig(j)} J`;
-}
+const sig = (x: number) => formatNumber(x);
+const energy = (j: number) => formatEnergy(j);
 
 function latencyPair(q: Quantiles, scale: number): string {
   return `${sig(q.p50 * scale)} / ${sig(q.p99 * scale)}`;

@@ -23,7 +23,7 @@ import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { RequestSource, RequestSpec } from '../workload/request.js';
 import { binRequests, type ExcludedCounts, excludedTotal, type Lengths } from './bins.js';
 import { requestFlops } from './requestFlops.js';
-import { displayPath } from '../io/displayPath.js';
+import { displayPath, scenarioLabel } from '../io/displayPath.js';
 
 /** The paper's largest batch ("1 … task maximum (up to 1024)"). */
 export const DEFAULT_MAX_BATCH = 1024;
@@ -278,7 +278,7 @@ export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): Es
   const p = resolved.cost.provenance;
   const excludedN = excludedTotal(binned.excluded);
   return {
-    scenario: loaded.scenario.name ?? loaded.file,
+    scenario: loaded.scenario.name ?? scenarioLabel(loaded.file),
     gpu: resolved.gpu,
     model: resolved.model,
     stack: resolved.stack,

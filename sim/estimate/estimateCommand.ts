@@ -14,7 +14,7 @@ import { parseScenario } from '../scenario/loadScenario.js';
 import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
 import { SCHEDULER_NAMES } from '../policies/scheduler/schedulerRegistry.js';
 import { DEFAULT_MAX_BATCH, estimate, type EstimateResult, type FlopsHwChoice } from './estimate.js';
-import { scenarioLabel } from '../io/displayPath.js';
+import { displayPath } from '../io/displayPath.js';
 
 export interface EstimateFlags {
   trace?: string;

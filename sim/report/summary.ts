@@ -3,6 +3,7 @@
  * human-readable table printed on stdout.
  */
 import type { Quantiles } from '../accounting/quantiles.js';
+import { formatDuration, formatEnergy, formatNumber, formatPower } from './units.js';
 
 export interface Summary {
   readonly scenario: string;
@@ -70,15 +71,10 @@ export function summaryJson(s: Summary): string {
   return JSON.stringify(s, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
 }
 
-function fmt(x: number, digits = 3): string {
-  if (!Number.isFinite(x)) return '-';
-  const a = Math.abs(x);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return x.toExponential(digits - 1);
-  return x.toFixed(a >= 100 ? 1 : digits);
-}
+const count = (n: number) => n.toLocaleString('en-US');
 
-function ms(q: Quantiles): string {
-  return `${fmt(q.p50 * 1000)} / ${fmt(q.p90 * 1000)} / ${fmt(q.p99 * 1000)} ms`;
+function latencies(q: Quantiles): string {
+  return `${formatDuration(q.p50)} / ${formatDuration(q.p90)} / ${formatDuration(q.p99)}`;
 }
 
 /** The provenance as the user should read it first: `calibrated, EXTRAPOLATED (why)` when the run leaves what it covers. */
@@ -95,24 +91,24 @@ export function summaryTable(s: Summary): string {
     ['cluster', `${s.replicas} × ${s.gpu}${s.tp > 1 ? ` (tp ${s.tp})` : ''}, ${s.model}, ${s.stack}, ${String(s.scheduler.kind)} batching${mechanismsLine(s)}`],
     ['cost model', `${costKindLabel(s)}: ${s.cost_model.description}`],
     ['workload', `${s.workload.description}; ${s.workload.requests} requests${Object.keys(s.workload.skipped).length ? `, skipped ${JSON.stringify(s.workload.skipped)}` : ''}`],
-    ['requests', `${s.requests_completed} completed, ${s.requests_rejected} rejected, ${s.preemptions} preemptions`],
-    ['tokens', `${s.input_tokens} in, ${s.output_tokens} out`],
-    ['makespan', `${fmt(s.makespan_s)} s`],
-    ['energy', `${fmt(s.energy_j)} J = ${fmt(s.energy_kwh, 4)} kWh`],
-    ['  prefill / decode / idle', `${fmt(b.prefill)} J (${pct(b.prefill)}) / ${fmt(b.decode)} J (${pct(b.decode)}) / ${fmt(b.idle)} J (${pct(b.idle)})`],
-    ['energy per output token', `${fmt(s.energy_per_output_token_j, 4)} J`],
-    ['energy per request', `${fmt(s.energy_per_request_j)} J`],
-    ['average power', `${fmt(s.avg_power_w)} W`],
-    ['TTFT p50/p90/p99', ms(s.ttft_s)],
-    ['TPOT p50/p90/p99', ms(s.tpot_s)],
-    ['end-to-end p50/p90/p99', ms(s.e2e_s)],
-    ['throughput', `${fmt(s.throughput_output_tokens_per_s)} output tokens/s, ${fmt(s.throughput_requests_per_s)} requests/s`],
+    ['requests', `${count(s.requests_completed)} completed, ${count(s.requests_rejected)} rejected, ${count(s.preemptions)} preemptions`],
+    ['tokens', `${count(s.input_tokens)} in, ${count(s.output_tokens)} out`],
+    ['makespan', formatDuration(s.makespan_s)],
+    ['energy', `${formatEnergy(s.energy_j)} = ${formatNumber(s.energy_kwh)} kWh`],
+    ['  prefill / decode / idle', `${formatEnergy(b.prefill)} (${pct(b.prefill)}) / ${formatEnergy(b.decode)} (${pct(b.decode)}) / ${formatEnergy(b.idle)} (${pct(b.idle)})`],
+    ['energy per output token', formatEnergy(s.energy_per_output_token_j)],
+    ['energy per request', formatEnergy(s.energy_per_request_j)],
+    ['average power', formatPower(s.avg_power_w)],
+    ['TTFT p50/p90/p99', latencies(s.ttft_s)],
+    ['TPOT p50/p90/p99', latencies(s.tpot_s)],
+    ['end-to-end p50/p90/p99', latencies(s.e2e_s)],
+    ['throughput', `${formatNumber(s.throughput_output_tokens_per_s)} output tokens/s, ${formatNumber(s.throughput_requests_per_s)} requests/s`],
   ];
   if (s.slo) {
-    const targets = [s.slo.ttft_s !== null ? `TTFT ≤ ${fmt(s.slo.ttft_s * 1000)} ms` : '', s.slo.tpot_s !== null ? `TPOT ≤ ${fmt(s.slo.tpot_s * 1000)} ms` : ''].filter(Boolean).join(', ');
-    rows.push(['SLO attainment', `${(100 * s.slo.attainment).toFixed(1)}% (${s.slo.attained} of ${s.workload.requests} within ${targets}), goodput ${fmt(s.slo.goodput_requests_per_s)} requests/s`]);
+    const targets = [s.slo.ttft_s !== null ? `TTFT ≤ ${formatDuration(s.slo.ttft_s)}` : '', s.slo.tpot_s !== null ? `TPOT ≤ ${formatDuration(s.slo.tpot_s)}` : ''].filter(Boolean).join(', ');
+    rows.push(['SLO attainment', `${(100 * s.slo.attainment).toFixed(1)}% (${s.slo.attained} of ${s.workload.requests} within ${targets}), goodput ${formatNumber(s.slo.goodput_requests_per_s)} requests/s`]);
   }
-  if (s.power_controller) rows.push(['power controller', `${s.power_controller.name}: ${fmt(s.power_controller.asleep_s)} replica-seconds asleep, ${s.power_controller.wakeups} wake-ups`]);
+  if (s.power_controller) rows.push(['power controller', `${s.power_controller.name}: ${formatNumber(s.power_controller.asleep_s)} replica-seconds asleep, ${s.power_controller.wakeups} wake-ups`]);
   if (s.admission) rows.push(['admission', s.admission.name]);
   for (const [k, v] of Object.entries(s.rejection_reasons)) rows.push(['  rejected', `${v} × ${k}`]);
   for (const w of s.warnings) rows.push(['warning', w]);

@@ -20,6 +20,7 @@ import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { WorkObserver } from '../serving/replica.js';
 import { TraceEventWriter } from '../report/traceEvents.js';
 import { combineObservers, teeRowWriters } from '../report/sinks.js';
+import { scenarioLabel } from '../io/displayPath.js';
 
 export interface RunOptions {
   readonly outDir?: string;
@@ -100,7 +101,8 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
       const warnings = rangeCheck ? rangeCheck.warnings() : [];
       const rangeExtrapolation = rangeCheck?.mostlyOutside();
       const extrapolations = [...resolved.extrapolations, ...(rangeExtrapolation ? [rangeExtrapolation] : [])];
-      const name = (loaded.scenario.name ?? loaded.file) + (loaded.changedBy ? ` (with ${loaded.changedBy})` : '');
+      // The file as typed would differ by working directory; outputs name it the same way from anywhere.
+      const name = (loaded.scenario.name ?? scenarioLabel(loaded.file)) + (loaded.changedBy ? ` (with ${loaded.changedBy})` : '');
       const summary = buildSummary(name, result, resolved, warnings, extrapolations);
       const report = collector?.build(result.timeSeries, resolved.replicas, {
         powerCapWatts: resolved.cost.powerCapWatts,

@@ -9,6 +9,7 @@ import { MAX_SCATTER_POINTS } from '../reportData.js';
 import type { Summary } from '../summary.js';
 import { PAGE_CSS, PAGE_JS } from './pageAssets.js';
 import { barChart, chart, esc, fmtDuration, PHASE_COLORS, type SeriesSpec, seriesStyle } from './svgChart.js';
+import { formatEnergy, formatNumber, formatPower } from '../units.js';
 
 /** Replicas drawn one chart each; beyond this the page shows the first ones and says so. */
 const MAX_REPLICA_CHARTS = 8;
@@ -43,10 +44,7 @@ function powerUnit(maxWatts: number): Unit {
 }
 
 function fmtEnergy(j: number): string {
-  if (!Number.isFinite(j)) return '–';
-  if (j >= 3.6e5) return `${sig(j / 3.6e6)} kWh`;
-  if (j >= 1e4) return `${sig(j / 1e3)} kJ`;
-  return `${sig(j)} J`;
+  return Number.isFinite(j) ? formatEnergy(j) : '–';
 }
 
 function sig(v: number, digits = 3): string {
@@ -324,9 +322,9 @@ export function renderRunReport(s: Summary, r: RunReportData): string {
   const b = s.energy_breakdown_j;
   const share = (x: number) => (s.energy_j > 0 ? `${((100 * x) / s.energy_j).toFixed(1)}%` : '–');
   const cards = [
-    card('energy', fmtEnergy(s.energy_j), s.energy_j >= 1e4 ? `${sig(s.energy_j)} J` : `${sig(s.energy_kwh * 1000)} Wh`),
-    card('per output token', `${sig(s.energy_per_output_token_j)} J`, `${sig(s.energy_per_request_j)} J per request`),
-    card('average power', `${sig(s.avg_power_w)} W`, `cap ${sig(r.powerCapWatts)} W per GPU`),
+    card('energy', fmtEnergy(s.energy_j), `${formatNumber(s.energy_kwh)} kWh`),
+    card('per output token', fmtEnergy(s.energy_per_output_token_j), `${fmtEnergy(s.energy_per_request_j)} per request`),
+    card('average power', formatPower(s.avg_power_w), `cap ${formatPower(r.powerCapWatts)} per GPU`),
     card('prefill / decode / idle', `${share(b.prefill)} / ${share(b.decode)}`, `idle ${share(b.idle)}`),
     card('TTFT p50 / p99', latencyCell(s.ttft_s)),
     card('end-to-end p50 / p99', latencyCell(s.e2e_s)),
