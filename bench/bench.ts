@@ -61,6 +61,7 @@ function gauss(rng: () => number): number {
 interface CaseResult {
   name: string;
   requests: number;
+  simulations: number;
   wall_s: number;
   requests_per_s: number;
   events: number;
@@ -69,7 +70,12 @@ interface CaseResult {
 }
 
 function run(name: string, scenario: Record<string, unknown>): CaseResult {
-  const out = execFileSync(process.execPath, ['--max-old-space-size=4096', caseScript, JSON.stringify({ name, scenario })], {
+  return runCase({ name, scenario });
+}
+
+function runCase(spec: { name: string } & Record<string, unknown>): CaseResult {
+  const name = spec.name;
+  const out = execFileSync(process.execPath, ['--max-old-space-size=4096', caseScript, JSON.stringify(spec)], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
@@ -82,6 +88,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const dir = mkdtempSync(join(tmpdir(), 'joulesim-bench-'));
   const results: CaseResult[] = [];
+  const small: CaseResult[] = [];
   try {
     const rate16 = 16 * 4; // 16 H100 replicas at ~4 requests/s each: busy, not overloaded
     results.push(run('azure-conv trace, 1 replica, continuous', { seed: 1, workload: { kind: 'trace', path: 'traces/AzureLLMInferenceTrace_conv.csv' }, cluster: cluster(1, 'continuous') }));
@@ -99,6 +106,15 @@ async function main(): Promise<void> {
         }),
       }),
     );
+    // Thousands of tiny simulations, as the reproduction's sweeps run them: per-simulation set-up and allocation
+    // (a 2 MiB latency-sample chunk per list once made this 10× slower) show up here, not in the large cases.
+    small.push(
+      runCase({
+        name: '2,000 simulations of 20 requests each, 1 replica, continuous',
+        many: { count: 2000, scenario: { workload: { kind: 'synthetic', arrival: { process: 'offline' }, count: 20, lengths: { kind: 'fixed', input_tokens: 512, output_tokens: 64 } }, cluster: cluster(1, 'continuous') } },
+      }),
+    );
+    small.push(runCase({ name: '`joulesim reproduce` (every paper sweep)', reproduce: true }));
     if (!quick) {
       const trace = join(dir, 'trace-10m.csv');
       process.stderr.write('  writing a 10M-row trace...\n');
@@ -112,6 +128,10 @@ async function main(): Promise<void> {
   const lines = [header, '| --- | ---: | ---: | ---: | ---: | ---: |'];
   for (const r of results) {
     lines.push(`| ${r.name} | ${r.requests.toLocaleString('en-US')} | ${r.wall_s.toFixed(2)} | ${Math.round(r.requests_per_s).toLocaleString('en-US')} | ${r.events.toLocaleString('en-US')} | ${r.peak_rss_mb.toFixed(0)} |`);
+  }
+  lines.push('', '| case | simulations | wall s | simulations / s | peak RSS MB |', '| --- | ---: | ---: | ---: | ---: |');
+  for (const r of small) {
+    lines.push(`| ${r.name} | ${r.simulations.toLocaleString('en-US')} | ${r.wall_s.toFixed(2)} | ${Math.round(r.simulations / r.wall_s).toLocaleString('en-US')} | ${r.peak_rss_mb.toFixed(0)} |`);
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`${lines.join('\n')}\n\nnode ${process.version}, ${cpus().length} × ${cpu}, ${new Date().toISOString().slice(0, 10)}\n`);
