@@ -18,6 +18,7 @@ import type { CostParameters } from './costParameters.js';
 import { type Profile, profileSchema } from './profileSchema.js';
 import { type KernelProfile, kernelProfileSchema } from './kernelProfileSchema.js';
 import { kernelCalibratedParameters, kernelTransferredParameters } from './kernelProfileParameters.js';
+import { displayPath } from '../io/displayPath.js';
 
 const ajv = new Ajv({ strict: false });
 const validateProfile = ajv.compile(profileSchema);
@@ -233,7 +234,7 @@ export function resolveCostParameters(sel: CostSelection): CostParameters {
   if (existsSync(own)) return parametersFrom(loadAnyProfile(own), gpu, tp, powerCapWatts, own);
   if (sel.profileFile) throw new InputError(sel.profileFile, '', 'no such profile file');
   if (mode === 'calibrated') {
-    throw new InputError('cost_model', '', `no calibrated profile for ${gpu.id} / ${model} / ${stack.id} (looked for ${own}); use cost_model "auto" or "roofline"`);
+    throw new InputError('cost_model', '', `no calibrated profile for ${gpu.id} / ${model} / ${stack.id} (looked for ${displayPath(own)}); use cost_model "auto" or "roofline"`);
   }
   const source = findTransferSource(model, stack.id, gpu.id);
   if (source) return parametersFrom(loadAnyProfile(source.path), gpu, tp, powerCapWatts, source.path);

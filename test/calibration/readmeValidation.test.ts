@@ -9,11 +9,12 @@ const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
 
 describe('README: validation on end-to-end runs', () => {
   it('`calibrate validate` as the README gives it runs every measured run, and the table matches', { timeout: 300_000 }, async () => {
-    const m = /`npx joulesim calibrate validate ([^`]+)`/.exec(readme.slice(readme.indexOf('### Validation on end-to-end runs')));
+    const section = readme.slice(readme.indexOf('### Validation on end-to-end runs'));
+    const m = /^npx joulesim calibrate validate (.+)$/m.exec(section);
     expect(m, 'the README gives the command').not.toBeNull();
     const args = m![1].trim().split(/\s+/);
     expect(args.every((a) => !a.includes('*')), 'no shell glob: it would pick up workloads/').toBe(true);
-    const { code, stdout, stderr } = await cli('calibrate', 'validate', ...args.map((a) => join(packageRoot, a)), '--markdown');
+    const { code, stdout, stderr } = await cli('calibrate', 'validate', ...args.map((a) => (a.startsWith('-') ? a : join(packageRoot, a))));
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const rows = stdout.trim().split('\n');
