@@ -354,18 +354,25 @@ function onInterrupt(signal: keyof typeof SIGNAL_EXIT_CODES): void {
   process.exit(SIGNAL_EXIT_CODES[signal]);
 }
 
-/** A reader that goes away (`joulesim run | head`) ends the program quietly, not with an unhandled 'error' event. */
+/**
+ * A reader that goes away (`joulesim run | head`) ends the program quietly, not with an unhandled 'error' event.
+ * Installed once and never removed: the error can arrive after main() has returned.
+ */
 function onStdoutError(e: Error): void {
   if (isBrokenPipe(e)) process.exit(0);
   process.stderr.write(`joulesim: stdout: ${ioCause(e)}\n`);
   process.exit(2);
 }
+let stdoutGuarded = false;
 
 export async function main(argv: string[]): Promise<number> {
   const handlers = { SIGINT: () => onInterrupt('SIGINT'), SIGTERM: () => onInterrupt('SIGTERM') };
   process.on('SIGINT', handlers.SIGINT);
   process.on('SIGTERM', handlers.SIGTERM);
-  process.stdout.on('error', onStdoutError);
+  if (!stdoutGuarded) {
+    process.stdout.on('error', onStdoutError);
+    stdoutGuarded = true;
+  }
   clearOutputPlaces();
   try {
     await buildProgram().parseAsync(argv);
@@ -393,7 +400,6 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);
-    process.stdout.off('error', onStdoutError);
     clearOutputPlaces();
   }
 }
