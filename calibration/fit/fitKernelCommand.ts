@@ -3,7 +3,8 @@
  * (`kernel_profile`, calibration/harness/kernel_classes.py): fits and writes a kernel-class profile
  * (format joulesim-profile/2) with per-record time and energy residuals and each coefficient's identification.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ensureOutputDir, writeOutputFile } from '../../sim/io/outputFile.js';
 import { InputError } from '../../sim/errors.js';
 import { dirname, relative, resolve } from 'node:path';
 import type { CostParameters } from '../../sim/cost/costParameters.js';
@@ -152,8 +153,8 @@ export function fitKernelCommand(
     energy_error_pct: errorStats(res.map((r) => r.energy_error_pct)),
     residuals: res,
   };
-  mkdirSync(dirname(resolve(opts.out)), { recursive: true });
-  writeFileSync(opts.out, JSON.stringify(profile, null, 2) + '\n');
+  ensureOutputDir(dirname(opts.out), '--out');
+  writeOutputFile(opts.out, JSON.stringify(profile, null, 2) + '\n');
   const f = profile.fit as { time_error_pct: { median: number; max: number }; energy_error_pct: { median: number; max: number } };
   const r = profile.rates as Record<string, number>;
   const p = profile.power;
