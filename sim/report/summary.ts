@@ -3,6 +3,7 @@
  * human-readable table printed on stdout.
  */
 import type { Quantiles } from '../accounting/quantiles.js';
+import type { FacilitySummary } from './facilitySummary.js';
 
 export interface Summary {
   readonly scenario: string;
@@ -43,6 +44,8 @@ export interface Summary {
   /** SLO attainment, when the scenario sets targets: completed requests within both, over all arrived requests. */
   readonly slo?: SloSummary;
   readonly warnings: string[];
+  /** Node, IT and facility energy, carbon and cost: present when the scenario has a facility section. */
+  readonly facility?: FacilitySummary;
 }
 
 export interface SloSummary {
@@ -114,8 +117,32 @@ export function summaryTable(s: Summary): string {
   }
   if (s.power_controller) rows.push(['power controller', `${s.power_controller.name}: ${fmt(s.power_controller.asleep_s)} replica-seconds asleep, ${s.power_controller.wakeups} wake-ups`]);
   if (s.admission) rows.push(['admission', s.admission.name]);
+  if (s.facility) rows.push(...facilityRows(s.facility));
   for (const [k, v] of Object.entries(s.rejection_reasons)) rows.push(['  rejected', `${v} × ${k}`]);
   for (const w of s.warnings) rows.push(['warning', w]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}
+
+/** The facility lines of the table: energy by level, carbon, cost, per token, and where the numbers come from. */
+function facilityRows(f: FacilitySummary): [string, string][] {
+  const e = f.energy_j;
+  const n = f.node;
+  const emb = f.embodied_kgco2e;
+  const rows: [string, string][] = [
+    ['node', `${n.nodes} × ${n.type} (${n.replicas_per_node} replicas per node${n.empty_gpu_slots ? `, ${n.empty_gpu_slots} GPU slots unused` : ''}), floor ${fmt(n.floor_w)} W`],
+    ['energy GPU / node / IT', `${fmt(e.gpu)} J (${f.provenance.gpu}) / ${fmt(e.node)} J (${f.provenance.node}) / ${fmt(e.it)} J`],
+    ['facility energy', `${fmt(e.facility)} J = ${fmt(f.energy_kwh.facility, 4)} kWh (mean PUE ${fmt(f.mean_pue, 3)}; ${f.provenance.pue})`],
+    ['  idle (not attributed)', `GPU ${fmt(f.idle_energy_j.gpu)} J, node ${fmt(f.idle_energy_j.node)} J, facility ${fmt(f.idle_energy_j.facility)} J`],
+    ['operational carbon', `${fmt(f.operational_kgco2e, 4)} kgCO2e (mean ${fmt(f.mean_carbon_g_per_kwh)} g/kWh; ${f.provenance.carbon})`],
+    ['embodied carbon', emb ? `${fmt(emb.total, 4)} kgCO2e (GPUs ${fmt(emb.gpus, 4)}, nodes ${fmt(emb.nodes, 4)}; over ${emb.lifetime_years} years)` : 'not reported'],
+    ['cost', `$${fmt(f.cost_usd, 4)} (mean $${fmt(f.mean_price_usd_per_kwh, 4)}/kWh; ${f.provenance.price})`],
+    [
+      'per output token',
+      `${fmt(f.per_output_token.it_j, 4)} J IT, ${fmt(f.per_output_token.facility_j, 4)} J facility, ${fmt(f.per_output_token.operational_gco2e, 4)} + ${fmt(f.per_output_token.embodied_gco2e, 4)} gCO2e (operational + embodied), $${fmt(f.per_output_token.cost_usd, 4)}`,
+    ],
+  ];
+  if (f.start_utc) rows.push(['wall clock', `${f.start_utc} to ${f.end_utc} (start from ${f.start_from})`]);
+  for (const w of f.warnings) rows.push(['warning', w]);
+  return rows;
 }

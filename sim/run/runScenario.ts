@@ -2,13 +2,14 @@
  * Runs one loaded scenario end to end: build, simulate, summarise, and (with an output folder) write
  * summary.json, requests.csv, timeseries.csv and report.html; optionally a Chrome trace-event file.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulate, type SimulationResult, type SimulationSetup } from './simulation.js';
 import { RequestCsvWriter, timeSeriesCsv } from '../report/csvFiles.js';
 import { FittedRangeCheck } from '../report/fittedRangeCheck.js';
 import { renderRunReport } from '../report/html/reportPage.js';
-import { ReportCollector, type RunReportData } from '../report/reportData.js';
+import { facilitySeriesData, ReportCollector, type RunReportData } from '../report/reportData.js';
+import { facilityIntervals } from '../facility/facilityIntervals.js';
 import type { RequestRowWriter } from '../accounting/requestMetrics.js';
 import { type Summary, summaryJson } from '../report/summary.js';
 import { buildSummary } from './buildSummary.js';
@@ -19,6 +20,8 @@ import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { WorkObserver } from '../serving/replica.js';
 import { TraceEventWriter } from '../report/traceEvents.js';
 import { combineObservers, teeRowWriters } from '../report/sinks.js';
+import { buildFacility, type BuiltFacility } from '../facility/buildFacility.js';
+import { buildFacilitySummary } from './buildFacilitySummary.js';
 
 export interface RunOptions {
   readonly outDir?: string;
@@ -40,19 +43,42 @@ export interface RunOutput {
   readonly resolved: ResolvedConfig;
   /** What report.html draws; present when the report was collected. */
   readonly report?: RunReportData;
+  /** The node, facility and grid accounting, when the scenario has a facility section. */
+  readonly facility?: BuiltFacility;
 }
 
 export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunOutput {
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
-  const csvWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv')) : null;
+  const csvWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv'), loaded.scenario.facility !== undefined) : null;
   const collector = (opts.report ?? !!opts.outDir) ? new ReportCollector() : null;
   const trace = opts.traceEventsFile ? new TraceEventWriter(opts.traceEventsFile) : null;
   const rowWriter = teeRowWriters([csvWriter, collector, trace?.requests ?? null, opts.requestSink ?? null]);
   let built: ReturnType<typeof buildSimulation>;
+  let facility: BuiltFacility | undefined;
+  // A run that fails leaves no requests.csv behind that could pass for a whole one.
+  const discardRequests = () => {
+    csvWriter?.close();
+    if (opts.outDir) rmSync(join(opts.outDir, 'requests.csv'), { force: true });
+  };
   try {
     built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress, plugins: opts.plugins });
+    const f = loaded.scenario.facility;
+    if (f) {
+      facility = buildFacility({
+        config: f,
+        gpu: built.resolved.gpu,
+        tp: built.resolved.tp,
+        replicas: built.resolved.replicas,
+        cost: built.resolved.cost,
+        source: built.setup.source,
+        baseDir: loaded.baseDir,
+        file: loaded.file,
+        intervalSeconds: built.setup.intervalSeconds,
+        maxIntervals: built.setup.maxIntervals,
+      });
+    }
   } catch (e) {
-    csvWriter?.close();
+    discardRequests();
     trace?.close();
     throw e;
   }
@@ -64,16 +90,16 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunO
   const observer = combineObservers([opts.observer ?? null, trace]);
   const range = resolved.cost.fittedRange;
   const rangeCheck = range ? new FittedRangeCheck(range, observer) : null;
-  const setup = { ...built.setup, observer: rangeCheck ?? observer };
+  const setup = { ...built.setup, observer: rangeCheck ?? observer, accounting: facility?.accountant ?? null };
   let result: SimulationResult;
   try {
     result = simulate(setup);
   } catch (e) {
     trace?.close();
+    discardRequests();
     throw e;
-  } finally {
-    csvWriter?.close();
   }
+  csvWriter?.close();
   trace?.finish(result.makespanSeconds);
   if (result.requestsArrived === 0) {
     // Zero requests would print 0 J per token as if it were a result.
@@ -84,16 +110,19 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunO
   const rangeExtrapolation = rangeCheck?.mostlyOutside();
   const extrapolations = [...resolved.extrapolations, ...(rangeExtrapolation ? [rangeExtrapolation] : [])];
   const name = (loaded.scenario.name ?? loaded.file) + (loaded.changedBy ? ` (with ${loaded.changedBy})` : '');
-  const summary = buildSummary(name, result, resolved, warnings, extrapolations);
-  const report = collector?.build(result.timeSeries, resolved.replicas, {
+  const facilitySummary = facility ? buildFacilitySummary(facility, result, resolved.cost.provenance.kind) : undefined;
+  const summary = buildSummary(name, result, resolved, warnings, extrapolations, facilitySummary);
+  const intervals = facility ? facilityIntervals(facility, result.makespanSeconds, result.intervalSeconds) : undefined;
+  const collected = collector?.build(result.timeSeries, resolved.replicas, {
     powerCapWatts: resolved.cost.powerCapWatts,
     gpusPerReplica: resolved.tp,
     idleWattsPerReplica: built.setup.idleWattsPerReplica,
   });
+  const report = collected && intervals ? { ...collected, facility: facilitySeriesData(result.timeSeries, intervals) } : collected;
   if (opts.outDir) {
     writeFileSync(join(opts.outDir, 'summary.json'), summaryJson(summary) + '\n');
-    writeFileSync(join(opts.outDir, 'timeseries.csv'), timeSeriesCsv(result.timeSeries, resolved.replicas));
+    writeFileSync(join(opts.outDir, 'timeseries.csv'), timeSeriesCsv(result.timeSeries, resolved.replicas, intervals));
     if (report) writeFileSync(join(opts.outDir, 'report.html'), renderRunReport(summary, report));
   }
-  return { summary, result, resolved, report };
+  return { summary, result, resolved, report, ...(facility ? { facility } : {}) };
 }
