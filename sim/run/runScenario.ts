@@ -90,7 +90,11 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunO
   const observer = combineObservers([opts.observer ?? null, trace]);
   const range = resolved.cost.fittedRange;
   const rangeCheck = range ? new FittedRangeCheck(range, observer) : null;
-  const setup = { ...built.setup, observer: rangeCheck ?? observer, accounting: facility?.accountant ?? null };
+  // The grid's signals reach the power controller as a pure lookup (PowerView.grid).
+  const power = built.setup.power;
+  const grid = facility?.grid;
+  const withGrid = grid && power?.control ? { ...power, control: { ...power.control, grid: (t: number) => grid.at(t) } } : power;
+  const setup = { ...built.setup, power: withGrid, observer: rangeCheck ?? observer, accounting: facility?.accountant ?? null };
   let result: SimulationResult;
   try {
     result = simulate(setup);
