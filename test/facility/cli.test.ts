@@ -111,7 +111,7 @@ describe('facility: bad input', () => {
   }, 60_000);
 
   it('a constant or a series: a bad one is reported by what is wrong with it', async () => {
-    expect(await expectOneLineError('run', base, '--pue', '0.5')).toMatch(/base\.json:\/facility\/pue: must be >= 1$/);
+    expect(await expectOneLineError('run', base, '--pue', '0.5')).toMatch(/^joulesim: --pue: must be >= 1$/);
     const noColumn = file('nocolumn.json', { workload: synthetic, facility: { carbon_g_per_kwh: { file: 'ci.csv' } } });
     expect(await expectOneLineError('run', noColumn)).toMatch(/nocolumn\.json:\/facility\/carbon_g_per_kwh: missing required property 'column'$/);
   }, 60_000);
