@@ -54,11 +54,14 @@ export { renderCompareReport, renderRunReport } from './report/html/reportPage.j
 export type { Quantiles } from './accounting/quantiles.js';
 export type { Cdf, ReplicaSeries, RunReportData, ScatterData, SeriesData } from './report/reportData.js';
 export { summaryJson, summaryTable, type Summary } from './report/summary.js';
+export type { EnergySplit, FacilitySummary, PerUnit } from './report/facilitySummary.js';
+export type { FacilityConfig } from './facility/facilitySchema.js';
+export { GridSignals, type GridSample } from './facility/gridSignals.js';
 export type { ClusterConfig, Scenario, SchedulerConfig } from './scenario/scenarioSchema.js';
 export type { WorkloadConfig } from './workload/workloadSchema.js';
 
 /** A scenario as written (defaults may be left out); the same JSON Schema gives this type and `Scenario`. */
-export type ScenarioInput = FromSchema<typeof scenarioSchema, { keepDefaultedPropertiesOptional: true }>;
+export type ScenarioInput = FromSchema<typeof scenarioSchema, { keepDefaultedPropertiesOptional: true; parseIfThenElseKeywords: true }>;
 
 /** A scenario object, or the path of a scenario JSON file. */
 export type ScenarioSource = ScenarioInput | Scenario | string;

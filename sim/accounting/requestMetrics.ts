@@ -3,6 +3,7 @@
  * stream to an optional writer as requests finish, so nothing per request is kept beyond three float64 samples.
  */
 import type { LiveRequest } from '../serving/liveRequest.js';
+import { SHARE_COUNT } from '../serving/requestShares.js';
 import type { RequestSpec } from '../workload/request.js';
 import { SampleList } from './quantiles.js';
 
@@ -30,6 +31,8 @@ export class RequestMetrics {
   inputTokens = 0;
   outputTokens = 0;
   attributedJoules = 0;
+  /** Σ of finished requests' node / facility / carbon / cost shares (requestShares.ts). */
+  readonly attributedShares = new Float64Array(SHARE_COUNT);
   preemptions = 0;
   lastFinishSeconds = 0;
   /** Completed requests within the SLO targets (both TTFT and TPOT, where set). */
@@ -46,6 +49,8 @@ export class RequestMetrics {
     this.inputTokens += s.inputTokens;
     this.outputTokens += s.outputTokens;
     this.attributedJoules += r.energyJoules;
+    const shares = r.shares;
+    if (shares) for (let k = 0; k < SHARE_COUNT; k++) this.attributedShares[k] += shares[k];
     this.preemptions += r.preemptions;
     const ttft = r.firstTokenSeconds - s.arrivalSeconds;
     this.ttftSeconds.push(ttft);

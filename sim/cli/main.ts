@@ -8,6 +8,8 @@ import { InputError, isInputError } from '../errors.js';
 import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
 import { loadStack } from '../model/stack.js';
+import { loadNodeType } from '../facility/nodeType.js';
+import { loadRegion } from '../facility/region.js';
 import { packageRoot, scenariosDir } from '../paths.js';
 import { summaryJson, summaryTable } from '../report/summary.js';
 import { runScenarioInSlices } from '../run/runScenario.js';
@@ -74,6 +76,13 @@ export interface RunFlags {
   topP?: number;
   temperature?: number;
   allReduce?: string;
+  node?: string;
+  pue?: number;
+  region?: string;
+  start?: string;
+  carbonGPerKwh?: number;
+  priceUsdPerKwh?: number;
+  lifetimeYears?: number;
 }
 
 /**
@@ -142,6 +151,13 @@ const FLAG_PLACES: readonly [keyof RunFlags, string, string][] = [
   ['trace', '--trace', '/workload'],
   ['traceFormat', '--trace-format', '/workload/format'],
   ['offline', '--offline', '/workload/offline'],
+  ['node', '--node', '/facility/node'],
+  ['pue', '--pue', '/facility/pue'],
+  ['region', '--region', '/facility/region'],
+  ['start', '--start', '/facility/start'],
+  ['carbonGPerKwh', '--carbon-g-per-kwh', '/facility/carbon_g_per_kwh'],
+  ['priceUsdPerKwh', '--price-usd-per-kwh', '/facility/price_usd_per_kwh'],
+  ['lifetimeYears', '--lifetime-years', '/facility/lifetime_years'],
 ];
 
 /**
@@ -170,6 +186,27 @@ function describeAcceptanceFlag(a: Record<string, unknown>): string {
   if (a.kind === 'constant') return String(a.rate);
   const d = a.distribution as Record<string, unknown>;
   return d.kind === 'beta' ? `beta:${d.a},${d.b}` : `uniform:${d.lo},${d.hi}`;
+}
+
+/** The facility flags as a partial `facility` section; any of them turns the facility model on. */
+function facilityFromFlags(f: RunFlags): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  if (f.node !== undefined) out.node = f.node;
+  if (f.pue !== undefined) out.pue = f.pue;
+  if (f.region !== undefined) out.region = f.region;
+  if (f.start !== undefined) out.start = f.start;
+  if (f.carbonGPerKwh !== undefined) out.carbon_g_per_kwh = f.carbonGPerKwh;
+  if (f.priceUsdPerKwh !== undefined) out.price_usd_per_kwh = f.priceUsdPerKwh;
+  if (f.lifetimeYears !== undefined) out.lifetime_years = f.lifetimeYears;
+  return Object.keys(out).length ? out : undefined;
+}
+
+function nonNegativeNumber(flag: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || x < 0) throw new InputError(flag, '', `expected a non-negative number, got "${value}"`);
+    return x;
+  };
 }
 
 /** Flags become a partial scenario merged over the file, so they are validated by the same schema. */
@@ -205,6 +242,8 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
   if (Object.keys(cluster).length) overrides.cluster = cluster;
   if (f.seed !== undefined) overrides.seed = f.seed;
   if (Object.keys(slo).length) overrides.slo = slo;
+  const facility = facilityFromFlags(f);
+  if (facility) overrides.facility = facility;
   let workload: Record<string, unknown> | undefined;
   if (f.trace !== undefined) {
     // A trace from the command line replaces the scenario's workload and resolves against the working directory.
@@ -226,7 +265,14 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
  */
 export function dropReplacedObjects(raw: unknown, f: RunFlags): unknown {
   if (typeof raw !== 'object' || raw === null) return raw;
-  const r = raw as Record<string, unknown>;
+  let r = raw as Record<string, unknown>;
+  // A region and a carbon intensity are two ways to give one signal: the flag's way replaces the file's.
+  if (typeof r.facility === 'object' && r.facility !== null && (f.region !== undefined || f.carbonGPerKwh !== undefined)) {
+    const fac = { ...(r.facility as Record<string, unknown>) };
+    if (f.region !== undefined) delete fac.carbon_g_per_kwh;
+    if (f.carbonGPerKwh !== undefined) delete fac.region;
+    r = { ...r, facility: fac };
+  }
   const cluster = r.cluster;
   if (typeof cluster !== 'object' || cluster === null) return raw;
   const c = { ...(cluster as Record<string, unknown>) };
@@ -261,6 +307,8 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
   if (flags.model !== undefined) loadArchitecture(flags.model, '--model');
   if (flags.stack !== undefined) loadStack(flags.stack, '--stack');
   if (flags.draftModel !== undefined) loadArchitecture(flags.draftModel, '--draft-model');
+  if (flags.node !== undefined) loadNodeType(flags.node, '--node');
+  if (flags.region !== undefined) loadRegion(flags.region, '--region');
   const path = scenarioPath ? resolve(scenarioPath) : DEFAULT_SCENARIO;
   const raw = readScenarioJson(path) as Record<string, unknown>;
   const { overrides, workload } = overridesFromFlags(flags);
@@ -328,6 +376,13 @@ export function buildProgram(): Command {
     .option('--power-cap-w <watts>', 'per-GPU power cap; steps that would draw more run longer', positiveNumber('--power-cap-w'))
     .addOption(new Option('--cost-model <mode>', 'calibrated profile, transferred profile or datasheet roofline').choices(['auto', 'calibrated', 'roofline']))
     .option('--max-run-steps <n>', 'longest decode run priced as one event (1 = step-by-step reference path)', positiveInteger('--max-run-steps'))
+    .option('--node <id>', 'facility: node type around the GPUs (dgx-h100, dgx-h200, dgx-a100, pcie-server-4gpu); turns on node, facility, carbon and cost accounting')
+    .option('--pue <x>', 'facility: power usage effectiveness, facility energy per IT joule (default 1)', positiveNumber('--pue'))
+    .option('--region <id>', 'facility: grid region whose hourly carbon intensity applies (us-ciso, us-pjm)')
+    .option('--carbon-g-per-kwh <g>', 'facility: a constant grid carbon intensity instead of a region', nonNegativeNumber('--carbon-g-per-kwh'))
+    .option('--price-usd-per-kwh <usd>', 'facility: a constant electricity price', nonNegativeNumber('--price-usd-per-kwh'))
+    .option('--start <time>', "facility: wall-clock time of the run's t = 0, e.g. 2022-11-16T18:00:00Z (default: the trace's own dates)")
+    .option('--lifetime-years <y>', 'facility: years the embodied carbon is spread over', positiveNumber('--lifetime-years'))
     .option('--json', 'print the summary as JSON')
     .option('--out <dir>', 'write summary.json, requests.csv, timeseries.csv and report.html to this folder')
     .option('--trace-events <file>', 'write Chrome trace-event JSON of every step (open in Perfetto or chrome://tracing)')

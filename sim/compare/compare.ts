@@ -93,6 +93,13 @@ export function deltaPct(s: Summary, b: Summary): DeltaPct {
     e2e_p99_s: delta(s.e2e_s.p99, b.e2e_s.p99),
     throughput_output_tokens_per_s: delta(s.throughput_output_tokens_per_s, b.throughput_output_tokens_per_s),
     ...(s.slo && b.slo ? { slo_attainment_pts: Number((100 * (s.slo.attainment - b.slo.attainment)).toFixed(2)) } : {}),
+    ...(s.facility && b.facility
+      ? {
+          facility_energy_j: delta(s.facility.energy_j.facility, b.facility.energy_j.facility),
+          total_kgco2e: delta(s.facility.total_kgco2e, b.facility.total_kgco2e),
+          cost_usd: delta(s.facility.cost_usd, b.facility.cost_usd),
+        }
+      : {}),
   };
 }
 

@@ -23,6 +23,20 @@ export interface CompareFlags {
   json?: boolean;
   out?: string;
   progress?: boolean;
+  node?: string;
+  pue?: number;
+  region?: string;
+  start?: string;
+  priceUsdPerKwh?: number;
+  lifetimeYears?: number;
+}
+
+function positiveNumber(flag: string, min = 0) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || x < min || x <= 0) throw new InputError(flag, '', `expected a number${min > 0 ? ` of at least ${min}` : ' above 0'}, got "${value}"`);
+    return x;
+  };
 }
 
 /** What the run command already knows how to do, handed in so this module does not import the CLI's. */
@@ -91,6 +105,16 @@ export function registerCompareCommand(program: Command, deps: CompareCommandDep
     })
     .addOption(new Option('--cost-model <mode>', 'calibrated profile, transferred profile or datasheet roofline').choices(['auto', 'calibrated', 'roofline']))
     .option('--max-run-steps <n>', 'longest decode run priced as one event', positiveInteger('--max-run-steps'))
+    .option('--node <id>', 'facility, for every variant: node type around the GPUs (vary it with --vary node-type=...)')
+    .option('--pue <x>', 'facility, for every variant: PUE (vary it with --vary pue=...)', positiveNumber('--pue', 1))
+    .option('--region <id>', 'facility, for every variant: grid region (vary it with --vary region=...)')
+    .option('--start <time>', "facility: wall-clock time of the run's t = 0, e.g. 2022-11-16T18:00:00Z (default: the trace's own dates)")
+    .option('--price-usd-per-kwh <usd>', 'facility: a constant electricity price', (v) => {
+      const x = Number(v);
+      if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InputError('--price-usd-per-kwh', '', `expected a non-negative number, got "${v}"`);
+      return x;
+    })
+    .option('--lifetime-years <y>', 'facility: years the embodied carbon is spread over', positiveNumber('--lifetime-years'))
     .option('--workers <n>', 'worker threads (default: min(variants, available CPUs); 1 = one after another in this thread)', positiveInteger('--workers'))
     .option('--json', 'print compare.json on stdout instead of the table')
     .option('--out <dir>', 'write a folder per variant (summary.json, requests.csv, timeseries.csv, report.html), compare.json and report.html')

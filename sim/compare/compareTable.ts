@@ -40,10 +40,13 @@ export function compareTable(c: CompareResult): string {
   ];
   const withSlo = c.variants.some((v) => v.summary.slo !== undefined);
   if (withSlo) header.push('SLO %', 'Δ SLO pts');
+  // Runs with a facility model: what the building draws, what it emits and what it costs, beside the GPU numbers.
+  const facility = c.variants.some((v) => v.summary.facility);
+  if (facility) header.push('facility', 'kgCO2e', 'cost $', 'Δ facility', 'Δ kgCO2e', 'Δ cost');
   const rows = c.variants.map((v) => {
     const s = v.summary;
     const d = v.delta_pct;
-    return [
+    const row = [
       v.label,
       (s.cost_model.extrapolated ?? []).length ? `${s.cost_model.kind} (extrapolated)` : s.cost_model.kind,
       energy(s.energy_j),
@@ -59,6 +62,18 @@ export function compareTable(c: CompareResult): string {
         ? [s.slo ? (100 * s.slo.attainment).toFixed(1) : '-', d.slo_attainment_pts === undefined || d.slo_attainment_pts === null ? '-' : `${d.slo_attainment_pts > 0 ? '+' : ''}${d.slo_attainment_pts.toFixed(1)}`]
         : []),
     ];
+    if (facility) {
+      const f = s.facility;
+      row.push(
+        f ? energy(f.energy_j.facility) : '-',
+        f ? sig(f.total_kgco2e) : '-',
+        f ? sig(f.cost_usd) : '-',
+        pct(d.facility_energy_j ?? null),
+        pct(d.total_kgco2e ?? null),
+        pct(d.cost_usd ?? null),
+      );
+    }
+    return row;
   });
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
@@ -70,6 +85,12 @@ export function compareTable(c: CompareResult): string {
   out.push(`base: ${c.base}; seed ${c.seed}; ${s0.workload.description}; ${s0.workload.requests} requests. Δ vs the first row.`);
   const slo = s0.slo;
   if (slo) out.push(`SLO: TTFT ≤ ${slo.ttft_s === null ? '-' : `${sig(slo.ttft_s * 1000)} ms`}, TPOT ≤ ${slo.tpot_s === null ? '-' : `${sig(slo.tpot_s * 1000)} ms`}; SLO % = requests within both, of all arrived.`);
+  if (facility) {
+    out.push('energy, J/token: GPUs only; facility: (GPUs + node) × PUE; kgCO2e: operational (facility energy × grid intensity) + embodied (amortised); cost: facility energy × price.');
+    const f0 = c.variants.find((v) => v.summary.facility)!.summary.facility!;
+    const carbon = [...new Set(c.variants.flatMap((v) => (v.summary.facility ? [v.summary.facility.provenance.carbon] : [])))];
+    out.push(`node power: ${f0.provenance.node} (models/nodes/); grid carbon: ${carbon.join('; ')}`);
+  }
   const kinds = [...new Set(c.variants.map((v) => v.summary.cost_model.kind))];
   for (const k of kinds) out.push(`cost model ${k}: ${KIND_TEXT[k] ?? k}`);
   const whatIfs = c.variants.filter((v) => v.summary.cost_model.kind !== 'calibrated' || (v.summary.cost_model.extrapolated ?? []).length > 0).length;

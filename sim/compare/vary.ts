@@ -10,6 +10,8 @@ import { ADMISSION_NAMES } from '../policies/admission/admissionRegistry.js';
 import { POWER_CONTROLLER_NAMES } from '../policies/power/powerRegistry.js';
 import { ROUTER_NAMES } from '../policies/router/routerRegistry.js';
 import { SCHEDULER_NAMES } from '../policies/scheduler/schedulerRegistry.js';
+import { loadNodeType } from '../facility/nodeType.js';
+import { loadRegion } from '../facility/region.js';
 
 /** Keys `--vary` accepts, in the order the help text lists them. */
 export const VARY_KEYS = [
@@ -26,6 +28,9 @@ export const VARY_KEYS = [
   'cost-model',
   'power-controller',
   'admission',
+  'region',
+  'pue',
+  'node-type',
 ] as const;
 
 export type VaryKey = (typeof VARY_KEYS)[number];
@@ -42,7 +47,7 @@ export interface VariantSpec {
   /** `gpu=h100-sxm batch-size=32`; the base scenario itself when nothing varies. */
   readonly label: string;
   readonly settings: { readonly [K in VaryKey]?: VaryValue };
-  /** Partial scenario (cluster section) merged over the base. */
+  /** Partial scenario (cluster and facility sections) merged over the base. */
   readonly overrides: Record<string, unknown>;
 }
 
@@ -93,6 +98,16 @@ export function normalizeVaryValue(key: VaryKey, v: VaryValue): VaryValue {
       if (s === '' || !Number.isFinite(x) || x <= 0) throw new InputError(where(key), '', `expected a positive number of watts, got "${String(v)}"`);
       return x;
     }
+    case 'region':
+      return loadRegion(String(v).trim(), where(key)).id;
+    case 'node-type':
+      return loadNodeType(String(v).trim(), where(key)).id;
+    case 'pue': {
+      const s = String(v).trim();
+      const x = Number(s);
+      if (s === '' || !Number.isFinite(x) || x < 1) throw new InputError(where(key), '', `expected a PUE of at least 1, got "${String(v)}"`);
+      return x;
+    }
     case 'chunked-prefill': {
       if (typeof v === 'boolean') return v;
       const s = String(v).trim();
@@ -137,6 +152,13 @@ function applySetting(into: Record<string, unknown>, key: VaryKey, value: VaryVa
     case 'chunked-prefill':
       scheduler().chunked_prefill = value;
       break;
+    case 'region':
+    case 'pue':
+    case 'node-type': {
+      const facility = (into.facility ??= {}) as Record<string, unknown>;
+      facility[key === 'node-type' ? 'node' : key] = value;
+      break;
+    }
   }
 }
 

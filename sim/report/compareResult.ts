@@ -19,6 +19,10 @@ export interface DeltaPct {
   readonly throughput_output_tokens_per_s: number | null;
   /** SLO attainment minus the first variant's, in percentage points (when the scenario sets SLO targets). */
   readonly slo_attainment_pts?: number | null;
+  /** With a facility model (both runs): facility energy, operational + embodied carbon, cost. */
+  readonly facility_energy_j?: number | null;
+  readonly total_kgco2e?: number | null;
+  readonly cost_usd?: number | null;
 }
 
 export interface CompareVariant {

@@ -4,6 +4,7 @@
  * energy-exactly), latency CDFs at fixed quantiles, and a deterministic subsample of per-request energy against
  * input and output tokens.
  */
+import type { FacilityIntervalRow } from '../facility/facilityIntervals.js';
 import type { LiveRequest } from '../serving/liveRequest.js';
 import type { RequestSpec } from '../workload/request.js';
 import { quantileSorted, SampleList } from '../accounting/quantiles.js';
@@ -51,8 +52,22 @@ export interface ScatterData {
   readonly stride: number;
 }
 
+/** The facility's series on the same merged intervals as SeriesData: power by level and the grid's signals. */
+export interface FacilitySeriesData {
+  readonly gpuWatts: number[];
+  readonly itWatts: number[];
+  readonly facilityWatts: number[];
+  readonly pue: number[];
+  readonly carbonGPerKwh: number[];
+  readonly priceUsdPerKwh: number[];
+  /** Operational carbon since t = 0 to each interval's end (g). */
+  readonly cumulativeGrams: number[];
+}
+
 export interface RunReportData {
   readonly series: SeriesData;
+  /** Present when the run has a facility model. */
+  readonly facility?: FacilitySeriesData;
   readonly ttft: Cdf;
   readonly tpot: Cdf;
   readonly e2e: Cdf;
@@ -134,6 +149,43 @@ export class ReportCollector implements RequestRowWriter {
       ...meta,
     };
   }
+}
+
+/** The facility rows merged exactly as seriesData merges the interval rows (energies summed, signals time-averaged). */
+export function facilitySeriesData(rows: readonly TimeSeriesRow[], facility: readonly FacilityIntervalRow[], maxPoints = MAX_SERIES_POINTS): FacilitySeriesData {
+  const group = Math.max(1, Math.ceil(rows.length / maxPoints));
+  const out: FacilitySeriesData = { gpuWatts: [], itWatts: [], facilityWatts: [], pue: [], carbonGPerKwh: [], priceUsdPerKwh: [], cumulativeGrams: [] };
+  let grams = 0;
+  for (let g = 0; g < rows.length; g += group) {
+    const last = Math.min(rows.length, g + group) - 1;
+    const span = rows[last].endSeconds - rows[g].startSeconds;
+    let gpu = 0;
+    let node = 0;
+    let fac = 0;
+    const mean = [0, 0, 0];
+    for (let i = g; i <= last; i++) {
+      const row = rows[i];
+      const f = facility[i];
+      const w = row.endSeconds - row.startSeconds;
+      for (let r = 0; r < row.prefillJoules.length; r++) gpu += row.prefillJoules[r] + row.decodeJoules[r] + row.idleJoules[r];
+      node += f.nodeJoules;
+      fac += f.facilityJoules;
+      grams += f.carbonGrams;
+      const weight = span > 0 ? w / span : 1 / (last - g + 1);
+      mean[0] += f.pue * weight;
+      mean[1] += f.carbonGPerKwh * weight;
+      mean[2] += f.priceUsdPerKwh * weight;
+    }
+    const watts = (j: number) => (span > 0 ? j / span : 0);
+    out.gpuWatts.push(watts(gpu));
+    out.itWatts.push(watts(gpu + node));
+    out.facilityWatts.push(watts(fac));
+    out.pue.push(mean[0]);
+    out.carbonGPerKwh.push(mean[1]);
+    out.priceUsdPerKwh.push(mean[2]);
+    out.cumulativeGrams.push(grams);
+  }
+  return out;
 }
 
 /** Interval rows to per-replica power and counts, merging neighbours so at most MAX_SERIES_POINTS remain. */

@@ -4,6 +4,7 @@
  */
 import type { Quantiles } from '../accounting/quantiles.js';
 import { formatDuration, formatEnergy, formatNumber, formatPower } from './units.js';
+import type { FacilitySummary } from './facilitySummary.js';
 
 export interface Summary {
   readonly scenario: string;
@@ -44,6 +45,8 @@ export interface Summary {
   /** SLO attainment, when the scenario sets targets: completed requests within both, over all arrived requests. */
   readonly slo?: SloSummary;
   readonly warnings: string[];
+  /** Node, IT and facility energy, carbon and cost: present when the scenario has a facility section. */
+  readonly facility?: FacilitySummary;
 }
 
 export interface SloSummary {
@@ -110,8 +113,34 @@ export function summaryTable(s: Summary): string {
   }
   if (s.power_controller) rows.push(['power controller', `${s.power_controller.name}: ${formatNumber(s.power_controller.asleep_s)} replica-seconds asleep, ${s.power_controller.wakeups} wake-ups`]);
   if (s.admission) rows.push(['admission', s.admission.name]);
+  if (s.facility) rows.push(...facilityRows(s.facility));
   for (const [k, v] of Object.entries(s.rejection_reasons)) rows.push(['  rejected', `${v} × ${k}`]);
   for (const w of s.warnings) rows.push(['warning', w]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}
+
+/** The facility lines of the table: energy by level, carbon, cost, per token, and where the numbers come from. */
+function facilityRows(f: FacilitySummary): [string, string][] {
+  const e = f.energy_j;
+  const n = f.node;
+  const emb = f.embodied_kgco2e;
+  const kg = (x: number) => `${formatNumber(x)} kgCO2e`;
+  const usd = (x: number) => `$${formatNumber(x)}`;
+  const rows: [string, string][] = [
+    ['node', `${n.nodes} × ${n.type} (${n.replicas_per_node} replicas per node${n.empty_gpu_slots ? `, ${n.empty_gpu_slots} GPU slots unused` : ''}), floor ${formatPower(n.floor_w)}`],
+    ['energy GPU / node / IT', `${formatEnergy(e.gpu)} (${f.provenance.gpu}) / ${formatEnergy(e.node)} (${f.provenance.node}) / ${formatEnergy(e.it)}`],
+    ['facility energy', `${formatEnergy(e.facility)} = ${formatNumber(f.energy_kwh.facility)} kWh (mean PUE ${formatNumber(f.mean_pue)}; ${f.provenance.pue})`],
+    ['  idle (not attributed)', `GPU ${formatEnergy(f.idle_energy_j.gpu)}, node ${formatEnergy(f.idle_energy_j.node)}, facility ${formatEnergy(f.idle_energy_j.facility)}`],
+    ['operational carbon', `${kg(f.operational_kgco2e)} (mean ${formatNumber(f.mean_carbon_g_per_kwh)} g/kWh; ${f.provenance.carbon})`],
+    ['embodied carbon', emb ? `${kg(emb.total)} (GPUs ${kg(emb.gpus)}, nodes ${kg(emb.nodes)}; over ${emb.lifetime_years} years)` : 'not reported'],
+    ['cost', `${usd(f.cost_usd)} (mean ${usd(f.mean_price_usd_per_kwh)}/kWh; ${f.provenance.price})`],
+    [
+      'per output token',
+      `${formatEnergy(f.per_output_token.it_j)} IT, ${formatEnergy(f.per_output_token.facility_j)} facility, ${formatNumber(f.per_output_token.operational_gco2e)} + ${formatNumber(f.per_output_token.embodied_gco2e)} gCO2e (operational + embodied), ${usd(f.per_output_token.cost_usd)}`,
+    ],
+  ];
+  if (f.start_utc) rows.push(['wall clock', `${f.start_utc} to ${f.end_utc} (start from ${f.start_from})`]);
+  for (const w of f.warnings) rows.push(['warning', w]);
+  return rows;
 }

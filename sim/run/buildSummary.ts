@@ -2,6 +2,7 @@
  * The run summary from a finished simulation and the configuration it resolved: one object with stable snake_case
  * keys (the `--json` output and summary.json; rendered by sim/report/summary.ts).
  */
+import type { FacilitySummary } from '../report/facilitySummary.js';
 import type { Summary } from '../report/summary.js';
 import type { ResolvedConfig } from './buildSimulation.js';
 import type { SimulationResult } from './simulation.js';
@@ -13,7 +14,14 @@ function schedulerSummary(r: ResolvedConfig): Record<string, unknown> {
   return { ...r.scheduler.summary, ...decoding };
 }
 
-export function buildSummary(name: string, result: SimulationResult, resolved: ResolvedConfig, warnings: string[], extrapolated: readonly string[] = resolved.extrapolations): Summary {
+export function buildSummary(
+  name: string,
+  result: SimulationResult,
+  resolved: ResolvedConfig,
+  warnings: string[],
+  extrapolated: readonly string[] = resolved.extrapolations,
+  facility?: FacilitySummary,
+): Summary {
   const m = result.metrics;
   const e = result.ledger.totals();
   const makespan = result.makespanSeconds;
@@ -77,5 +85,6 @@ export function buildSummary(name: string, result: SimulationResult, resolved: R
         }
       : {}),
     warnings,
+    ...(facility ? { facility } : {}),
   };
 }

@@ -9,7 +9,8 @@ import { ensureOutputDir, type OutputFile, writeOutputFiles } from '../io/output
 import { RequestCsvWriter, timeSeriesCsv } from '../report/csvFiles.js';
 import { FittedRangeCheck } from '../report/fittedRangeCheck.js';
 import { renderRunReport } from '../report/html/reportPage.js';
-import { ReportCollector, type RunReportData } from '../report/reportData.js';
+import { facilitySeriesData, ReportCollector, type RunReportData } from '../report/reportData.js';
+import { facilityIntervals } from '../facility/facilityIntervals.js';
 import type { RequestRowWriter } from '../accounting/requestMetrics.js';
 import { type Summary, summaryJson } from '../report/summary.js';
 import { buildSummary } from './buildSummary.js';
@@ -21,6 +22,8 @@ import type { WorkObserver } from '../serving/replica.js';
 import { TraceEventWriter } from '../report/traceEvents.js';
 import { combineObservers, teeRowWriters } from '../report/sinks.js';
 import { scenarioLabel } from '../io/displayPath.js';
+import { buildFacility, type BuiltFacility } from '../facility/buildFacility.js';
+import { buildFacilitySummary } from './buildFacilitySummary.js';
 
 export interface RunOptions {
   readonly outDir?: string;
@@ -44,6 +47,8 @@ export interface RunOutput {
   readonly resolved: ResolvedConfig;
   /** What report.html draws; present when the report was collected. */
   readonly report?: RunReportData;
+  /** The node, facility and grid accounting, when the scenario has a facility section. */
+  readonly facility?: BuiltFacility;
 }
 
 interface PreparedRun {
@@ -62,7 +67,7 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
     for (const f of streamed) f.discard();
   };
   try {
-    csvWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv')) : null;
+    csvWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv'), loaded.scenario.facility !== undefined) : null;
     if (csvWriter) streamed.push(csvWriter.file);
     trace = opts.traceEventsFile !== undefined ? new TraceEventWriter(opts.traceEventsFile) : null;
     if (trace) streamed.push(trace.file);
@@ -73,8 +78,24 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
   const collector = (opts.report ?? !!opts.outDir) ? new ReportCollector() : null;
   const rowWriter = teeRowWriters([csvWriter, collector, trace?.requests ?? null, opts.requestSink ?? null]);
   let built: ReturnType<typeof buildSimulation>;
+  let facility: BuiltFacility | undefined;
   try {
     built = buildSimulation(loaded, { rowWriter, onProgress: opts.onProgress, plugins: opts.plugins });
+    const f = loaded.scenario.facility;
+    if (f) {
+      facility = buildFacility({
+        config: f,
+        gpu: built.resolved.gpu,
+        tp: built.resolved.tp,
+        replicas: built.resolved.replicas,
+        cost: built.resolved.cost,
+        source: built.setup.source,
+        baseDir: loaded.baseDir,
+        file: loaded.file,
+        intervalSeconds: built.setup.intervalSeconds,
+        maxIntervals: built.setup.maxIntervals,
+      });
+    }
   } catch (e) {
     abandon();
     throw e;
@@ -87,7 +108,11 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
   const observer = combineObservers([opts.observer ?? null, trace]);
   const range = resolved.cost.fittedRange;
   const rangeCheck = range ? new FittedRangeCheck(range, observer) : null;
-  const setup = { ...built.setup, observer: rangeCheck ?? observer };
+  // The grid's signals reach the power controller as a pure lookup (PowerView.grid).
+  const power = built.setup.power;
+  const grid = facility?.grid;
+  const withGrid = grid && power?.control ? { ...power, control: { ...power.control, grid: (t: number) => grid.at(t) } } : power;
+  const setup = { ...built.setup, power: withGrid, observer: rangeCheck ?? observer, accounting: facility?.accountant ?? null };
 
   const complete = (result: SimulationResult): RunOutput => {
     try {
@@ -103,20 +128,23 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
       const extrapolations = [...resolved.extrapolations, ...(rangeExtrapolation ? [rangeExtrapolation] : [])];
       // The file as typed would differ by working directory; outputs name it the same way from anywhere.
       const name = (loaded.scenario.name ?? scenarioLabel(loaded.file)) + (loaded.changedBy ? ` (with ${loaded.changedBy})` : '');
-      const summary = buildSummary(name, result, resolved, warnings, extrapolations);
-      const report = collector?.build(result.timeSeries, resolved.replicas, {
+      const facilitySummary = facility ? buildFacilitySummary(facility, result, resolved.cost.provenance.kind) : undefined;
+      const summary = buildSummary(name, result, resolved, warnings, extrapolations, facilitySummary);
+      const intervals = facility ? facilityIntervals(facility, result.makespanSeconds, result.intervalSeconds) : undefined;
+      const collected = collector?.build(result.timeSeries, resolved.replicas, {
         powerCapWatts: resolved.cost.powerCapWatts,
         gpusPerReplica: resolved.tp,
         idleWattsPerReplica: built.setup.idleWattsPerReplica,
       });
+      const report = collected && intervals ? { ...collected, facility: facilitySeriesData(result.timeSeries, intervals) } : collected;
       const whole: { path: string; content: string }[] = [];
       if (opts.outDir) {
         whole.push({ path: join(opts.outDir, 'summary.json'), content: summaryJson(summary) + '\n' });
-        whole.push({ path: join(opts.outDir, 'timeseries.csv'), content: timeSeriesCsv(result.timeSeries, resolved.replicas) });
+        whole.push({ path: join(opts.outDir, 'timeseries.csv'), content: timeSeriesCsv(result.timeSeries, resolved.replicas, intervals) });
         if (report) whole.push({ path: join(opts.outDir, 'report.html'), content: renderRunReport(summary, report) });
       }
       writeOutputFiles(whole, streamed);
-      return { summary, result, resolved, report };
+      return { summary, result, resolved, report, ...(facility ? { facility } : {}) };
     } catch (e) {
       abandon();
       throw e;

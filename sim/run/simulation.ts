@@ -15,6 +15,7 @@ import { Replica, type ReplicaPower, type WorkObserver } from '../serving/replic
 import { LiveReplicaView } from '../serving/replicaView.js';
 import { builtinRouter, type RouterKind } from '../serving/router.js';
 import type { Scheduler } from '../serving/scheduler.js';
+import type { WorkAccounting } from '../serving/workAccounting.js';
 import type { RequestSource, RequestSpec, WorkloadReport } from '../workload/request.js';
 import { EventQueue, type EventTarget } from '../engine/eventQueue.js';
 
@@ -37,6 +38,8 @@ export interface SimulationSetup {
   /** Latency targets: completed requests within them are counted (SLO attainment, goodput). */
   readonly slo?: { readonly ttftSeconds?: number; readonly tpotSeconds?: number } | null;
   readonly observer?: WorkObserver | null;
+  /** Node, facility and grid accounting (sim/facility/), when the scenario has a facility section. */
+  readonly accounting?: WorkAccounting | null;
   readonly onProgress?: (eventsFired: number, simulatedSeconds: number, completed: number) => void;
 }
 
@@ -133,6 +136,7 @@ export function startSimulation(setup: SimulationSetup): SteppedSimulation {
     ledger,
     timeSeries,
     observer: setup.observer ?? null,
+    accounting: setup.accounting ?? null,
     deferStart: (r: Replica) => pendingStarts.push(r),
     onBoundary: (r: Replica, now: number, idle: boolean) => control?.boundary(now, idle),
   };

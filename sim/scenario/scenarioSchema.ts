@@ -9,6 +9,7 @@ import { POWER_CONTROLLER_NAMES } from '../policies/power/powerRegistry.js';
 import { ROUTER_NAMES } from '../policies/router/routerRegistry.js';
 import { SCHEDULER_NAMES, schedulerOptionProperties } from '../policies/scheduler/schedulerRegistry.js';
 import { workloadSchema } from '../workload/workloadSchema.js';
+import { facilitySchema } from '../facility/facilitySchema.js';
 
 export { acceptanceSchema } from '../policies/scheduler/speculativePolicy.js';
 
@@ -122,6 +123,7 @@ export const scenarioSchema = {
         tpot_s: { type: 'number', exclusiveMinimum: 0, description: 'Time per output token target (seconds, mean over the request after its first token).' },
       },
     },
+    facility: facilitySchema,
     output: {
       type: 'object',
       additionalProperties: false,
@@ -134,6 +136,6 @@ export const scenarioSchema = {
   },
 } as const;
 
-export type Scenario = FromSchema<typeof scenarioSchema>;
+export type Scenario = FromSchema<typeof scenarioSchema, { parseIfThenElseKeywords: true }>;
 export type ClusterConfig = Scenario['cluster'];
 export type SchedulerConfig = ClusterConfig['scheduler'];

@@ -7,6 +7,7 @@
 import { Heap } from 'heap-js';
 import type { KvBlockPool } from './kvBlockPool.js';
 import type { LiveRequest } from './liveRequest.js';
+import { SHARE_COUNT } from './requestShares.js';
 
 export class DecodeSet {
   /** Decode steps run so far. */
@@ -16,6 +17,8 @@ export class DecodeSet {
   private base = 0;
   /** Decode energy per member, accumulated since the start. */
   private joulesPerMember = 0;
+  /** The same for the shared quantities (requestShares.ts), once any work carried them. */
+  private sharesPerMember: Float64Array | null = null;
   private readonly finishHeap = new Heap<LiveRequest>((a, b) => a.finishCounter - b.finishCounter || a.spec.id - b.spec.id);
 
   constructor(private readonly pool: KvBlockPool) {}
@@ -49,6 +52,7 @@ export class DecodeSet {
     r.decodeOffset = r.generatedTokens - this.steps;
     r.finishCounter = r.spec.outputTokens - r.decodeOffset;
     r.decodeJoulesAtJoin = this.joulesPerMember;
+    if (this.sharesPerMember) r.sharesAtJoin = this.sharesPerMember.slice();
     r.inDecodeSet = true;
     this.base += input + r.decodeOffset - 1;
     this.size++;
@@ -65,6 +69,13 @@ export class DecodeSet {
     this.base -= input + r.decodeOffset - 1;
     this.size--;
     r.energyJoules += this.joulesPerMember - r.decodeJoulesAtJoin;
+    const per = this.sharesPerMember;
+    if (per) {
+      const mine = (r.shares ??= new Float64Array(SHARE_COUNT));
+      const atJoin = r.sharesAtJoin;
+      for (let k = 0; k < SHARE_COUNT; k++) mine[k] += per[k] - (atJoin ? atJoin[k] : 0);
+      r.sharesAtJoin = null;
+    }
     r.inDecodeSet = false;
     return tokensInCache;
   }
@@ -75,10 +86,17 @@ export class DecodeSet {
     return this.leave(r);
   }
 
-  /** `steps` decode steps ran for every member, costing `joules` in all: allocate their new blocks. */
-  advance(steps: number, joules: number): void {
+  /**
+   * `steps` decode steps ran for every member, costing `joules` in all: allocate their new blocks. The members
+   * also take `fraction` of the work's shared quantities, split evenly.
+   */
+  advance(steps: number, joules: number, shares?: Float64Array, fraction = 1): void {
     this.pool.allocate(this.pool.blocksNeeded(this.steps, steps));
     this.joulesPerMember += joules / this.size;
+    if (shares) {
+      const per = (this.sharesPerMember ??= new Float64Array(SHARE_COUNT));
+      for (let k = 0; k < SHARE_COUNT; k++) per[k] += (shares[k] * fraction) / this.size;
+    }
     this.steps += steps;
   }
 

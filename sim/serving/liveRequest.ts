@@ -14,6 +14,8 @@ export class LiveRequest {
   firstTokenSeconds = Number.NaN;
   /** Energy attributed to this request so far (prefill shares, decode shares, recomputation included). */
   energyJoules = 0;
+  /** Node, facility, carbon and cost shares (requestShares.ts), when the run has a facility model. */
+  shares: Float64Array | null = null;
   preemptions = 0;
   /** When the replica admitted it (batch start for static batching): queueing delay ends here. */
   admittedSeconds = Number.NaN;
@@ -24,6 +26,8 @@ export class LiveRequest {
   finishCounter = 0;
   /** Decode energy accumulator of the replica when this request joined the decode set. */
   decodeJoulesAtJoin = 0;
+  /** sharesPerMember of the decode set when this request joined (null: none had accrued). */
+  sharesAtJoin: Float64Array | null = null;
   inDecodeSet = false;
   /** Order of admission; preemption takes the most recently admitted first (as vLLM does). */
   admitSequence = 0;

@@ -12,6 +12,7 @@ import { RequestQueue } from './requestQueue.js';
 import { RunningList } from './runningList.js';
 import type { Scheduler } from './scheduler.js';
 import type { AnyWork, Work, WorkOutcome } from './work.js';
+import { addShares } from './requestShares.js';
 
 export abstract class PagedBatcher implements Scheduler {
   protected readonly waiting = new RequestQueue();
@@ -96,17 +97,18 @@ export abstract class PagedBatcher implements Scheduler {
   complete(work: Work, outcome: WorkOutcome): void {
     const now = outcome.endSeconds;
     if (work.kind === 'decodeRun') {
-      this.decodes.advance(outcome.stepsDone, outcome.joules);
+      this.decodes.advance(outcome.stepsDone, outcome.joules, outcome.shares, 1);
     } else {
       // A step's energy is shared by tokens processed: a decode is one token, a chunk its new tokens.
       let tokens = this.stepHasDecodes ? this.decodes.count : 0;
       for (const t of this.chunkTokens) tokens += t;
       const joulesPerToken = outcome.joules / tokens;
-      if (this.stepHasDecodes) this.decodes.advance(1, joulesPerToken * this.decodes.count);
+      if (this.stepHasDecodes) this.decodes.advance(1, joulesPerToken * this.decodes.count, outcome.shares, this.decodes.count / tokens);
       let anyPromptDone = false;
       for (let i = 0; i < this.chunkRequests.length; i++) {
         const r = this.chunkRequests[i];
         r.energyJoules += joulesPerToken * this.chunkTokens[i];
+        addShares(r, outcome.shares, this.chunkTokens[i] / tokens);
         r.prefilledTokens += this.chunkTokens[i];
         if (r.prefilledTokens < r.promptTokens) continue;
         anyPromptDone = true;

@@ -93,9 +93,19 @@ export interface GpuSetting {
   readonly powerLimitWatts: number;
 }
 
+/** The grid and the building at this instant (the scenario's facility section: sim/facility/gridSignals.ts). */
+export interface GridView {
+  /** Facility energy per IT joule. */
+  readonly pue: number;
+  readonly carbonGPerKwh: number;
+  readonly priceUsdPerKwh: number;
+}
+
 /** When a controller is consulted: each periodic tick, and when a replica finishes work or becomes idle. */
 export interface PowerView {
   readonly nowSeconds: number;
+  /** Present when the scenario has a facility section: the current carbon intensity, price and PUE. */
+  readonly grid?: GridView;
   readonly reason: 'tick' | 'work-done' | 'idle' | 'arrival';
   readonly replicas: readonly ReplicaView[];
   /** The GPU's limits, for sane decisions. */

@@ -5,7 +5,7 @@
  */
 import type { EventQueue, EventTarget } from '../engine/eventQueue.js';
 import { callPlugin, PolicyError } from '../policyError.js';
-import type { GpuSetting, PowerController, PowerDecision, PowerView, ReplicaView } from './policyApi.js';
+import type { GpuSetting, GridView, PowerController, PowerDecision, PowerView, ReplicaView } from './policyApi.js';
 import type { Replica } from './replica.js';
 
 export interface PowerControlSetup {
@@ -19,6 +19,8 @@ export interface PowerControlSetup {
   /** How long a new GPU setting takes to settle before work runs under it. */
   readonly settlingSeconds: number;
   readonly gpu: PowerView['gpu'];
+  /** The grid's signals at a run time, when the scenario has a facility section (a pure lookup). */
+  readonly grid?: (nowSeconds: number) => GridView;
 }
 
 export class PowerControl implements EventTarget {
@@ -48,7 +50,8 @@ export class PowerControl implements EventTarget {
   }
 
   private consult(reason: PowerView['reason'], nowSeconds: number): void {
-    const view: PowerView = { nowSeconds, reason, replicas: this.views, gpu: this.setup.gpu };
+    const grid = this.setup.grid?.(nowSeconds);
+    const view: PowerView = { nowSeconds, reason, replicas: this.views, gpu: this.setup.gpu, ...(grid ? { grid } : {}) };
     const decisions = callPlugin(this.setup.name, 'decide()', () => this.setup.controller.decide(view));
     if (!Array.isArray(decisions)) throw new PolicyError(this.setup.name, `decide() at t = ${nowSeconds} s returned ${JSON.stringify(decisions)}, not an array of decisions`);
     if (decisions.length === 0) return;

@@ -11,6 +11,7 @@ import type { LiveRequest } from './liveRequest.js';
 import type { GpuSetting } from './policyApi.js';
 import type { Scheduler } from './scheduler.js';
 import type { AnyWork, PricedWork, Work } from './work.js';
+import type { WorkAccounting } from './workAccounting.js';
 
 /** Sees every piece of work a replica runs (the trace-event exporter, range checks). */
 export interface WorkObserver {
@@ -50,6 +51,8 @@ export interface ReplicaContext {
   readonly ledger: EnergyBook;
   readonly timeSeries: PowerTimeline | null;
   readonly observer: WorkObserver | null;
+  /** Node, facility and grid accounting, when the run has a facility model. */
+  readonly accounting?: WorkAccounting | null;
   /** Ask to be started once the requests arriving at this instant have all been delivered. */
   deferStart(replica: Replica): void;
   /** The replica finished a piece of work, or has nothing to do (a power controller may want to know). */
@@ -216,6 +219,7 @@ export class Replica implements EventTarget {
     const joules = this.floorWatts * gap;
     this.context.ledger.addIdle(this.index, gap, joules);
     this.context.timeSeries?.addEnergy(this.index, 'idle', this.lastBusyEndSeconds, untilSeconds, joules);
+    this.context.accounting?.idle(this.index, this.lastBusyEndSeconds, untilSeconds, joules);
     this.lastBusyEndSeconds = untilSeconds;
   }
 
@@ -294,8 +298,14 @@ export class Replica implements EventTarget {
       ctx.timeSeries?.addDecodeRun(this.index, start, endSeconds, joules, (elapsed) => curve.joulesAt(elapsed, steps));
     }
     ctx.observer?.work(this.index, start, endSeconds, w, this.plannedSteps, joules);
+    let shares: Float64Array | undefined;
+    if (ctx.accounting) {
+      const curve = w.kind === 'decodeRun' ? this.runCurve! : null;
+      const steps = this.plannedSteps;
+      shares = ctx.accounting.busy(this.index, start, endSeconds, w, steps, joules, curve ? (elapsed) => curve.joulesAt(elapsed, steps) : undefined);
+    }
     this.lastBusyEndSeconds = endSeconds;
     this.work = null;
-    this.scheduler.complete(w, { endSeconds, stepsDone: this.plannedSteps, joules });
+    this.scheduler.complete(w, shares ? { endSeconds, stepsDone: this.plannedSteps, joules, shares } : { endSeconds, stepsDone: this.plannedSteps, joules });
   }
 }

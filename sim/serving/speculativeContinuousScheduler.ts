@@ -22,6 +22,7 @@ import type { LiveRequest } from './liveRequest.js';
 import { RequestQueue } from './requestQueue.js';
 import type { Scheduler } from './scheduler.js';
 import type { AnyWork, WorkOutcome } from './work.js';
+import { addShares } from './requestShares.js';
 
 type Planned = { kind: 'prefill'; requests: LiveRequest[]; tokens: number[] } | { kind: 'round'; requests: LiveRequest[] };
 
@@ -186,6 +187,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
       for (let i = 0; i < p.requests.length; i++) {
         const r = p.requests[i];
         r.energyJoules += (outcome.joules * p.tokens[i]) / total;
+        addShares(r, outcome.shares, p.tokens[i] / total);
         r.prefilledTokens = r.promptTokens;
         r.generatedTokens++;
         if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
@@ -195,6 +197,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
       const share = outcome.joules / p.requests.length;
       for (const r of p.requests) {
         r.energyJoules += share;
+        addShares(r, outcome.shares, 1 / p.requests.length);
         r.generatedTokens = Math.min(r.spec.outputTokens, r.generatedTokens + this.acceptance.tokensThisRound(r.spec.id));
         if (r.generatedTokens >= r.spec.outputTokens) finished.push(r);
         // The rejected tokens' KV is dropped: keep only the blocks of what the cache now holds.

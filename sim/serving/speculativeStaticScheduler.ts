@@ -19,6 +19,7 @@ import { BinnedQueue } from './binnedQueue.js';
 import type { Scheduler } from './scheduler.js';
 import type { StaticConfig } from './staticScheduler.js';
 import type { AnyWork, WorkOutcome } from './work.js';
+import { addShares } from './requestShares.js';
 
 export class SpeculativeStaticScheduler implements Scheduler {
   private readonly waiting: BinnedQueue;
@@ -135,6 +136,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
     for (let i = 0; i < rows; i++) {
       const r = this.batch[i];
       r.energyJoules += share;
+      addShares(r, outcome.shares, 1 / rows);
       if (this.generated[i] < cap) this.generated[i] += this.acceptance.tokensThisRound(r.spec.id);
       if (this.roundsDone === 0) r.firstTokenSeconds = outcome.endSeconds;
       r.generatedTokens = Math.min(this.generated[i], r.spec.outputTokens);

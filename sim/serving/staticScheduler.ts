@@ -8,6 +8,7 @@ import type { LiveRequest } from './liveRequest.js';
 import { BinnedQueue } from './binnedQueue.js';
 import type { Scheduler } from './scheduler.js';
 import type { Work, WorkOutcome } from './work.js';
+import { addShares } from './requestShares.js';
 
 export { binIndex, INPUT_BINS_TOKENS, OUTPUT_BINS_TOKENS } from './binnedQueue.js';
 
@@ -122,7 +123,10 @@ export class StaticScheduler implements Scheduler {
 
   complete(work: Work, outcome: WorkOutcome): void {
     const share = outcome.joules / this.batch.length;
-    for (const r of this.batch) r.energyJoules += share;
+    for (const r of this.batch) {
+      r.energyJoules += share;
+      addShares(r, outcome.shares, 1 / this.batch.length);
+    }
     if (work.kind === 'step') {
       for (const r of this.batch) {
         r.firstTokenSeconds = outcome.endSeconds;

@@ -58,4 +58,6 @@ export interface WorkOutcome {
   /** Decode steps actually run (a run may have been cut short by an arrival). */
   readonly stepsDone: number;
   readonly joules: number;
+  /** The same work's node, facility, carbon and cost (requestShares.ts), shared exactly like `joules`. */
+  readonly shares?: Float64Array;
 }

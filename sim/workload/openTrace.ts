@@ -133,6 +133,8 @@ export function openTrace(path: string, format: TraceFormat = 'auto', opts: Trac
           first = false;
           seconds0 = row.seconds;
           fraction0 = row.fraction;
+          // Only Azure rows are dates; the other formats count seconds from an unstated origin.
+          if (adapter.format === 'azure') report.wallClockStartEpochSeconds = seconds0 + fraction0;
         }
         const t = (row.seconds - seconds0 + (row.fraction - fraction0)) * unit;
         if (!(Math.abs(t) <= MAX_TRACE_SPAN_SECONDS)) {

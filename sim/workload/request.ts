@@ -16,6 +16,8 @@ export interface WorkloadReport {
   requestsYielded: number;
   /** Rows not turned into requests, by reason (`zero output tokens`, `failed (Log Type)`, ...). */
   readonly skipped: Record<string, number>;
+  /** Epoch seconds of the workload's t = 0 when its rows carry wall-clock dates (Azure traces), once read. */
+  wallClockStartEpochSeconds?: number;
 }
 
 /**

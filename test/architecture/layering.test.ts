@@ -18,6 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cost'], // the step cost model
   ['serving'], // replicas, schedulers, KV cache, the policy interfaces
   ['accounting'], // run-time bookkeeping: energy ledger, time series, request metrics
+  ['facility'], // beyond the GPU: node power, PUE, grid signals, embodied carbon (accounts what replicas report)
   ['policies'], // the registries and plug-in loading
   ['scenario'], // the scenario schema (derived from the registries) and loading
   ['report'], // what renders outputs: summary, CSV, HTML, trace events

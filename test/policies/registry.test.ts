@@ -113,7 +113,9 @@ describe('every router, admission policy and power controller is reachable from 
   }, 120_000);
 
   it('power controllers', async () => {
-    const { result } = await runCompare({ raw: base({ replicas: 2, router: 'pack' }), file: 'b.json', baseDir: '.' }, { 'power-controller': [...POWER_CONTROLLER_NAMES] }, { workers: 1 });
+    // A facility section gives carbon-aware its grid signal (it refuses to run without one).
+    const raw = { ...base({ replicas: 2, router: 'pack' }), facility: { carbon_g_per_kwh: 400 } };
+    const { result } = await runCompare({ raw, file: 'b.json', baseDir: '.' }, { 'power-controller': [...POWER_CONTROLLER_NAMES] }, { workers: 1 });
     expect(result.variants.map((v) => v.summary.power_controller?.name ?? 'none')).toEqual([...POWER_CONTROLLER_NAMES]);
     for (const v of result.variants) expect(v.summary.requests_completed).toBe(40);
     // A controller that sleeps replicas needs the GPU's sleep power on file.

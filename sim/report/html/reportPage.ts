@@ -258,6 +258,65 @@ function latencyCell(q: Quantiles): string {
   return `${dur(q.p50)} / ${dur(q.p99)}`;
 }
 
+/** Under the power charts: power by level (GPU, IT, facility), then the grid's carbon intensity and price. */
+function facilityFigures(s: Summary, r: RunReportData, t: Unit): string[] {
+  const f = s.facility;
+  const d = r.facility;
+  if (!f || !d) return [];
+  const { startSeconds: s0, endSeconds: s1 } = r.series;
+  const p = powerUnit(maxOf(d.facilityWatts));
+  const line = (name: string, color: string, values: number[], divY: number): SeriesSpec => ({ name, color, kind: 'line', ...stairs(s0, s1, values, t.divisor, divY) });
+  const when = f.start_utc ? ` Time is seconds from ${f.start_utc} (${f.start_from === 'trace' ? "the trace's first timestamp" : 'the scenario’s start'}).` : '';
+  return [
+    figure(
+      chart({
+        id: 'power-levels',
+        title: 'Power: GPUs, IT (GPUs + node), facility',
+        x: { label: `time (${t.label})`, min: 0, unit: t.label },
+        y: { label: `power (${p.label})`, unit: p.label },
+        series: [
+          line('GPUs', '#0072B2', d.gpuWatts, p.divisor),
+          line('IT', '#009E73', d.itWatts, p.divisor),
+          line('facility', '#D55E00', d.facilityWatts, p.divisor),
+        ],
+      }),
+      `GPU energy (${f.provenance.gpu}), plus the ${f.node.nodes} × ${f.node.type} node${f.node.nodes > 1 ? 's' : ''} around them (${f.provenance.node}), is IT energy; facility energy is IT × PUE at each instant (${f.provenance.pue}).`,
+    ),
+    figure(
+      chart({
+        id: 'grid-carbon',
+        title: 'Grid carbon intensity',
+        x: { label: `time (${t.label})`, min: 0, unit: t.label },
+        y: { label: 'carbon intensity (gCO2e/kWh)', unit: 'g/kWh' },
+        series: [line('carbon intensity', '#8C6D31', d.carbonGPerKwh, 1)],
+      }),
+      `${f.provenance.carbon}; mean ${sig(f.mean_carbon_g_per_kwh)} g/kWh over the facility's energy.${when}`,
+    ),
+    figure(
+      chart({
+        id: 'grid-price',
+        title: 'Electricity price',
+        x: { label: `time (${t.label})`, min: 0, unit: t.label },
+        y: { label: 'price ($/kWh)', unit: '$/kWh' },
+        series: [line('price', '#CC79A7', d.priceUsdPerKwh, 1)],
+      }),
+      `${f.provenance.price}; the run cost $${sig(f.cost_usd)}.`,
+    ),
+  ];
+}
+
+function facilityCards(s: Summary): string[] {
+  const f = s.facility;
+  if (!f) return [];
+  const emb = f.embodied_kgco2e;
+  return [
+    card('facility energy', fmtEnergy(f.energy_j.facility), `IT ${fmtEnergy(f.energy_j.it)} = GPUs ${fmtEnergy(f.energy_j.gpu)} + node ${fmtEnergy(f.energy_j.node)}`),
+    card('carbon', `${sig(f.total_kgco2e * 1000)} gCO2e`, `operational ${sig(f.operational_kgco2e * 1000)} g + embodied ${sig((emb?.total ?? 0) * 1000)} g`),
+    card('cost', `$${sig(f.cost_usd)}`, `mean $${sig(f.mean_price_usd_per_kwh)}/kWh`),
+    card('per output token (facility)', `${sig(f.per_output_token.facility_j)} J`, `${sig(f.per_output_token.operational_gco2e + f.per_output_token.embodied_gco2e)} gCO2e, $${sig(f.per_output_token.cost_usd)}`),
+  ];
+}
+
 // ─── a run ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
 export function renderRunReport(s: Summary, r: RunReportData): string {
@@ -298,6 +357,7 @@ export function renderRunReport(s: Summary, r: RunReportData): string {
       `Energy drawn by every GPU of the cluster since t = 0: ${fmtEnergy(s.energy_j)} over ${dur(s.makespan_s)}.`,
     ),
   );
+  powerFigures.push(...facilityFigures(s, r, t));
   const running = stairs(r.series.startSeconds, r.series.endSeconds, clusterTotal(r, (x, i) => x.running[i]), t.divisor, 1);
   const queued = stairs(r.series.startSeconds, r.series.endSeconds, clusterTotal(r, (x, i) => x.queued[i]), t.divisor, 1);
   const load = figure(
@@ -330,6 +390,7 @@ export function renderRunReport(s: Summary, r: RunReportData): string {
     card('end-to-end p50 / p99', latencyCell(s.e2e_s)),
     card('throughput', `${sig(s.throughput_output_tokens_per_s)} tok/s`, `${sig(s.throughput_requests_per_s)} requests/s`),
     card('requests', `${s.requests_completed.toLocaleString('en-US')}`, `${s.requests_rejected} rejected, ${s.preemptions} preemptions, makespan ${dur(s.makespan_s)}`),
+    ...facilityCards(s),
   ];
   const rejections = Object.entries(s.rejection_reasons).map(([k, v]) => `${v} × ${k}`);
   const body = `
@@ -345,7 +406,7 @@ ${provenanceBanner(s)}
 <div class="grid">${cdfs.join('')}</div>
 <h2>Energy per request</h2>
 <div class="grid">${scatter.join('')}</div>
-${warningsList('Warnings', s.warnings)}
+${warningsList('Warnings', [...s.warnings, ...(s.facility?.warnings ?? [])])}
 ${warningsList('Rejected requests', rejections)}
 ${footer(`Scenario “${s.scenario}”, seed ${s.seed}.`)}`;
   return page(`joulesim: ${s.scenario}`, body);
@@ -360,12 +421,21 @@ function deltaCell(x: number | null, lowerIsBetter: boolean): string {
 
 function variantTable(c: CompareResult, linkDirs: boolean): string {
   const head = ['variant', 'cost model', 'power cap', 'energy', 'Δ energy', 'J / output token', 'Δ J/token', 'TTFT p50 / p99', 'TPOT p50', 'end-to-end p50 / p99', 'Δ e2e p99', 'output tok/s', 'Δ tok/s'];
+  const facility = c.variants.some((v) => v.summary.facility);
+  if (facility) head.push('facility energy', 'Δ facility', 'kgCO2e (op. + emb.)', 'Δ kgCO2e', 'cost', 'Δ cost');
+  const facilityCells = (v: CompareResult['variants'][number]): string => {
+    if (!facility) return '';
+    const f = v.summary.facility;
+    const d = v.delta_pct;
+    if (!f) return '<td>–</td>'.repeat(6);
+    return `<td>${esc(fmtEnergy(f.energy_j.facility))}</td>${deltaCell(d.facility_energy_j ?? null, true)}<td>${sig(f.total_kgco2e)}</td>${deltaCell(d.total_kgco2e ?? null, true)}<td>$${sig(f.cost_usd)}</td>${deltaCell(d.cost_usd ?? null, true)}`;
+  };
   const rows = c.variants.map((v, i) => {
     const s = v.summary;
     const d = v.delta_pct;
     const name = linkDirs && v.dir ? `<a href="${esc(v.dir)}/report.html">${esc(v.label)}</a>` : esc(v.label);
     const sw = seriesStyle(i);
-    return `<tr><td class="l"><svg width="14" height="10" aria-hidden="true"><rect width="14" height="10" rx="2" fill="${sw.color}"/></svg> ${name}</td><td class="l">${badge(s.cost_model.kind)}${(s.cost_model.extrapolated ?? []).length ? ` ${badge('extrapolated')}` : ''}</td><td>${sig(v.power_cap_w)} W</td><td>${esc(fmtEnergy(s.energy_j))}</td>${deltaCell(d.energy_j, true)}<td>${sig(s.energy_per_output_token_j)}</td>${deltaCell(d.energy_per_output_token_j, true)}<td>${esc(latencyCell(s.ttft_s))}</td><td>${esc(dur(s.tpot_s.p50))}</td><td>${esc(latencyCell(s.e2e_s))}</td>${deltaCell(d.e2e_p99_s, true)}<td>${sig(s.throughput_output_tokens_per_s)}</td>${deltaCell(d.throughput_output_tokens_per_s, false)}</tr>`;
+    return `<tr><td class="l"><svg width="14" height="10" aria-hidden="true"><rect width="14" height="10" rx="2" fill="${sw.color}"/></svg> ${name}</td><td class="l">${badge(s.cost_model.kind)}${(s.cost_model.extrapolated ?? []).length ? ` ${badge('extrapolated')}` : ''}</td><td>${sig(v.power_cap_w)} W</td><td>${esc(fmtEnergy(s.energy_j))}</td>${deltaCell(d.energy_j, true)}<td>${sig(s.energy_per_output_token_j)}</td>${deltaCell(d.energy_per_output_token_j, true)}<td>${esc(latencyCell(s.ttft_s))}</td><td>${esc(dur(s.tpot_s.p50))}</td><td>${esc(latencyCell(s.e2e_s))}</td>${deltaCell(d.e2e_p99_s, true)}<td>${sig(s.throughput_output_tokens_per_s)}</td>${deltaCell(d.throughput_output_tokens_per_s, false)}${facilityCells(v)}</tr>`;
   });
   return `<div class="table-wrap"><table><thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="l"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
