@@ -4,7 +4,7 @@
  * one-machine run ends with this same merge over its own folder. Results from another sweep or joulesim version,
  * a variant found twice, and missing variants are refused (missing ones only listed with allowMissing).
  */
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareJson, deltaPct } from '../compare/compare.js';
 import { compareTable } from '../compare/compareTable.js';
@@ -132,6 +132,11 @@ export function mergeSweep(dirs: readonly string[], outDir: string, opts: MergeO
   const table = compareTable(result);
 
   // The merged folder holds everything a one-machine run's does: the plan, every result, and the joined outputs.
+  const outPlan = join(outDir, PLAN_FILE);
+  if (existsSync(outPlan)) {
+    const theirs = readJsonFile(outPlan, 'plan') as Partial<SweepPlan>;
+    if (theirs.fingerprint !== plan.fingerprint) throw new InputError('--out', '', `${outDir} holds another sweep (${outPlan}); merge into a fresh folder`);
+  }
   const outReal = resolve(outDir);
   writeFileAtomic(join(outDir, PLAN_FILE), planJson(plan));
   present.forEach((v, i) => {

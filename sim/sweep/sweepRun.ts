@@ -5,9 +5,10 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { WorkerPool } from '../compare/compare.js';
 import { runVariantJob, type VariantJob, type VariantOutcome } from '../compare/runVariant.js';
-import { InputError } from '../errors.js';
+import { InputError, isInputError } from '../errors.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import type { LoadedSweep } from './loadSweep.js';
 import { mergeSweep } from './sweepMerge.js';
@@ -15,7 +16,6 @@ import { planJson, planSweep, type RunnableVariant, type SweepPlan } from './swe
 import { type Shard, shardPositions } from './shard.js';
 import { PLAN_FILE, readResult, resultJson, resultPath, type VariantResult } from './variantResult.js';
 import { readJsonFile } from './loadSweep.js';
-import { join } from 'node:path';
 
 /** Sweeps up to this many variants keep each run's series for the merged report's overlaid charts. */
 export const OVERLAY_LIMIT = 16;
@@ -94,8 +94,15 @@ export async function runSweepShard(loaded: LoadedSweep, opts: SweepRunOptions):
   const workers = Math.max(1, Math.min(wanted, todo.length));
   if (workers === 1) {
     for (const job of jobs) {
-      write(runVariantJob(job));
-      progress(todo[job.index].label, todo[job.index].id);
+      const v = todo[job.index];
+      let outcome: VariantOutcome;
+      try {
+        outcome = runVariantJob(job);
+      } catch (e) {
+        throw isInputError(e) ? new InputError(e.file, e.place, `${e.detail} (variant ${v.label}, ${v.id})`) : e;
+      }
+      write(outcome);
+      progress(v.label, v.id);
     }
   } else {
     const pool = new WorkerPool(workers);

@@ -2,6 +2,8 @@
  * Sweep plans: stable ids that follow the settings (not the order they are listed in), filters that record why a
  * variant was dropped, patches applied as written, and bad sweep files as one line naming the file and place.
  */
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summaryJson } from '../../sim/report/summary.js';
 import { runScenario } from '../../sim/runScenario.js';
@@ -12,6 +14,7 @@ import { applyMergePatch, applyPatches } from '../../sim/sweep/scenarioPatch.js'
 import { planSweep } from '../../sim/sweep/sweepPlan.js';
 import { cli, oneLineError, smallScenario, smallSweep, writeSweep } from './helpers.js';
 
+const root = resolve(import.meta.dirname, '..', '..');
 const plan = (sweep: unknown) => planSweep(loadSweep(writeSweep(sweep))).plan;
 const idsByLabel = (p: ReturnType<typeof plan>) => Object.fromEntries(p.variants.map((v) => [v.label.split(' ').sort().join(' '), v.id]));
 
@@ -134,6 +137,13 @@ describe('sweep plan', () => {
     expect(await oneLineError('sweep', 'plan', writeSweep(smallSweep({ axes: [{ name: 'p', patches: [{ label: 'a', merge: { cluster: { replicas: 0 } } }] }] })))).toMatch(/\/cluster\/replicas: must be >= 1 \(variant p=a/);
     expect(await oneLineError('sweep', 'plan', '/nonexistent/sweep.json')).toMatch(/\/nonexistent\/sweep.json: cannot read the sweep file/);
     expect(await oneLineError('sweep', 'plan', writeSweep(smallSweep({ base: 'missing.json' })))).toMatch(/missing.json: cannot read the base scenario/);
+  });
+
+  it('the shipped example sweeps plan without error', () => {
+    const examples = readdirSync(join(root, 'examples', 'sweeps')).filter((f) => f.endsWith('.json'));
+    expect(examples.length).toBeGreaterThan(0);
+    for (const f of examples) expect(planSweep(loadSweep(join(root, 'examples', 'sweeps', f))).plan.variants.length, f).toBeGreaterThan(0);
+    expect(planSweep(loadSweep(join(root, 'test', 'slurm', 'slurm-sweep.json'))).plan.variants).toHaveLength(12);
   });
 
   it('`sweep plan` prints the count, the ids with their shard, and what was dropped', async () => {

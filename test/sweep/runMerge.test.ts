@@ -132,6 +132,8 @@ describe('sweep run and merge', () => {
     cpSync(join(foreign, 'variants', foreignResult), join(mixed, 'variants', foreignResult));
     expect(await oneLineError('sweep', 'merge', a, mixed, '--out', out)).toMatch(/mixed\/variants\/[0-9a-f]{12}\.json: result of a different sweep \(fingerprint [0-9a-f]{12}…, expected [0-9a-f]{12}…\)$/);
 
+    expect(await oneLineError('sweep', 'merge', a, b, '--out', foreign)).toMatch(/^joulesim: --out: .*foreign holds another sweep \(.*plan.json\); merge into a fresh folder$/);
+
     const partial = await cli('sweep', 'merge', a, '--out', out, '--allow-missing');
     expect(partial.code).toBe(0);
     expect(partial.stderr.trimEnd().split('\n')).toHaveLength(4);
