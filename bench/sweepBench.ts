@@ -1,9 +1,9 @@
 /**
  * `npm run bench -- sweep`: a 1,000-variant sweep (4 GPUs × 5 batch limits × 5 power caps × 10 replica counts) over
- * one 100k-request trace, run as a batch system would: one task on one core, two tasks (shards) at once on two
- * cores, then the merge. Reports the time per variant, a task's fixed overhead (start, plan, fingerprint, checking
- * results), peak memory per task and the merged output's size. `--quick` runs a 40-variant slice of the same sweep
- * (and also one task on two worker threads).
+ * one 100k-request trace, run as a batch system would: a tenth of it as one task on one core (the time per
+ * variant), the whole of it as two tasks at once on two cores, then the merge. Reports the time per variant, a
+ * task's fixed overhead (start, plan, fingerprint, checking results), peak memory per task and the merged output's
+ * size. `--quick` runs a 40-variant version of the same sweep whole on one core (and on two worker threads).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -95,40 +95,54 @@ export async function runSweepBench(quick: boolean): Promise<void> {
 
     const plan = await startTask(['sweep', 'plan', sweepFile]);
     process.stderr.write(`  plan: ${plan.wall_s.toFixed(2)} s\n`);
-    const one = join(dir, 'one');
-    process.stderr.write('  one task, one core...\n');
-    const single = await startTask(['sweep', 'run', sweepFile, '--out', one, '--workers', '1', '--no-progress']);
-    const variants = readdirSync(join(one, 'variants')).length;
-    process.stderr.write(`  ${variants} variants: ${single.wall_s.toFixed(1)} s, peak RSS ${single.peak_rss_mb.toFixed(0)} MB\n`);
-    // A task whose variants are all complete: what every task pays before its first variant (start, plan,
-    // fingerprinting the trace, checking results) plus the merge of a one-shard sweep.
-    const rerun = await startTask(['sweep', 'run', sweepFile, '--out', one, '--workers', '1', '--no-progress']);
+    // One core: a tenth of the sweep (every 10th variant, so the same mix of settings) in one task; the whole sweep
+    // on one core is that time × 10, which on a shared 2-core machine would take most of an hour to confirm.
+    const sliceCount = quick ? 1 : 10;
+    const slice = join(dir, 'one-core');
+    process.stderr.write(`  one task, one core, shard 0/${sliceCount}...\n`);
+    const single = await startTask(['sweep', 'run', sweepFile, '--shard', `0/${sliceCount}`, '--out', slice, '--workers', '1', '--no-progress']);
+    const sliceVariants = readdirSync(join(slice, 'variants')).length;
+    process.stderr.write(`  ${sliceVariants} variants: ${single.wall_s.toFixed(1)} s, peak RSS ${single.peak_rss_mb.toFixed(0)} MB\n`);
 
-    const sharded = join(dir, 'sharded');
+    // Two cores: the whole sweep as two tasks at once (two array tasks), sharing one folder, then the merge.
+    const whole = join(dir, 'two-cores');
     process.stderr.write('  two tasks at once (two shards, two cores)...\n');
     const t0 = performance.now();
-    const shards = await parallelTasks([0, 1].map((i) => ['sweep', 'run', sweepFile, '--shard', `${i}/2`, '--out', sharded, '--workers', '1', '--no-progress']));
+    const shards = await parallelTasks([0, 1].map((i) => ['sweep', 'run', sweepFile, '--shard', `${i}/2`, '--out', whole, '--workers', '1', '--no-progress']));
     const twoWall = (performance.now() - t0) / 1000;
-    process.stderr.write(`  two tasks: ${twoWall.toFixed(1)} s\n`);
-    const merge = await startTask(['sweep', 'merge', sharded, '--out', sharded]);
-    // Worker threads in one task are the other way to use two cores; skipped in the full run to keep it short.
+    const variants = readdirSync(join(whole, 'variants')).length;
+    process.stderr.write(`  two tasks: ${variants} variants in ${twoWall.toFixed(1)} s\n`);
+    const merge = await startTask(['sweep', 'merge', whole, '--out', whole]);
+    // A task whose variants are all complete: what every task pays before its first variant (start, plan,
+    // fingerprinting the trace, checking its results).
+    const rerun = await startTask(['sweep', 'run', sweepFile, '--shard', '0/2', '--out', whole, '--workers', '1', '--no-progress']);
+    // The slice's results are the same bytes as the same variants run in the two-task folder.
+    const same = readdirSync(join(slice, 'variants')).every((f) => readFileSync(join(slice, 'variants', f)).equals(readFileSync(join(whole, 'variants', f))));
     let twoThreads: TaskResult | null = null;
     if (quick) {
       process.stderr.write('  one task, two worker threads...\n');
       twoThreads = await startTask(['sweep', 'run', sweepFile, '--out', join(dir, 'threads'), '--workers', '2', '--no-progress']);
     }
 
-    const same = ['compare.json', 'report.html', 'table.txt'].every((f) => readFileSync(join(one, f)).equals(readFileSync(join(sharded, f))));
+    const perVariant = single.wall_s / sliceVariants;
     const rows = [
-      ['variants run', `${variants} (${readdirSync(join(one, 'variants')).length} results; plan ${plan.wall_s.toFixed(2)} s)`],
-      ['1 task, 1 core (`--workers 1`), incl. its merge', `${single.wall_s.toFixed(1)} s, ${(single.wall_s / variants).toFixed(3)} s per variant, peak RSS ${single.peak_rss_mb.toFixed(0)} MB`],
-      ['2 tasks at once (`--shard 0/2`, `1/2`), 2 cores', `${twoWall.toFixed(1)} s wall (${shards.map((s) => s.wall_s.toFixed(1)).join(' s, ')} s), peak RSS ${shards.map((s) => s.peak_rss_mb.toFixed(0)).join(' / ')} MB; merge ${merge.wall_s.toFixed(2)} s, ${merge.peak_rss_mb.toFixed(0)} MB; merged = one task's bytes: ${same ? 'yes' : 'NO'}`],
-      ['1 task, 2 worker threads', twoThreads ? `${twoThreads.wall_s.toFixed(1)} s, peak RSS ${twoThreads.peak_rss_mb.toFixed(0)} MB` : 'not run (--quick only)'],
-      ['per-task overhead (a task with nothing left to run: start, plan, fingerprint, result checks, merge)', `${rerun.wall_s.toFixed(2)} s`],
+      ['variants', `${variants} (plan: ${plan.wall_s.toFixed(2)} s)`],
+      [
+        `1 core: one task, \`--shard 0/${sliceCount}\` (${sliceVariants} variants)`,
+        `${single.wall_s.toFixed(1)} s, **${perVariant.toFixed(2)} s per variant**; the whole sweep on 1 core ≈ ${(perVariant * variants).toFixed(0)} s${quick ? '' : ' (× 10, not run)'}; peak RSS ${single.peak_rss_mb.toFixed(0)} MB`,
+      ],
+      [
+        '2 cores: two tasks at once (`--shard 0/2`, `1/2`), one folder',
+        `**${twoWall.toFixed(1)} s** wall (tasks ${shards.map((x) => x.wall_s.toFixed(1)).join(' s, ')} s), ${(twoWall / variants).toFixed(2)} s per variant; peak RSS ${shards.map((x) => x.peak_rss_mb.toFixed(0)).join(' / ')} MB`,
+      ],
+      ['merge', `${merge.wall_s.toFixed(2)} s, peak RSS ${merge.peak_rss_mb.toFixed(0)} MB`],
+      ['per-task overhead (a task with nothing left to run: start, plan, trace fingerprint, result checks)', `${rerun.wall_s.toFixed(2)} s`],
+      ...(twoThreads ? [['1 task, 2 worker threads (whole sweep)', `${twoThreads.wall_s.toFixed(1)} s, peak RSS ${twoThreads.peak_rss_mb.toFixed(0)} MB`]] : []),
       [
         'merged output',
-        `${mb(folderBytes(one))} MB in all: compare.json ${mb(statSync(join(one, 'compare.json')).size)} MB, report.html ${mb(statSync(join(one, 'report.html')).size)} MB, table.txt ${mb(statSync(join(one, 'table.txt')).size)} MB, variants/ ${mb(folderBytes(join(one, 'variants')))} MB`,
+        `${mb(folderBytes(whole))} MB in all: compare.json ${mb(statSync(join(whole, 'compare.json')).size)} MB, report.html ${mb(statSync(join(whole, 'report.html')).size)} MB, table.txt ${mb(statSync(join(whole, 'table.txt')).size)} MB, variants/ ${mb(folderBytes(join(whole, 'variants')))} MB`,
       ],
+      ['1-core slice = same variants in the 2-task folder, byte for byte', same ? 'yes' : 'NO'],
     ];
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     process.stdout.write(

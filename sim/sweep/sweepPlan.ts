@@ -9,6 +9,7 @@ import { type Axis, checkAxes, crossProduct, type VaryValue } from '../compare/v
 import { InputError, isInputError } from '../errors.js';
 import { buildSimulation } from '../scenario/buildSimulation.js';
 import { parseScenario } from '../scenario/loadScenario.js';
+import type { Scenario } from '../scenario/scenarioSchema.js';
 import { canonicalJson, sha256Hex, shortHash } from './canonicalJson.js';
 import { joulesimVersion, type LoadedSweep } from './loadSweep.js';
 import { applyPatches, type ScenarioPatch } from './scenarioPatch.js';
@@ -123,6 +124,20 @@ function inputFiles(raw: unknown, baseDir: string): { path: string; sha256: stri
   return out;
 }
 
+/** What a variant is built with once its own workload has been built for an earlier variant: one fixed request. */
+let standIn: Scenario['workload'] | undefined;
+function standInWorkload(): Scenario['workload'] {
+  standIn ??= parseScenario(
+    {
+      workload: { kind: 'synthetic', arrival: { process: 'offline' }, count: 1, lengths: { kind: 'fixed', input_tokens: 1, output_tokens: 1 } },
+      cluster: { gpu: 'h100-sxm', model: 'llama-3.1-8b', stack: 'vllm' },
+    },
+    'stand-in workload',
+    '.',
+  ).scenario.workload;
+  return standIn;
+}
+
 type FeasibilityFilter = 'model_does_not_fit' | 'cap_below_busy_floor' | 'cannot_build';
 
 /** Which feasibility filters an error from building a variant falls under. */
@@ -160,6 +175,7 @@ export function planSweep(loaded: LoadedSweep): Planned {
   const runnable: RunnableVariant[] = [];
   const dropped: DroppedVariant[] = [];
   const ids = new Map<string, string>();
+  const checkedWorkloads = new Set<string>();
   for (const combo of combinations(axes)) {
     const settings: Record<string, VaryValue> = {};
     const identity: Record<string, unknown> = {};
@@ -186,7 +202,13 @@ export function planSweep(loaded: LoadedSweep): Planned {
     );
     try {
       // Building (not running) catches bad ids, schema violations, models that do not fit and impossible caps.
-      buildSimulation(parseScenario(structuredClone(raw), loaded.baseFile, loaded.baseDir));
+      const parsed = parseScenario(structuredClone(raw), loaded.baseFile, loaded.baseDir);
+      // Opening a trace reads its first megabyte; once per distinct workload is enough (the workload is the last
+      // thing a build makes and nothing else depends on it), which keeps planning 1,000 variants to seconds.
+      const workloadKey = canonicalJson([parsed.scenario.workload, parsed.scenario.seed]);
+      const first = !checkedWorkloads.has(workloadKey);
+      buildSimulation(first ? parsed : { ...parsed, scenario: { ...parsed.scenario, workload: standInWorkload() } });
+      checkedWorkloads.add(workloadKey);
     } catch (e) {
       if (!isInputError(e)) throw e;
       const classes = feasibilityClasses(e);
