@@ -79,7 +79,7 @@ export SLURM_CONF=$conf
 for d in slurmd slurmctld; do
   if [ -s "$dir/$d.pid" ] && kill -0 "$(cat "$dir/$d.pid")" 2>/dev/null; then kill "$(cat "$dir/$d.pid")"; sleep 1; fi
 done
-timeout 30 /usr/sbin/slurmctld -f "$conf" -i || fail "slurmctld did not start (log: $dir/log/slurmctld.log)"
+timeout 30 /usr/sbin/slurmctld -f "$conf" -c || fail "slurmctld did not start (log: $dir/log/slurmctld.log)"
 timeout 30 /usr/sbin/slurmd -f "$conf" || fail "slurmd did not start (log: $dir/log/slurmd.log)"
 
 # Up when the node is idle (bounded: 60 s).
