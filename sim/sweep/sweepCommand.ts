@@ -25,8 +25,8 @@ interface PlanFlags {
   shardCount?: number;
 }
 
-function planCommand(file: string, flags: PlanFlags): void {
-  const { plan } = planSweep(loadSweep(file));
+async function planCommand(file: string, flags: PlanFlags): Promise<void> {
+  const { plan } = await planSweep(loadSweep(file));
   if (flags.json) {
     process.stdout.write(planJson(plan));
     return;

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareJson, deltaPct } from '../compare/compare.js';
 import { compareTable } from '../compare/compareTable.js';
-import type { CompareResult, CompareVariant } from '../compare/types.js';
+import type { CompareResult, CompareVariant } from '../report/compareResult.js';
 import { InputError } from '../errors.js';
 import { renderCompareReport } from '../report/html/reportPage.js';
 import type { RunReportData } from '../report/reportData.js';

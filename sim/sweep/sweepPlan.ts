@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type Axis, checkAxes, crossProduct, type VaryValue } from '../compare/vary.js';
 import { InputError, isInputError } from '../errors.js';
-import { buildSimulation } from '../scenario/buildSimulation.js';
+import { buildSimulation } from '../run/buildSimulation.js';
+import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import type { Scenario } from '../scenario/scenarioSchema.js';
 import { canonicalJson, sha256Hex, shortHash } from './canonicalJson.js';
@@ -159,7 +160,7 @@ export interface Planned {
 }
 
 /** Expands, filters and checks every variant; a variant that cannot run and no filter drops fails with one line. */
-export function planSweep(loaded: LoadedSweep): Planned {
+export async function planSweep(loaded: LoadedSweep): Promise<Planned> {
   const { sweep, file } = loaded;
   const axes = expandAxes(sweep, file);
   const filters = sweep.filters ?? [];
@@ -207,7 +208,8 @@ export function planSweep(loaded: LoadedSweep): Planned {
       // thing a build makes and nothing else depends on it), which keeps planning 1,000 variants to seconds.
       const workloadKey = canonicalJson([parsed.scenario.workload, parsed.scenario.seed]);
       const first = !checkedWorkloads.has(workloadKey);
-      buildSimulation(first ? parsed : { ...parsed, scenario: { ...parsed.scenario, workload: standInWorkload() } });
+      const plugins = await loadScenarioPolicies(parsed);
+      buildSimulation(first ? parsed : { ...parsed, scenario: { ...parsed.scenario, workload: standInWorkload() } }, { plugins });
       checkedWorkloads.add(workloadKey);
     } catch (e) {
       if (!isInputError(e)) throw e;

@@ -57,7 +57,7 @@ function claimFolder(outDir: string, plan: SweepPlan): void {
 }
 
 export async function runSweepShard(loaded: LoadedSweep, opts: SweepRunOptions): Promise<SweepRunOutcome> {
-  const { plan, runnable } = planSweep(loaded);
+  const { plan, runnable } = await planSweep(loaded);
   const { outDir, shard } = opts;
   claimFolder(outDir, plan);
   const mine = shardPositions(runnable.length, shard).map((i) => runnable[i]);
@@ -97,7 +97,7 @@ export async function runSweepShard(loaded: LoadedSweep, opts: SweepRunOptions):
       const v = todo[job.index];
       let outcome: VariantOutcome;
       try {
-        outcome = runVariantJob(job);
+        outcome = await runVariantJob(job);
       } catch (e) {
         throw isInputError(e) ? new InputError(e.file, e.place, `${e.detail} (variant ${v.label}, ${v.id})`) : e;
       }

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summaryJson } from '../../sim/report/summary.js';
-import { runScenario } from '../../sim/runScenario.js';
+import { runScenario } from '../../sim/run/runScenario.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 import { canonicalJson } from '../../sim/sweep/canonicalJson.js';
 import { loadSweep } from '../../sim/sweep/loadSweep.js';
@@ -15,8 +15,8 @@ import { planSweep } from '../../sim/sweep/sweepPlan.js';
 import { cli, oneLineError, smallScenario, smallSweep, writeSweep } from './helpers.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const plan = (sweep: unknown) => planSweep(loadSweep(writeSweep(sweep))).plan;
-const idsByLabel = (p: ReturnType<typeof plan>) => Object.fromEntries(p.variants.map((v) => [v.label.split(' ').sort().join(' '), v.id]));
+const plan = async (sweep: unknown) => (await planSweep(loadSweep(writeSweep(sweep)))).plan;
+const idsByLabel = (p: Awaited<ReturnType<typeof plan>>) => Object.fromEntries(p.variants.map((v) => [v.label.split(' ').sort().join(' '), v.id]));
 
 describe('scenario patches', () => {
   it('merge patches merge objects, replace the rest and delete on null (RFC 7396)', () => {
@@ -46,8 +46,8 @@ describe('scenario patches', () => {
 });
 
 describe('sweep plan', () => {
-  it('the cross product in order, first axis outermost, with ids of 12 hex digits', () => {
-    const p = plan(smallSweep());
+  it('the cross product in order, first axis outermost, with ids of 12 hex digits', async () => {
+    const p = await plan(smallSweep());
     expect(p.variants).toHaveLength(8);
     expect(p.variants[0].label).toBe('gpu=h100-sxm batch-size=8 prefill=chunked');
     expect(p.variants[7].label).toBe('gpu=a100-sxm batch-size=64 prefill=whole');
@@ -61,32 +61,32 @@ describe('sweep plan', () => {
     ]);
   });
 
-  it('ids follow the settings, not the order of axes or values, nor the other values listed', () => {
+  it('ids follow the settings, not the order of axes or values, nor the other values listed', async () => {
     const s = smallSweep() as { axes: Record<string, unknown>[] };
-    const a = idsByLabel(plan(s));
+    const a = idsByLabel(await plan(s));
     const reordered = { ...s, axes: [{ ...s.axes[2], patches: [...(s.axes[2].patches as unknown[])].reverse() }, { vary: 'batch-size', values: [64, 8] }, s.axes[0]] };
-    expect(idsByLabel(plan(reordered))).toEqual(a);
+    expect(idsByLabel(await plan(reordered))).toEqual(a);
     // Adding a value leaves the existing variants' ids alone.
     const more = { ...s, axes: [{ vary: 'gpu', values: ['b200', 'h100-sxm', 'a100-sxm'] }, s.axes[1], s.axes[2]] };
-    const b = idsByLabel(plan(more));
+    const b = idsByLabel(await plan(more));
     for (const [label, id] of Object.entries(a)) expect(b[label]).toBe(id);
     // A value written differently but meaning the same (" 8" for 8) is the same setting.
     const spelled = { ...s, axes: [s.axes[0], { vary: 'batch-size', values: [' 8', '64'] }, s.axes[2]] };
-    expect(idsByLabel(plan(spelled))).toEqual(a);
+    expect(idsByLabel(await plan(spelled))).toEqual(a);
   });
 
-  it('editing a patch gives its variants new ids (their old results no longer apply)', () => {
+  it('editing a patch gives its variants new ids (their old results no longer apply)', async () => {
     const s = smallSweep() as { axes: Record<string, unknown>[] };
-    const a = plan(s);
+    const a = await plan(s);
     const edited = { ...s, axes: [s.axes[0], s.axes[1], { name: 'prefill', patches: [{ label: 'chunked', merge: { cluster: { scheduler: { chunked_prefill: true, max_batched_tokens: 4096 } } } }, (s.axes[2].patches as unknown[])[1]] }] };
-    const b = plan(edited);
+    const b = await plan(edited);
     expect(b.variants.filter((v, i) => v.id === a.variants[i].id).map((v) => v.settings.prefill)).toEqual(['whole', 'whole', 'whole', 'whole']);
     expect(b.fingerprint).not.toBe(a.fingerprint);
   });
 
-  it('a variant runs its patched scenario: the same summary as that scenario run on its own', () => {
+  it('a variant runs its patched scenario: the same summary as that scenario run on its own', async () => {
     const loaded = loadSweep(writeSweep(smallSweep()));
-    const { runnable } = planSweep(loaded);
+    const { runnable } = await planSweep(loaded);
     const v = runnable.find((x) => x.label === 'gpu=a100-sxm batch-size=64 prefill=whole')!;
     const viaSweep = runScenario(parseScenario(structuredClone(v.raw), loaded.baseFile, loaded.baseDir));
     const direct = smallScenario({ cluster: { gpu: 'a100-sxm', model: 'llama-3.1-8b', stack: 'vllm', scheduler: { kind: 'continuous', chunked_prefill: false, batch_size: 64 } } });
@@ -94,8 +94,8 @@ describe('sweep plan', () => {
     expect(summaryJson(viaSweep.summary)).toBe(summaryJson(alone.summary));
   });
 
-  it('filters drop what cannot run and record why', () => {
-    const p = plan(
+  it('filters drop what cannot run and record why', async () => {
+    const p = await plan(
       smallSweep({
         axes: [
           { vary: 'gpu', values: ['h100-sxm', 'a6000'] },
@@ -139,11 +139,11 @@ describe('sweep plan', () => {
     expect(await oneLineError('sweep', 'plan', writeSweep(smallSweep({ base: 'missing.json' })))).toMatch(/missing.json: cannot read the base scenario/);
   });
 
-  it('the shipped example sweeps plan without error', () => {
+  it('the shipped example sweeps plan without error', async () => {
     const examples = readdirSync(join(root, 'examples', 'sweeps')).filter((f) => f.endsWith('.json'));
     expect(examples.length).toBeGreaterThan(0);
-    for (const f of examples) expect(planSweep(loadSweep(join(root, 'examples', 'sweeps', f))).plan.variants.length, f).toBeGreaterThan(0);
-    expect(planSweep(loadSweep(join(root, 'test', 'slurm', 'slurm-sweep.json'))).plan.variants).toHaveLength(12);
+    for (const f of examples) expect((await planSweep(loadSweep(join(root, 'examples', 'sweeps', f)))).plan.variants.length, f).toBeGreaterThan(0);
+    expect((await planSweep(loadSweep(join(root, 'test', 'slurm', 'slurm-sweep.json')))).plan.variants).toHaveLength(12);
   });
 
   it('`sweep plan` prints the count, the ids with their shard, and what was dropped', async () => {

@@ -161,7 +161,7 @@ describe('sweep run and merge', () => {
     expect(r.stdout).toMatch(/^shard 1\/4: 2 variants run, 0 already complete, results in .*variants\n$/);
     expect(r.stderr).toMatch(/^joulesim: sweep shard 1\/4 \(--shard 1\/4\): 2 of 8 variants, 0 already complete, 2 to run, [\d.]+ s$/m);
     expect(r.stderr).toMatch(/^joulesim: sweep shard 1\/4: 2\/2 done \(.*, [0-9a-f]{12}\), [\d.]+ s$/m);
-    const { plan } = planSweep(loadSweep(sweepFile));
+    const { plan } = await planSweep(loadSweep(sweepFile));
     expect(readdirSync(join(out, 'variants')).sort()).toEqual([plan.variants[1].id, plan.variants[5].id].map((id) => `${id}.json`).sort());
   }, 120_000);
 });
