@@ -106,23 +106,27 @@ function combinations(axes: readonly ExpandedAxis[]): { key: string; v: AxisValu
   return combos;
 }
 
-/** Files the base scenario reads (traces, length samples): their bytes are part of what results depend on. */
-function inputFiles(raw: unknown, baseDir: string): { path: string; sha256: string }[] {
-  const out: { path: string; sha256: string }[] = [];
+/**
+ * Files the scenarios read (traces, length samples, plug-in policy modules), from the base and every variant:
+ * their bytes are part of what results depend on. Each distinct path is hashed once.
+ */
+function inputFiles(scenarios: readonly unknown[], baseDir: string): { path: string; sha256: string }[] {
+  const seen = new Map<string, string>();
   const visit = (x: unknown) => {
     if (Array.isArray(x)) x.forEach(visit);
     else if (typeof x === 'object' && x !== null) {
       for (const [k, v] of Object.entries(x)) {
-        if (k === 'path' && typeof v === 'string') {
+        if ((k === 'path' || k === 'module') && typeof v === 'string') {
+          if (seen.has(v)) continue;
           const full = isAbsolute(v) ? v : resolve(baseDir, v);
           // The path as written (not where it resolved), so the fingerprint is the same from any folder.
-          if (existsSync(full)) out.push({ path: v, sha256: sha256Hex(readFileSync(full)) });
+          seen.set(v, existsSync(full) ? sha256Hex(readFileSync(full)) : 'absent');
         } else visit(v);
       }
     }
   };
-  visit((raw as { workload?: unknown } | null)?.workload);
-  return out;
+  scenarios.forEach(visit);
+  return [...seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, sha256]) => ({ path, sha256 }));
 }
 
 /** What a variant is built with once its own workload has been built for an earlier variant: one fixed request. */
@@ -225,7 +229,7 @@ export async function planSweep(loaded: LoadedSweep): Promise<Planned> {
 
   const version = joulesimVersion();
   const fingerprint = sha256Hex(
-    canonicalJson({ sweep, base: loaded.baseRaw, files: inputFiles(base, loaded.baseDir), joulesim: version }),
+    canonicalJson({ sweep, base: loaded.baseRaw, files: inputFiles([base, ...runnable.map((v) => v.raw)], loaded.baseDir), joulesim: version }),
   );
   const plan: SweepPlan = {
     format: PLAN_FORMAT,

@@ -2,7 +2,7 @@
  * Sweep plans: stable ids that follow the settings (not the order they are listed in), filters that record why a
  * variant was dropped, patches applied as written, and bad sweep files as one line naming the file and place.
  */
-import { readdirSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summaryJson } from '../../sim/report/summary.js';
@@ -12,7 +12,7 @@ import { canonicalJson } from '../../sim/sweep/canonicalJson.js';
 import { loadSweep } from '../../sim/sweep/loadSweep.js';
 import { applyMergePatch, applyPatches } from '../../sim/sweep/scenarioPatch.js';
 import { planSweep } from '../../sim/sweep/sweepPlan.js';
-import { cli, oneLineError, smallScenario, smallSweep, writeSweep } from './helpers.js';
+import { cli, oneLineError, smallScenario, smallSweep, tempDir, writeSweep } from './helpers.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const plan = async (sweep: unknown) => (await planSweep(loadSweep(writeSweep(sweep)))).plan;
@@ -137,6 +137,21 @@ describe('sweep plan', () => {
     expect(await oneLineError('sweep', 'plan', writeSweep(smallSweep({ axes: [{ name: 'p', patches: [{ label: 'a', merge: { cluster: { replicas: 0 } } }] }] })))).toMatch(/\/cluster\/replicas: must be >= 1 \(variant p=a/);
     expect(await oneLineError('sweep', 'plan', '/nonexistent/sweep.json')).toMatch(/\/nonexistent\/sweep.json: cannot read the sweep file/);
     expect(await oneLineError('sweep', 'plan', writeSweep(smallSweep({ base: 'missing.json' })))).toMatch(/missing.json: cannot read the base scenario/);
+  });
+
+  it('a policy module named by a patch is part of the fingerprint: editing its code refuses the old results', async () => {
+    const dir = tempDir('sweep-policy');
+    mkdirSync(join(dir, 'policies'));
+    cpSync(join(root, 'examples', 'policies', 'twoChoicesRouter.js'), join(dir, 'policies', 'router.js'));
+    const sweep = smallSweep({
+      axes: [{ name: 'router', patches: [{ label: 'rr', merge: { cluster: { router: 'round_robin' } } }, { label: 'two', merge: { cluster: { router: { module: './policies/router.js', options: { choices: 2 } } } } }] }],
+    });
+    const file = writeSweep(sweep, 'sweep.json', dir);
+    const before = (await planSweep(loadSweep(file))).plan;
+    appendFileSync(join(dir, 'policies', 'router.js'), '\n// edited\n');
+    const after = (await planSweep(loadSweep(file))).plan;
+    expect(after.variants.map((v) => v.id)).toEqual(before.variants.map((v) => v.id));
+    expect(after.fingerprint).not.toBe(before.fingerprint);
   });
 
   it('the shipped example sweeps plan without error', async () => {
