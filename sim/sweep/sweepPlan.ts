@@ -148,8 +148,11 @@ type FeasibilityFilter = 'model_does_not_fit' | 'cap_below_busy_floor' | 'cannot
 /** Which feasibility filters an error from building a variant falls under. */
 function feasibilityClasses(e: InputError): FeasibilityFilter[] {
   const classes: FeasibilityFilter[] = ['cannot_build'];
-  // Raised by the memory budget (sim/serving/memoryBudget.ts, speculativeMemory.ts) and the paged block count.
-  if (e.file === '--model' || e.file === '--draft-model' || /no memory left/.test(e.detail)) classes.push('model_does_not_fit');
+  // Raised by the memory budget (sim/serving/memoryBudget.ts, speculativeMemory.ts), naming the model (as a flag or
+  // a scenario place), and by the paged block count.
+  const where = `${e.file}:${e.place}`;
+  if (/(--model|--draft-model|\/cluster\/model|\/draft_model)\b/.test(where) && /weights need/.test(e.detail)) classes.push('model_does_not_fit');
+  else if (/no memory left/.test(e.detail)) classes.push('model_does_not_fit');
   if (e.place === '/cluster/power_cap_w' && /busy/.test(e.detail)) classes.push('cap_below_busy_floor');
   return classes;
 }
