@@ -3,11 +3,12 @@
  * and peak memory. Not part of the test run: this machine is shared, so compare ratios within one run.
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import seedrandom from 'seedrandom';
+import { runSweepBench } from './sweepBench.js';
+import { writeTrace } from './writeTrace.js';
 
 const caseScript = fileURLToPath(new URL('./benchCase.js', import.meta.url));
 
@@ -31,31 +32,6 @@ function cluster(replicas: number, kind: 'static' | 'continuous', extra: Record<
     scheduler: { kind, ...(kind === 'static' ? { batch_size: 32 } : {}) },
     ...extra,
   };
-}
-
-/** A 10M-row plain CSV trace, written once (seeded), so the streamed-trace case reads a real file. */
-async function writeTrace(path: string, rows: number, ratePerSecond: number): Promise<void> {
-  const rng = seedrandom('bench-trace');
-  const out = createWriteStream(path);
-  let t = 0;
-  let chunk = 'arrival_s,input_tokens,output_tokens\n';
-  for (let i = 0; i < rows; i++) {
-    t += -Math.log(1 - rng()) / ratePerSecond;
-    // Lognormal lengths with the Azure 2023 conversation trace's means (~1155 in, ~211 out).
-    const input = Math.max(1, Math.round(Math.exp(6.6 + 0.9 * gauss(rng))));
-    const output = Math.max(1, Math.round(Math.exp(4.9 + 0.9 * gauss(rng))));
-    chunk += `${t.toFixed(6)},${Math.min(input, 8000)},${Math.min(output, 2000)}\n`;
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-      chunk = '';
-    }
-  }
-  out.write(chunk);
-  await new Promise<void>((r) => out.end(() => r()));
-}
-
-function gauss(rng: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 }
 
 interface CaseResult {
@@ -137,4 +113,6 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n\nnode ${process.version}, ${cpus().length} × ${cpu}, ${new Date().toISOString().slice(0, 10)}\n`);
 }
 
-await main();
+// `npm run bench -- sweep`: the sweep case alone (minutes), opt-in so the main benchmark stays short.
+if (process.argv.includes('sweep')) await runSweepBench(process.argv.includes('--quick'));
+else await main();

@@ -25,6 +25,7 @@ import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
 import { registerCompareCommand } from '../compare/compareCommand.js';
 import { registerEstimateCommand } from '../estimate/estimateCommand.js';
 import { registerReproduceCommand } from '../reproduce/reproduceCommand.js';
+import { registerSweepCommand } from '../sweep/sweepCommand.js';
 
 export const DEFAULT_SCENARIO = join(scenariosDir, 'default.json');
 
@@ -392,6 +393,7 @@ export function buildProgram(): Command {
   registerCompareCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags });
   registerEstimateCommand(program, { defaultScenario: DEFAULT_SCENARIO, readScenarioJson, overridesFromFlags, flagOrigin });
   registerReproduceCommand(program);
+  registerSweepCommand(program);
   registerCalibrateCommands(program);
   return program;
 }

@@ -126,7 +126,7 @@ function workerEntry(): { file: URL; workerData?: unknown } {
  * Worker threads that run variant jobs, each taking the next job as it finishes one. Started before the variants
  * are checked, so their module loading overlaps that work.
  */
-class WorkerPool {
+export class WorkerPool {
   private readonly workers: Worker[] = [];
 
   constructor(count: number) {
@@ -142,7 +142,17 @@ class WorkerPool {
     for (const w of this.workers) void w.terminate();
   }
 
-  run(jobs: readonly VariantJob[], labels: readonly string[], onDone?: CompareRunOptions['onVariantDone']): Promise<VariantOutcome[]> {
+  /**
+   * Runs every job; `onOutcome` sees each result as it arrives (a sweep writes it to disk at once). With
+   * `keepResults` false the resolved array stays empty, so a long shard does not hold every run's report.
+   */
+  run(
+    jobs: readonly VariantJob[],
+    labels: readonly string[],
+    onDone?: CompareRunOptions['onVariantDone'],
+    onOutcome?: (outcome: VariantOutcome) => void,
+    keepResults = true,
+  ): Promise<VariantOutcome[]> {
     return new Promise((resolve, reject) => {
       const results: VariantOutcome[] = new Array(jobs.length);
       const failures: VariantFailure[] = [];
@@ -177,7 +187,13 @@ class WorkerPool {
           inFlight--;
           if (m.failed) failures.push(m.failed);
           else if (m.ok) {
-            results[m.ok.index] = m.ok;
+            if (keepResults) results[m.ok.index] = m.ok;
+            try {
+              onOutcome?.(m.ok);
+            } catch (e) {
+              fail(e);
+              return;
+            }
             done++;
             onDone?.(done, jobs.length, labels[m.ok.index]);
           }
@@ -260,7 +276,7 @@ function finish(outcomes: VariantOutcome[], variants: VariantSpec[], checked: Ax
       }),
     ),
   };
-  const reports = outcomes.map((o) => o.report);
+  const reports = outcomes.map((o) => o.report!);
   if (outDir) {
     writeOutputFiles([
       { path: join(outDir, 'compare.json'), content: compareJson(result) + '\n' },

@@ -21,6 +21,8 @@ export interface VariantJob {
   readonly overrides: Record<string, unknown>;
   /** Folder for summary.json, requests.csv, timeseries.csv and report.html; none writes nothing. */
   readonly outDir?: string;
+  /** Collect what report.html draws (default true); a large sweep only keeps summaries. */
+  readonly report?: boolean;
 }
 
 export interface VariantOutcome {
@@ -28,7 +30,8 @@ export interface VariantOutcome {
   readonly summary: Summary;
   /** The per-GPU power limit the run used. */
   readonly powerCapWatts: number;
-  readonly report: RunReportData;
+  /** Null when the job asked for no report. */
+  readonly report: RunReportData | null;
 }
 
 /** What crosses back from a worker when a job fails: an InputError's parts (one line for the CLI), or a message. */
@@ -38,8 +41,9 @@ export type VariantFailure =
 
 export async function runVariantJob(job: VariantJob): Promise<VariantOutcome> {
   const loaded = parseScenario(structuredClone(job.raw), job.file, job.baseDir, job.overrides);
-  const out = runScenario(loaded, { outDir: job.outDir, report: true, plugins: await loadScenarioPolicies(loaded) });
-  return { index: job.index, summary: out.summary, powerCapWatts: out.resolved.cost.powerCapWatts, report: out.report! };
+  const report = job.report ?? true;
+  const out = runScenario(loaded, { outDir: job.outDir, report, plugins: await loadScenarioPolicies(loaded) });
+  return { index: job.index, summary: out.summary, powerCapWatts: out.resolved.cost.powerCapWatts, report: report ? out.report! : null };
 }
 
 export function describeFailure(index: number, e: unknown): VariantFailure {

@@ -28,8 +28,10 @@ export interface DeltaPct {
 export interface CompareVariant {
   /** `gpu=h100-sxm batch-size=32` */
   readonly label: string;
-  /** The values this variant sets, by `--vary` key. */
+  /** The values this variant sets, by `--vary` key (or, in a sweep, by axis name: a patch axis gives the patch's label). */
   readonly settings: { readonly [key: string]: SettingValue | undefined };
+  /** In a sweep: the variant's stable id (a hash of its settings). */
+  readonly id?: string;
   /** Folder under the output directory holding its summary.json, requests.csv, timeseries.csv, report.html. */
   readonly dir: string | null;
   /** The per-GPU power limit the run used: the cap asked for, or the board's TDP when that is lower. */
@@ -43,6 +45,20 @@ export interface CompareResult {
   /** The base scenario's name (or file). */
   readonly base: string;
   readonly seed: number;
+  /** `--vary` keys (or, in a sweep, axis names) and their values. */
   readonly axes: readonly { readonly key: string; readonly values: readonly SettingValue[] }[];
   readonly variants: readonly CompareVariant[];
+  /** Present when the comparison is a merged sweep (`joulesim sweep`). */
+  readonly sweep?: SweepInfo;
+}
+
+export interface SweepInfo {
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly joulesim: string;
+  readonly variants_planned: number;
+  /** Variants the sweep's filters dropped, and why. */
+  readonly dropped: readonly { readonly id: string; readonly label: string; readonly filter: string; readonly reason: string }[];
+  /** Variants with no result (only with `sweep merge --allow-missing`). */
+  readonly missing: readonly { readonly id: string; readonly label: string }[];
 }

@@ -24,7 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['report'], // what renders outputs: summary, CSV, HTML, trace events
   ['run'], // the run's wiring: build, simulate, summarise, write
   ['compare', 'estimate'], // commands built on runs (neither imports the other)
-  ['reproduce'],
+  ['reproduce', 'sweep'], // commands built on compare and run (neither imports the other)
   ['cli'],
   ['index.ts'], // the library API
 ];

@@ -440,15 +440,32 @@ function variantTable(c: CompareResult, linkDirs: boolean): string {
   return `<div class="table-wrap"><table><thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="l"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
-export function renderCompareReport(c: CompareResult, reports: readonly RunReportData[], opts: { linkDirs?: boolean } = {}): string {
+/** A merged sweep's dropped and missing variants, each with its reason. */
+function sweepNotes(c: CompareResult): string {
+  const sw = c.sweep;
+  if (!sw) return '';
+  const items = [
+    ...sw.dropped.map((d) => `<li>dropped ${esc(d.label)} <code>${esc(d.id)}</code> (${esc(d.filter)}): ${esc(d.reason)}</li>`),
+    ...sw.missing.map((m) => `<li>missing ${esc(m.label)} <code>${esc(m.id)}</code>: no result in the merged folders</li>`),
+  ];
+  return `<h2>Sweep</h2>
+<p class="sub">Sweep “${esc(sw.name)}”, ${sw.variants_planned} variants planned, ${sw.dropped.length} dropped by its filters, ${sw.missing.length} missing; fingerprint <code>${esc(sw.fingerprint.slice(0, 16))}</code>, joulesim ${esc(sw.joulesim)}.</p>${items.length ? `<ul>${items.join('')}</ul>` : ''}`;
+}
+
+/**
+ * `reports` null draws the table and the bars only: a large sweep keeps no per-run series, and a thousand
+ * overlaid lines would say nothing anyway.
+ */
+export function renderCompareReport(c: CompareResult, reportsOrNull: readonly RunReportData[] | null, opts: { linkDirs?: boolean } = {}): string {
   const vs = c.variants;
   const names = vs.map((v) => v.label);
+  const reports = reportsOrNull ?? [];
   const end = Math.max(...reports.map(lastTime), ...vs.map((v) => v.summary.makespan_s));
   const t = timeUnit(end);
   const runs = reports.map((r, i) => ({ name: names[i], data: r }));
   const totalPower = reports.map((r) => clusterTotal(r, (x, i) => x.prefillWatts[i] + x.decodeWatts[i] + x.idleWatts[i]));
   const p = powerUnit(maxOf(totalPower.flat()));
-  const e = energyUnit(maxOf(reports.flatMap((r) => r.series.cumulativeJoules)));
+  const e = energyUnit(maxOf(reportsOrNull ? reports.flatMap((r) => r.series.cumulativeJoules) : vs.map((v) => v.summary.energy_j)));
   const lines = (pick: (r: RunReportData, i: number) => { xs: number[]; ys: number[] }): SeriesSpec[] =>
     reports.map((r, i) => ({ name: names[i], ...seriesStyle(i), kind: 'line' as const, ...pick(r, i) }));
   const kinds = vs.map((v) => v.summary.cost_model.kind);
@@ -539,12 +556,17 @@ export function renderCompareReport(c: CompareResult, reports: readonly RunRepor
 ${variantTable(c, opts.linkDirs ?? false)}
 <h2>Energy</h2>
 <div class="grid">${figure(energyBars, 'Total energy of each variant, split into prefill, decode and idle.')}${figure(jptBars, 'Total energy divided by output tokens (idle included).')}</div>
-<h2>Over time</h2>
+${
+  reportsOrNull
+    ? `<h2>Over time</h2>
 <div class="grid">${overTime.join('')}</div>
 <h2>Latency</h2>
 <div class="grid">${cdfs.join('')}</div>
 <h2>Energy per request</h2>
-<div class="grid">${scatter.join('')}</div>
+<div class="grid">${scatter.join('')}</div>`
+    : `<p class="sub">Too many variants to overlay their time series, latency CDFs and energy scatters; each variant's figures are in the table.</p>`
+}
+${sweepNotes(c)}
 ${warningsList('Warnings', warnings)}
 ${footer(`Base scenario “${c.base}”, seed ${c.seed}.`)}`;
   return page(`joulesim comparison: ${c.base}`, body);
