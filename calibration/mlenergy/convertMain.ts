@@ -32,12 +32,15 @@ import {
 } from './convertMlEnergy.js';
 import { evaluateProfile } from './evaluateProfile.js';
 import { FIT_CONFIG, profileTexts } from './profileNotes.js';
+import { externalReport } from './externalCheck.js';
+import { kernelFit, writeKernelFit } from './vllmKernelCommand.js';
 
 export const MODEL_ID = 'meta-llama/Llama-3.1-8B-Instruct';
 export const TASK = 'lm-arena-chat';
 export const MEASUREMENTS_DIR = join(packageRoot, 'calibration', 'measurements', 'mlenergy');
 export const ROWS_CSV = join(MEASUREMENTS_DIR, 'leaderboard-v3-llama-3.1-8b-lm-arena-chat.csv');
 export const V2_ROWS_CSV = join(MEASUREMENTS_DIR, 'leaderboard-v2-llama-3.1-8b-h100.csv');
+export const V2_A100_ROWS_CSV = join(MEASUREMENTS_DIR, 'leaderboard-v2-llama-3.1-8b-a100.csv');
 export const SENSITIVITY_JSON = join(MEASUREMENTS_DIR, 'prompt-sensitivity.json');
 /** 634 content tokens (ML.ENERGY's mean for lm-arena-chat) + ~36 of the Llama 3.1 chat template; README.md. */
 export const DEFAULT_PROMPT_TOKENS = 670;
@@ -87,7 +90,10 @@ export function extract(sharedV3Csv: string, sharedV2Csv?: string): { v3: number
     const keptV2 = v2.rows.filter((r) => r[c('Model')] === 'meta-llama/Meta-Llama-3.1-8B-Instruct' && /H100/.test(r[c('GPU')]));
     keptV2.sort((a, b) => Number(a[c('Max BS (reqs)')]) - Number(b[c('Max BS (reqs)')]));
     writeCsv(V2_ROWS_CSV, v2.header, keptV2);
-    v2Count = keptV2.length;
+    const keptA100 = v2.rows.filter((r) => r[c('Model')] === 'meta-llama/Meta-Llama-3.1-8B-Instruct' && /A100/.test(r[c('GPU')]));
+    keptA100.sort((a, b) => Number(a[c('Max BS (reqs)')]) - Number(b[c('Max BS (reqs)')]));
+    writeCsv(V2_A100_ROWS_CSV, v2.header, keptA100);
+    v2Count = keptV2.length + keptA100.length;
   }
   return { v3: kept.length, v2: v2Count };
 }
@@ -285,6 +291,14 @@ export function main(argv: string[]): number {
       process.stdout.write(`wrote ${relative(process.cwd(), SENSITIVITY_JSON)}\n`);
       return 0;
     }
+    if (cmd === 'kernelfit' && rest[0]) {
+      process.stdout.write(rest.includes('--dry-run') ? kernelFit(rest[0]).summary : writeKernelFit(rest[0]));
+      return 0;
+    }
+    if (cmd === 'external' && rest[0]) {
+      for (const profile of rest) process.stdout.write(externalReport(profile, [V2_A100_ROWS_CSV, V2_ROWS_CSV], parseConvertArgs([]).options));
+      return 0;
+    }
     if (cmd === 'v2check' && rest[0]) {
       process.stdout.write(v2check(rest[0], rest.slice(1)));
       return 0;
@@ -294,7 +308,7 @@ export function main(argv: string[]): number {
     return 2;
   }
   process.stderr.write(
-    'usage: convertMain.js extract V3_CSV [V2_CSV] | convert [--prompt-tokens N] [--layout mixed|separate] [--cached-prompt-tokens N] [--prefix-cache-repeats] [--max-batched-tokens N] [--csv FILE] [--out-dir DIR] [--suffix S] | annotate GPU PROFILE | sensitivity [--prompt-tokens N] | v2check PROFILE\n',
+    'usage: convertMain.js extract V3_CSV [V2_CSV] | convert [--prompt-tokens N] [--layout mixed|separate] [--cached-prompt-tokens N] [--prefix-cache-repeats] [--max-batched-tokens N] [--csv FILE] [--out-dir DIR] [--suffix S] | annotate GPU PROFILE | kernelfit GPU [--dry-run] | external PROFILE... | sensitivity [--prompt-tokens N] | v2check PROFILE\n',
   );
   return 2;
 }
