@@ -47,7 +47,7 @@ describe('CLI: bad inputs', () => {
   it('unknown GPU, model and stack in the scenario: the file, the JSON path, and the known ids', async () => {
     const gpu = scenarioFile('gpu.json', { workload: tinyTrace, cluster: { gpu: 'h900' } });
     expect(await expectOneLineError('run', gpu, '--no-progress')).toBe(
-      `joulesim: ${gpu}:/cluster/gpu: unknown GPU 'h900'; known: a100-pcie, a100-sxm, a6000, b200, h100-sxm, h200, l40s, rtx6000-ada`,
+      `joulesim: ${gpu}:/cluster/gpu: unknown GPU 'h900'; known: a100-pcie, a100-sxm, a100-sxm-40gb, a6000, b200, h100-sxm, h200, l40s, rtx6000-ada`,
     );
     const model = scenarioFile('model.json', { workload: tinyTrace, cluster: { model: 'llama-9' } });
     const modelLine = await expectOneLineError('run', model, '--no-progress');

@@ -11,7 +11,7 @@ const architectureIds = [
   'deepseek-r1-distill-qwen-1.5b', 'deepseek-r1-distill-qwen-32b', 'llama-3.1-8b', 'llama-3.2-1b',
   'olmo-1b', 'olmo-7b', 'olmoe-1b-7b', 'qwen1.5-32b',
 ];
-const gpuIds = ['a100-pcie', 'a100-sxm', 'a6000', 'b200', 'h100-sxm', 'h200', 'l40s', 'rtx6000-ada'];
+const gpuIds = ['a100-pcie', 'a100-sxm', 'a100-sxm-40gb', 'a6000', 'b200', 'h100-sxm', 'h200', 'l40s', 'rtx6000-ada'];
 const stackIds = ['hf-compile', 'hf-eager', 'hf-paged', 'vllm', 'vllm-eager'];
 
 /** Catches the InputError a call throws, failing the test if it throws nothing or something else. */
