@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { ensureOutputDir, writeOutputFile } from '../../sim/io/outputFile.js';
 import { InputError } from '../../sim/errors.js';
 import { dirname, relative, resolve } from 'node:path';
-import type { CostParameters } from '../../sim/cost/costParameters.js';
+import { kernelCalibratedParameters } from '../../sim/cost/kernelProfileParameters.js';
+import type { KernelProfile } from '../../sim/cost/kernelProfileSchema.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import { withFusedExpertEfficiency } from '../../sim/cost/moeEfficiency.js';
 import { modelWorkFor } from '../../sim/cost/modelWorkFor.js';
@@ -140,7 +141,8 @@ export function fitKernelCommand(
       class_time_residuals_pct: fit.classResiduals.map((r) => ({ label: r.label, gemm: round(r.gemm_pct), attention: round(r.attention_pct), copy: round(r.copy_pct) })),
     },
   };
-  const params = kernelFitParameters(profile, gpu);
+  // The simulator's own loading path turns the profile into cost parameters, so fit and simulation cannot differ.
+  const params = kernelCalibratedParameters(profile as unknown as KernelProfile, gpu, 1, undefined, 'being fitted');
   const model = { warm: new StepCostModel(work, { ...params, coldShapeSeconds: 0 }), cold: new StepCostModel(work, { ...params, ...(coldShapeSeconds > 0 ? { coldShapeSeconds } : {}) }) };
   const records: PreparedRecord[] = ms.map((m) => m.record);
   const res = residuals(model, records);
@@ -167,48 +169,4 @@ export function fitKernelCommand(
     `  fit error |%|: time median ${f.time_error_pct.median.toFixed(2)} max ${f.time_error_pct.max.toFixed(2)}; energy median ${f.energy_error_pct.median.toFixed(2)} max ${f.energy_error_pct.max.toFixed(2)}`,
   ];
   return { profile, summary: lines.join('\n') + '\n' };
-}
-
-function kernelFitParameters(profile: { rates: Record<string, number>; power: Record<string, number>; software: Record<string, unknown> }, gpu: Gpu): CostParameters {
-  const r = profile.rates;
-  const p = profile.power;
-  const s = profile.software as Record<string, number> & { attention: never; kv_cache: never };
-  return {
-    provenance: { kind: 'calibrated', description: 'being fitted' },
-    gpusPerReplica: 1,
-    stepOverheadSeconds: s.host_serial_s,
-    perSequenceOverheadSeconds: s.host_per_sequence_s,
-    overlappedOverheadSeconds: s.host_overlapped_s,
-    computeFlopsPerSecond: r.gemm_tflops * 1e12,
-    memoryBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9,
-    idleWatts: p.idle_w,
-    busyBaseWatts: p.warm_idle_w,
-    joulesPerFlop: 0,
-    joulesPerByte: 0,
-    powerCapWatts: p.power_cap_w,
-    interconnectBytesPerSecond: gpu.interconnect.bandwidth_gb_s * 1e9,
-    interconnectLatencySeconds: gpu.interconnect.latency_us * 1e-6,
-    kernelClasses: {
-      rates: {
-        gemmFlopsPerSecond: r.gemm_tflops * 1e12,
-        gemmBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9,
-        attentionFlopsPerSecond: r.attention_tflops * 1e12,
-        attentionBytesPerSecond: r.attention_bandwidth_gb_s * 1e9,
-        maskedAttentionFlopsPerSecond: r.masked_attention_tflops * 1e12,
-        maskedAttentionBytesPerSecond: r.masked_attention_bandwidth_gb_s * 1e9,
-        copyBytesPerSecond: r.copy_bandwidth_gb_s * 1e9,
-        kernelFloorSeconds: r.kernel_floor_us * 1e-6,
-      },
-      powers: { gemmWatts: p.gemm_active_w, gemmComputeWatts: p.gemm_compute_active_w, attentionWatts: p.attention_active_w, copyWatts: p.copy_active_w },
-      software: {
-        attention: s.attention,
-        kvCache: s.kv_cache,
-        activationPassesPerLayer: s.activation_passes_per_layer,
-        kernelsPerStep: s.kernels_per_step,
-        hostOverlappedSeconds: s.host_overlapped_s,
-        hostPerSequenceSeconds: s.host_per_sequence_s,
-        hostSerialSeconds: s.host_serial_s,
-      },
-    },
-  };
 }
