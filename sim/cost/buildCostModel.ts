@@ -12,6 +12,7 @@ import type { Gpu } from '../model/gpu.js';
 import type { Stack } from '../model/stack.js';
 import { type AllReduceMode, selectAllReduce } from './allReduceModel.js';
 import { BeamStepCostModel } from './beamSearchCost.js';
+import { type ClockCurve, clockScale, clockScaledParameters } from './clockScaling.js';
 import type { CostParameters } from './costParameters.js';
 import { applyDecoding, type DecodingStrategy } from './decodingStrategy.js';
 import { layerScaledOverhead } from './launchOverhead.js';
@@ -37,6 +38,29 @@ export interface CostModelSelection {
   readonly shapeCache?: 'cold' | 'warm';
   /** Where the power cap came from (file and JSON path), for the error when it is below the busy floor. */
   readonly powerCapSource?: { readonly file: string; readonly place: string };
+  /** A locked SM clock (absent: the board's own boost, the clock every profile was measured at). */
+  readonly smClockMhz?: number;
+  /** Who locked it, for error messages. */
+  readonly smClockSource?: { readonly file: string; readonly place: string };
+}
+
+/** The GPU file's lockable clock range and voltage curve, or null when it has none on file. */
+export function clockCurveOf(gpu: Gpu): ClockCurve | null {
+  const c = gpu.sm_clocks;
+  if (!c) return null;
+  return { minMhz: c.min_mhz, maxMhz: c.max_mhz, relativeVoltage: c.relative_voltage.map((p) => [p[0], p[1]] as const) };
+}
+
+/** Checks a clock lock against the GPU's file: a clear error when it has no curve or the clock is out of range. */
+export function checkedClockCurve(gpu: Gpu, mhz: number, source: { readonly file: string; readonly place: string }): ClockCurve {
+  const curve = clockCurveOf(gpu);
+  if (!curve) {
+    throw new InputError(source.file, source.place, `locks the SM clock at ${mhz} MHz, but ${gpu.id} has no published voltage-frequency curve on file (models/gpus/${gpu.id}.json has no sm_clocks), so clock locking is refused there`);
+  }
+  if (!(mhz >= curve.minMhz && mhz <= curve.maxMhz)) {
+    throw new InputError(source.file, source.place, `locks the SM clock at ${mhz} MHz, outside the ${curve.minMhz}-${curve.maxMhz} MHz ${gpu.id} supports`);
+  }
+  return curve;
 }
 
 export interface BuiltCostModel {
@@ -91,6 +115,10 @@ export function buildCostModel(sel: CostModelSelection): BuiltCostModel {
   params = notes.length
     ? { ...decoding.params, provenance: { ...decoding.params.provenance, description: `${decoding.params.provenance.description}; ${notes.join('; ')}` } }
     : decoding.params;
+  if (sel.smClockMhz !== undefined) {
+    const curve = checkedClockCurve(gpu, sel.smClockMhz, sel.smClockSource ?? { file: 'sm clock', place: '' });
+    params = clockScaledParameters(params, clockScale(curve, sel.smClockMhz));
+  }
   if (params.powerCapWatts <= params.busyBaseWatts) {
     const src = sel.powerCapSource ?? { file: '--power-cap-w', place: '' };
     throw new InputError(src.file, src.place, `a cap of ${params.powerCapWatts} W is below the ${params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);

@@ -4,7 +4,7 @@
  * plug-in): the batching policy sizes the KV cache and builds the schedulers; router, admission and power
  * controller are built for the cluster.
  */
-import { buildCostModel, type CostModelSelection } from '../cost/buildCostModel.js';
+import { buildCostModel, clockCurveOf, type CostModelSelection } from '../cost/buildCostModel.js';
 import type { CostParameters } from '../cost/costParameters.js';
 import type { DecodingStrategy } from '../cost/decodingStrategy.js';
 import type { StepCostModel } from '../cost/stepCostModel.js';
@@ -157,28 +157,38 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
   const power = resolveReference('power', c.power_controller as PolicyReference, powerEntries, plugins, { file, place: '/cluster/power_controller' });
   const controller = buildPowerController(power, scenario.seed, c.replicas);
 
-  // The GPU-control seam: a replica prices work with the cost model of its current setting. Today only the power
-  // limit changes the cost (the cap term); the clock is carried for the cost model to use.
+  // The GPU-control seam: a replica prices work with the cost model of its current setting. The power limit is the
+  // cap term; a locked SM clock scales the FLOP legs and dynamic energy (sim/cost/clockScaling.ts).
   const initialSetting: GpuSetting = { smClockMhz: null, powerLimitWatts: cost.powerCapWatts };
-  const models = new Map<string, StepCostModel>([[`${initialSetting.powerLimitWatts}`, built.model]]);
+  const settingKey = (g: GpuSetting) => `${g.powerLimitWatts}|${g.smClockMhz ?? 'boost'}`;
+  const models = new Map<string, StepCostModel>([[settingKey(initialSetting), built.model]]);
+  const controlSource = { file: controller?.name ?? file, place: '' };
   const costFor = (setting: GpuSetting): StepCostModel => {
-    const key = `${setting.powerLimitWatts}`;
+    const key = settingKey(setting);
     let m = models.get(key);
     if (!m) {
       const sel = selection(setting.powerLimitWatts);
-      const b = buildCostModel({ ...sel, powerCapSource: { file: controller?.name ?? file, place: '' } });
+      const b = buildCostModel({
+        ...sel,
+        powerCapSource: controlSource,
+        ...(setting.smClockMhz !== null ? { smClockMhz: setting.smClockMhz, smClockSource: controlSource } : {}),
+      });
       if (b.params.powerCapWatts <= b.params.busyBaseWatts) {
-        throw new InputError(controller?.name ?? file, '', `set a power limit of ${setting.powerLimitWatts} W, below the ${b.params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
+        throw new InputError(controlSource.file, '', `set a power limit of ${setting.powerLimitWatts} W, below the ${b.params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
       }
       m = b.model;
       models.set(key, m);
     }
     return m;
   };
+  const clockCurve = clockCurveOf(gpu);
   let replicaPower: ReplicaPower | null = null;
   if (controller) {
     if (controller.usesSleep === 'required' && !hasPowerStates(gpu.id)) {
       throw new InputError(file, '/cluster/power_controller', `${controller.name} puts replicas to sleep, but ${gpu.id} has no sleep power on file (models/power-states/ has ${knownPowerStateIds().join(', ')})`);
+    }
+    if (controller.locksClock && !clockCurve) {
+      throw new InputError(file, '/cluster/power_controller', `${controller.name} locks SM clocks, but ${gpu.id} has no published voltage-frequency curve on file (models/gpus/${gpu.id}.json has no sm_clocks), so clock locking is refused there`);
     }
     const states = controller.usesSleep !== 'never' && hasPowerStates(gpu.id) ? loadPowerStates(gpu.id, `${file}:/cluster/power_controller`) : null;
     replicaPower = {
@@ -224,7 +234,8 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
                 tickSeconds: controller.tickSeconds,
                 everyBoundary: controller.everyBoundary,
                 settlingSeconds: controller.settlingSeconds,
-                gpu: { tdpWatts: gpu.tdp_w, maxSmClockMhz: null },
+                beforeWork: controller.beforeWork ?? false,
+                gpu: { tdpWatts: gpu.tdp_w, maxSmClockMhz: clockCurve?.maxMhz ?? null, minSmClockMhz: clockCurve?.minMhz ?? null },
               }
             : null,
         }

@@ -139,6 +139,7 @@ export function startSimulation(setup: SimulationSetup): SteppedSimulation {
     accounting: setup.accounting ?? null,
     deferStart: (r: Replica) => pendingStarts.push(r),
     onBoundary: (r: Replica, now: number, idle: boolean) => control?.boundary(now, idle),
+    beforeWork: (r: Replica, now: number) => control?.beforeWork(now, r.index),
   };
   const replicas: Replica[] = [];
   for (let i = 0; i < setup.replicas; i++) {

@@ -71,6 +71,11 @@ export interface ReplicaView {
   readonly idleSinceSeconds: number | null;
   /** The GPUs' current setting (clock lock and power limit). */
   readonly gpu: GpuSetting;
+  /** What its work in flight (or, at a 'work-start' consult, the work about to start) does; null when idle. A step
+   *  with prompt chunks (prefill or mixed) is 'prefill'. */
+  readonly phase: 'prefill' | 'decode' | null;
+  /** Seconds per step of the last decode-only work it finished (a measured iteration time); null before any. */
+  readonly lastDecodeStepSeconds: number | null;
 }
 
 export interface Router {
@@ -106,10 +111,20 @@ export interface PowerView {
   readonly nowSeconds: number;
   /** Present when the scenario has a facility section: the current carbon intensity, price and PUE. */
   readonly grid?: GridView;
-  readonly reason: 'tick' | 'work-done' | 'idle' | 'arrival';
+  /** work-start: a replica is about to start a step or decode run (controllers built with beforeWork only); its
+   *  index is `replica`, and a setting decided now with no settling time applies to that work. */
+  readonly reason: 'tick' | 'work-done' | 'idle' | 'arrival' | 'work-start';
+  /** The replica a 'work-start' consult is about. */
+  readonly replica?: number;
   readonly replicas: readonly ReplicaView[];
   /** The GPU's limits, for sane decisions. */
-  readonly gpu: { readonly tdpWatts: number; readonly maxSmClockMhz: number | null };
+  readonly gpu: {
+    readonly tdpWatts: number;
+    /** The lockable SM clock range (models/gpus/<id>.json sm_clocks); null where the GPU has no curve on file and
+     *  clock locking is refused. */
+    readonly maxSmClockMhz: number | null;
+    readonly minSmClockMhz?: number | null;
+  };
 }
 
 /** One change to one replica. Settings take `settlingSeconds` (the controller's) before work runs under them. */

@@ -18,6 +18,8 @@ export interface PowerControlSetup {
   readonly everyBoundary: boolean;
   /** How long a new GPU setting takes to settle before work runs under it. */
   readonly settlingSeconds: number;
+  /** Consult before each step or decode run starts (per-iteration clock control). */
+  readonly beforeWork?: boolean;
   readonly gpu: PowerView['gpu'];
   /** The grid's signals at a run time, when the scenario has a facility section (a pure lookup). */
   readonly grid?: (nowSeconds: number) => GridView;
@@ -49,9 +51,13 @@ export class PowerControl implements EventTarget {
     if (idle || this.setup.everyBoundary) this.consult(idle ? 'idle' : 'work-done', nowSeconds);
   }
 
-  private consult(reason: PowerView['reason'], nowSeconds: number): void {
+  beforeWork(nowSeconds: number, replica: number): void {
+    if (this.setup.beforeWork) this.consult('work-start', nowSeconds, replica);
+  }
+
+  private consult(reason: PowerView['reason'], nowSeconds: number, replica?: number): void {
     const grid = this.setup.grid?.(nowSeconds);
-    const view: PowerView = { nowSeconds, reason, replicas: this.views, gpu: this.setup.gpu, ...(grid ? { grid } : {}) };
+    const view: PowerView = { nowSeconds, reason, replicas: this.views, gpu: this.setup.gpu, ...(grid ? { grid } : {}), ...(replica !== undefined ? { replica } : {}) };
     const decisions = callPlugin(this.setup.name, 'decide()', () => this.setup.controller.decide(view));
     if (!Array.isArray(decisions)) throw new PolicyError(this.setup.name, `decide() at t = ${nowSeconds} s returned ${JSON.stringify(decisions)}, not an array of decisions`);
     if (decisions.length === 0) return;

@@ -57,6 +57,9 @@ export interface ReplicaContext {
   deferStart(replica: Replica): void;
   /** The replica finished a piece of work, or has nothing to do (a power controller may want to know). */
   onBoundary?(replica: Replica, nowSeconds: number, idle: boolean): void;
+  /** The replica is about to price and start a step or decode run (`phase` says which): a controller that sets
+   *  clocks per iteration decides here, and a setting with no settling time applies to this work. */
+  beforeWork?(replica: Replica, nowSeconds: number): void;
 }
 
 export class Replica implements EventTarget {
@@ -77,6 +80,8 @@ export class Replica implements EventTarget {
   setting: GpuSetting;
   /** Since when the replica has had nothing to do (null while it works or holds requests). */
   idleSinceSeconds: number | null = 0;
+  /** Seconds per step of the last decode-only work it finished (what a clock governor measures); null before any. */
+  lastDecodeStepSeconds: number | null = null;
   /** Times it woke from sleep, and seconds spent asleep (for the summary). */
   wakeups = 0;
   asleepSeconds = 0;
@@ -100,6 +105,15 @@ export class Replica implements EventTarget {
     this.cost = cost;
     this.floorWatts = idleWatts;
     this.setting = power?.initialSetting ?? { smClockMhz: null, powerLimitWatts: Number.POSITIVE_INFINITY };
+  }
+
+  /** What the work in flight (or about to start) does: a step with prompt chunks is prefill, the rest decode. */
+  get phase(): 'prefill' | 'decode' | null {
+    const w = this.work;
+    if (w === null) return null;
+    if (w.kind === 'step') return w.step.chunkNewTokens.length > 0 ? 'prefill' : 'decode';
+    if (w.kind === 'priced') return w.prefillJoules > 0 ? 'prefill' : 'decode';
+    return 'decode';
   }
 
   /** Whether it can sleep at all (its GPU's sleep power is known). */
@@ -132,6 +146,12 @@ export class Replica implements EventTarget {
   /** A new GPU setting takes effect after `settlingSeconds`; work started before then keeps the old one. */
   changeSetting(setting: GpuSetting, settlingSeconds: number, nowSeconds: number): void {
     if (this.power === null) return;
+    if (settlingSeconds === 0) {
+      // Work in flight was priced when it started and keeps its cost; only what starts from now on sees this.
+      this.setting = setting;
+      this.cost = this.power.costFor(setting);
+      return;
+    }
     const token = this.timerToken++ * 2 + 1;
     this.settings.set(token, setting);
     this.context.events.schedule(nowSeconds + settlingSeconds, this.timers, token);
@@ -240,6 +260,7 @@ export class Replica implements EventTarget {
     }
     this.idleSinceSeconds = null;
     this.accountIdle(nowSeconds);
+    if (w.kind !== 'priced') this.context.beforeWork?.(this, nowSeconds);
     if (w.kind === 'step') {
       this.plannedSteps = 1;
       this.workCost = this.cost.stepCost(w.step);
@@ -279,6 +300,7 @@ export class Replica implements EventTarget {
     const ctx = this.context;
     if (w.kind === 'step') {
       const prefill = prefillTokens(w.step);
+      if (prefill === 0 && w.step.chunkNewTokens.length === 0) this.lastDecodeStepSeconds = seconds;
       const prefillJoules = (joules * prefill) / (prefill + w.step.decodeCount);
       ctx.ledger.addBusy(this.index, seconds, prefillJoules, joules - prefillJoules);
       if (ctx.timeSeries) {
@@ -294,6 +316,7 @@ export class Replica implements EventTarget {
     } else {
       ctx.ledger.addBusy(this.index, seconds, 0, joules);
       const steps = this.plannedSteps;
+      if (steps > 0) this.lastDecodeStepSeconds = seconds / steps;
       const curve = this.runCurve!;
       ctx.timeSeries?.addDecodeRun(this.index, start, endSeconds, joules, (elapsed) => curve.joulesAt(elapsed, steps));
     }

@@ -22,6 +22,12 @@ export class LiveReplicaView implements ReplicaView {
   get idleSinceSeconds(): number | null {
     return this.replica.state === 'awake' ? this.replica.idleSinceSeconds : null;
   }
+  get phase(): ReplicaView['phase'] {
+    return this.replica.phase;
+  }
+  get lastDecodeStepSeconds(): number | null {
+    return this.replica.lastDecodeStepSeconds;
+  }
   get gpu(): ReplicaView['gpu'] {
     return this.replica.setting;
   }

@@ -53,6 +53,8 @@ export function makeRouter(kind: RouterKind, replicas: readonly RoutableReplica[
     state: 'awake' as const,
     idleSinceSeconds: null,
     gpu: { smClockMhz: null, powerLimitWatts: Number.POSITIVE_INFINITY },
+    phase: null,
+    lastDecodeStepSeconds: null,
   }));
   const dummy = { id: 0, arrivalSeconds: 0, inputTokens: 0, outputTokens: 0, generatedTokens: 0, preemptions: 0 };
   return () => router.route(dummy, views, 0);

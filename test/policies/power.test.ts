@@ -63,7 +63,7 @@ describe('replica sleep states (autoscale controller)', () => {
       nowSeconds: 10,
       reason: 'tick' as const,
       gpu: { tdpWatts: 700, maxSmClockMhz: null },
-      replicas: [0, 1, 2].map((index) => ({ index, outstanding: 0, running: 0, queued: 0, state: 'awake' as const, idleSinceSeconds: [5, 2, 2][index], gpu: { smClockMhz: null, powerLimitWatts: 700 } })),
+      replicas: [0, 1, 2].map((index) => ({ index, outstanding: 0, running: 0, queued: 0, state: 'awake' as const, idleSinceSeconds: [5, 2, 2][index], gpu: { smClockMhz: null, powerLimitWatts: 700 }, phase: null, lastDecodeStepSeconds: null })),
     };
     const built = autoscaleEntry.create({ options: { idle_timeout_s: 1, min_awake: 1, tick_s: 1 }, random: () => 0, replica: -1, replicas: 3 })!;
     // Replicas 1 and 2 have been idle longest (since 2 s); ties go to the higher index first. One stays awake.

@@ -14,4 +14,8 @@ export interface BuiltPowerController {
    * used when the file exists; a sleep decision without one is an error), or 'never'.
    */
   readonly usesSleep: 'required' | 'optional' | 'never';
+  /** Consult before each step or decode run starts (per-iteration clock control). */
+  readonly beforeWork?: boolean;
+  /** It locks SM clocks: the GPU file must have a clock range and voltage curve (models/gpus/<id>.json sm_clocks). */
+  readonly locksClock?: boolean;
 }
