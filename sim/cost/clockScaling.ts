@@ -5,7 +5,8 @@
  * and warm-idle floors and host time do not change. Every factor is a constant per setting, so a decode run under
  * one clock keeps its exact closed form (StepCostModel builds its lines from the scaled parameters).
  *
- * Roofline form:      computeFlopsPerSecond × s,  joulesPerFlop × v²,  joulesPerByte and bandwidth unchanged.
+ * Roofline form:      computeFlopsPerSecond × s,  joulesPerFlop × v²,  busy floor above idle × s·v²,
+ *                     joulesPerByte and bandwidth unchanged.
  * Kernel-class form:  FLOP-leg rates × s, kernel floor ÷ s, byte legs unchanged, class active powers × s·v².
  * (s = f / f_max, v = V(f) / V(f_max).) A power limit still stretches a step whose power exceeds it, now on top
  * of the scaled rates and energies.
@@ -81,7 +82,11 @@ export function clockScaledParameters(p: CostParameters, s: ClockScale): CostPar
     ...p,
     computeFlopsPerSecond: p.computeFlopsPerSecond * s.speed,
     joulesPerFlop: p.joulesPerFlop * s.energyPerOperation,
-    ...(p.kernelClasses ? { kernelClasses: scaledKernelClasses(p.kernelClasses, s) } : {}),
+    // Roofline form: what a busy GPU draws above idle before any work is clocked SM activity (f·V²). In the
+    // kernel-class form the busy floor is the warm idle floor, which stays.
+    ...(p.kernelClasses
+      ? { kernelClasses: scaledKernelClasses(p.kernelClasses, s) }
+      : { busyBaseWatts: p.idleWatts + (p.busyBaseWatts - p.idleWatts) * s.dynamicPower }),
     provenance: { ...p.provenance, description: `${p.provenance.description}; SM clock locked at ${s.clockMhz} MHz (${(s.speed * 100).toFixed(0)}% speed, ${(s.energyPerOperation * 100).toFixed(0)}% energy per SM operation)` },
   };
 }
