@@ -108,7 +108,7 @@ export function buildPowerController(r: ResolvedReference, seed: number, replica
   if (r.plugin) {
     const controller = callPlugin(r.name, 'createPowerController()', () => r.plugin!.exports.createPowerController!(ctx)) as PowerController;
     needMethod(r.name, controller, 'decide', 'createPowerController()');
-    const ex = r.plugin.exports as { tickSeconds?: number; settlingSeconds?: number };
+    const ex = r.plugin.exports as { tickSeconds?: number; settlingSeconds?: number; consultBeforeWork?: boolean };
     return {
       controller,
       name: r.name,
@@ -116,6 +116,7 @@ export function buildPowerController(r: ResolvedReference, seed: number, replica
       everyBoundary: true,
       settlingSeconds: typeof ex.settlingSeconds === 'number' && ex.settlingSeconds >= 0 ? ex.settlingSeconds : 0,
       usesSleep: 'optional',
+      beforeWork: ex.consultBeforeWork === true,
     };
   }
   const built = POWER_CONTROLLERS.find((e) => e.name === r.name)!.create(ctx);
