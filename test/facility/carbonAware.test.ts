@@ -9,7 +9,7 @@ import { runScenario } from '../../sim/run/runScenario.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 
 const replica = (index: number, powerLimitWatts: number): ReplicaView => ({
-  index, outstanding: 0, running: 0, queued: 0, state: 'awake', idleSinceSeconds: null, gpu: { smClockMhz: null, powerLimitWatts },
+  index, outstanding: 0, running: 0, queued: 0, state: 'awake', idleSinceSeconds: null, gpu: { smClockMhz: null, powerLimitWatts }, phase: null, lastDecodeStepSeconds: null,
 });
 const view = (carbon: number | null, limits: number[]): PowerView => ({
   nowSeconds: 0, reason: 'tick', replicas: limits.map((l, i) => replica(i, l)), gpu: { tdpWatts: 700, maxSmClockMhz: null },
