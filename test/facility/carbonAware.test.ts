@@ -45,7 +45,7 @@ describe('carbon-aware power limits', () => {
         { report: true },
       );
     const base = run('none');
-    const aware = run({ kind: 'carbon-aware', options: { dirty_g_per_kwh: 300, dirty_power_limit_w: 400, tick_s: 10 } });
+    const aware = run({ kind: 'carbon_aware', options: { dirty_g_per_kwh: 300, dirty_power_limit_w: 400, tick_s: 10 } });
     const maxPower = (out: typeof base, from: number, to: number) =>
       Math.max(...out.result.timeSeries.filter((r) => r.startSeconds >= from && r.endSeconds <= to).map((r) => (r.prefillJoules[0] + r.decodeJoules[0] + r.idleJoules[0]) / (r.endSeconds - r.startSeconds)));
     // Clean minutes: the same; dirty minutes: never above the 400 W limit once it is set (one tick late at most).

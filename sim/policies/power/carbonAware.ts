@@ -28,8 +28,8 @@ export function carbonAwareDecisions(view: PowerView, dirtyGPerKwh: number, dirt
   return view.replicas.filter((r) => r.gpu.powerLimitWatts !== want).map((r) => ({ replica: r.index, setting: { powerLimitWatts: want } }));
 }
 
-export const carbonAwareEntry: PolicyEntry<BuiltPowerController | null, 'carbon-aware'> = {
-  name: 'carbon-aware',
+export const carbonAwareEntry: PolicyEntry<BuiltPowerController | null, 'carbon_aware'> = {
+  name: 'carbon_aware',
   description: 'lower every GPU to dirty_power_limit_w while grid carbon intensity ≥ dirty_g_per_kwh (needs a facility section)',
   optionsSchema,
   create: (ctx) => {
