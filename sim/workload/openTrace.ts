@@ -115,7 +115,8 @@ export function openTrace(path: string, format: TraceFormat = 'auto', opts: Trac
       if (head === undefined) return;
       const parser = adapter.createParser(path, head.text, head.lineNumber);
       const unit = adapter.unitSeconds;
-      const row: TraceRow = { seconds: 0, fraction: 0, inputTokens: 0, outputTokens: 0 };
+      const row: TraceRow = { seconds: 0, fraction: 0, inputTokens: 0, outputTokens: 0, prefixBlockIds: null };
+      const prefixBlockTokens = adapter.prefixBlockTokens;
       const skipped = report.skipped;
       let text: string | undefined = adapter.hasHeader ? reader.next() : head.text;
       let lineNumber = adapter.hasHeader ? reader.lineNumber : head.lineNumber;
@@ -167,6 +168,7 @@ export function openTrace(path: string, format: TraceFormat = 'auto', opts: Trac
           arrivalSeconds: offline ? 0 : t * timeScale,
           inputTokens: row.inputTokens,
           outputTokens: row.outputTokens,
+          ...(row.prefixBlockIds !== null && prefixBlockTokens !== undefined ? { prefixBlockIds: row.prefixBlockIds, prefixBlockTokens } : {}),
         };
         if (id >= limit) return;
       }
