@@ -77,9 +77,9 @@ export class ContinuousScheduler extends PagedBatcher {
       this.secureDecodeBlocks();
       // The decodes' new blocks are taken when the step completes (advanceDecodes): keep prompt chunks off them.
       const reserved = this.pool.blocksNeeded(this.decodes.counter, 1);
-      this.pool.allocate(reserved);
+      this.pool.setAside(reserved);
       this.scheduleChunks(this.config.maxBatchedTokens - this.decodes.count, nowSeconds);
-      this.pool.release(reserved);
+      this.pool.putBack(reserved);
     } else {
       this.scheduleChunks(this.config.maxBatchedTokens, nowSeconds);
       if (this.chunkRequests.length === 0) this.secureDecodeBlocks();

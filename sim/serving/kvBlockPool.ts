@@ -87,6 +87,20 @@ export class KvBlockPool {
     this.freeBlocks -= blocks;
   }
 
+  /**
+   * Keeps `blocks` out of reach of the allocations that follow, without taking any yet (so no cached prefix is
+   * evicted for them until they are really allocated); putBack undoes it.
+   */
+  setAside(blocks: number): void {
+    if (blocks > this.freeBlocks) throw new Error(`KV pool over-allocated: ${blocks} > ${this.freeBlocks} free`);
+    // May leave fewer free than evictable blocks: the next allocation then evicts for both (see allocate).
+    this.freeBlocks -= blocks;
+  }
+
+  putBack(blocks: number): void {
+    this.freeBlocks += blocks;
+  }
+
   /** Held blocks whose cached prefix no request uses any more: free to allocate, kept until evicted. */
   makeEvictable(blocks: number): void {
     this.freeBlocks += blocks;
