@@ -163,13 +163,11 @@ export function openTrace(path: string, format: TraceFormat = 'auto', opts: Trac
           continue;
         }
         report.requestsYielded++;
-        yield {
-          id: id++,
-          arrivalSeconds: offline ? 0 : t * timeScale,
-          inputTokens: row.inputTokens,
-          outputTokens: row.outputTokens,
-          ...(row.prefixBlockIds !== null && prefixBlockTokens !== undefined ? { prefixBlockIds: row.prefixBlockIds, prefixBlockTokens } : {}),
-        };
+        const arrivalSeconds = offline ? 0 : t * timeScale;
+        // Two literal shapes, no spread: this is the hot path of a 10-million-row trace.
+        yield row.prefixBlockIds !== null && prefixBlockTokens !== undefined
+          ? { id: id++, arrivalSeconds, inputTokens: row.inputTokens, outputTokens: row.outputTokens, prefixBlockIds: row.prefixBlockIds, prefixBlockTokens }
+          : { id: id++, arrivalSeconds, inputTokens: row.inputTokens, outputTokens: row.outputTokens };
         if (id >= limit) return;
       }
     } finally {
