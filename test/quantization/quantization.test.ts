@@ -45,7 +45,7 @@ describe('quantized weights and KV cache: bytes by hand', () => {
     // fp8 weights, bf16 KV: same free bytes / (131,072 × 16) = 31,908.47 → 31,908.
     expect(h100.memory_usable_gib).toBe(79.65);
     expect(vllm.gpu_memory_utilization).toBe(0.9);
-    const blocks = (p: Precision) => pagedBlockCount(memoryBudget(h100, vllm, llama, 1, p), 16, 8192, 'test');
+    const blocks = (p: Precision) => pagedBlockCount(memoryBudget(h100, vllm, llama, 1, '--model', p), 16, 8192, 'test');
     expect(blocks({ weights: 'bf16', kvCache: 'bf16' })).toBe(28_580);
     expect(blocks(FP8)).toBe(63_816);
     expect(blocks({ weights: 'fp8', kvCache: 'bf16' })).toBe(31_908);
