@@ -101,7 +101,7 @@ describe('synthetic workloads', () => {
     // SE of the mean = 500/√N ≈ 3.5 (5 SE ≈ 1.8 %); SE of the std ≈ 0.94 % for this lognormal (5 SE ≈ 4.7 %).
     expect(Math.abs(mean / 1000 - 1)).toBeLessThan(0.018);
     expect(Math.abs(std / 500 - 1)).toBeLessThan(0.05);
-  }, 60_000);
+  });
 
   it('uniform lengths are integers covering [min, max] inclusive; clamping of lognormal', () => {
     const u = createLengthSampler({ kind: 'uniform', input: { min: 3, max: 5 }, output: { min: 7, max: 7 } }, { baseDir: '.', file: 't' });
