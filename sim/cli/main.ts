@@ -1,6 +1,7 @@
 /**
  * The `joulesim` command line. Bad input of any kind ends in one line on stderr and exit code 2, never a trace.
  */
+import { KV_CACHE_DTYPES, WEIGHT_DTYPES } from '../model/precision.js';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -84,6 +85,9 @@ export interface RunFlags {
   carbonGPerKwh?: number;
   priceUsdPerKwh?: number;
   lifetimeYears?: number;
+  weightDtype?: string;
+  kvCacheDtype?: string;
+  prefixCaching?: boolean;
 }
 
 /**
@@ -227,6 +231,9 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
   if (f.sloTtftS !== undefined) slo.ttft_s = f.sloTtftS;
   if (f.sloTpotS !== undefined) slo.tpot_s = f.sloTpotS;
   if (f.costModel !== undefined) cluster.cost_model = f.costModel;
+  if (f.weightDtype !== undefined) cluster.weight_dtype = f.weightDtype;
+  if (f.kvCacheDtype !== undefined) cluster.kv_cache_dtype = f.kvCacheDtype;
+  if (f.prefixCaching !== undefined) scheduler.prefix_caching = f.prefixCaching;
   if (f.scheduler !== undefined) scheduler.kind = f.scheduler;
   if (f.batchSize !== undefined) scheduler.batch_size = f.batchSize;
   if (f.maxRunSteps !== undefined) scheduler.max_run_steps = f.maxRunSteps;
@@ -376,6 +383,9 @@ export function buildProgram(): Command {
     .option('--slo-tpot-s <seconds>', 'SLO target for time per output token', positiveNumber('--slo-tpot-s'))
     .option('--power-cap-w <watts>', 'per-GPU power cap; steps that would draw more run longer', positiveNumber('--power-cap-w'))
     .addOption(new Option('--cost-model <mode>', 'calibrated profile, transferred profile or datasheet roofline').choices(['auto', 'calibrated', 'roofline']))
+    .addOption(new Option('--weight-dtype <dtype>', 'precision of the linear-layer weights (fp8: W8A8 where the GPU has fp8 tensor cores; int4: weight-only); calibrations are bf16, the summary lists what is carried over').choices([...WEIGHT_DTYPES]))
+    .addOption(new Option('--kv-cache-dtype <dtype>', 'precision of the KV cache').choices([...KV_CACHE_DTYPES]))
+    .option('--prefix-caching', 'continuous batching: share KV blocks of common prompt prefixes (traces with prefix block ids: Mooncake hash_ids)')
     .option('--max-run-steps <n>', 'longest decode run priced as one event (1 = step-by-step reference path)', positiveInteger('--max-run-steps'))
     .option('--node <id>', 'facility: node type around the GPUs (dgx-h100, dgx-h200, dgx-a100, pcie-server-4gpu); turns on node, facility, carbon and cost accounting')
     .option('--pue <x>', 'facility: power usage effectiveness, facility energy per IT joule (default 1)', positiveNumber('--pue'))

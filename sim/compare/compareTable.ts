@@ -48,7 +48,7 @@ export function compareTable(c: CompareResult): string {
     const d = v.delta_pct;
     const row = [
       v.label,
-      (s.cost_model.extrapolated ?? []).length ? `${s.cost_model.kind} (extrapolated)` : s.cost_model.kind,
+      `${s.cost_model.kind}${s.quantization ? '*' : ''}${(s.cost_model.extrapolated ?? []).length ? ' (extrapolated)' : ''}`,
       energy(s.energy_j),
       sig(s.energy_per_output_token_j),
       latencyPair(s.ttft_s, ttftMs ? 1000 : 1),
@@ -93,7 +93,10 @@ export function compareTable(c: CompareResult): string {
   }
   const kinds = [...new Set(c.variants.map((v) => v.summary.cost_model.kind))];
   for (const k of kinds) out.push(`cost model ${k}: ${KIND_TEXT[k] ?? k}`);
-  const whatIfs = c.variants.filter((v) => v.summary.cost_model.kind !== 'calibrated' || (v.summary.cost_model.extrapolated ?? []).length > 0).length;
+  if (c.variants.some((v) => v.summary.quantization)) {
+    out.push('* quantized: priced from bf16 numbers with the precision\'s bytes (and fp8 GEMM rate where the GPU has it); what is carried over from bf16 is listed in each summary (quantization.carried_over_from_bf16)');
+  }
+  const whatIfs = c.variants.filter((v) => v.summary.cost_model.kind !== 'calibrated' || (v.summary.cost_model.extrapolated ?? []).length > 0 || v.summary.quantization).length;
   if (whatIfs > 0) out.push(`${whatIfs} of ${c.variants.length} variants are what-ifs, not measurements: read their differences as model estimates.`);
   for (const v of c.variants) {
     const asked = v.settings['power-cap-w'];

@@ -5,6 +5,7 @@
 import { InputError } from '../errors.js';
 import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
+import { KV_CACHE_DTYPES, WEIGHT_DTYPES } from '../model/precision.js';
 import { loadStack } from '../model/stack.js';
 import { ADMISSION_NAMES } from '../policies/admission/admissionRegistry.js';
 import { POWER_CONTROLLER_NAMES } from '../policies/power/powerRegistry.js';
@@ -31,6 +32,9 @@ export const VARY_KEYS = [
   'region',
   'pue',
   'node-type',
+  'weight-dtype',
+  'kv-cache-dtype',
+  'prefix-caching',
 ] as const;
 
 export type VaryKey = (typeof VARY_KEYS)[number];
@@ -88,6 +92,10 @@ export function normalizeVaryValue(key: VaryKey, v: VaryValue): VaryValue {
       return choice(key, v, ADMISSION_NAMES);
     case 'cost-model':
       return choice(key, v, ['auto', 'calibrated', 'roofline']);
+    case 'weight-dtype':
+      return choice(key, v, WEIGHT_DTYPES);
+    case 'kv-cache-dtype':
+      return choice(key, v, KV_CACHE_DTYPES);
     case 'batch-size':
     case 'tp':
     case 'replicas':
@@ -108,7 +116,8 @@ export function normalizeVaryValue(key: VaryKey, v: VaryValue): VaryValue {
       if (s === '' || !Number.isFinite(x) || x < 1) throw new InputError(where(key), '', `expected a PUE of at least 1, got "${String(v)}"`);
       return x;
     }
-    case 'chunked-prefill': {
+    case 'chunked-prefill':
+    case 'prefix-caching': {
       if (typeof v === 'boolean') return v;
       const s = String(v).trim();
       if (s === 'true' || s === 'on') return true;
@@ -136,6 +145,15 @@ function applySetting(into: Record<string, unknown>, key: VaryKey, value: VaryVa
       break;
     case 'cost-model':
       cluster.cost_model = value;
+      break;
+    case 'weight-dtype':
+      cluster.weight_dtype = value;
+      break;
+    case 'kv-cache-dtype':
+      cluster.kv_cache_dtype = value;
+      break;
+    case 'prefix-caching':
+      scheduler().prefix_caching = value;
       break;
     case 'power-controller':
       cluster.power_controller = value;

@@ -9,6 +9,7 @@ import { InputError } from '../errors.js';
 import { kvCacheShards } from '../model/tensorParallel.js';
 import type { Architecture } from '../model/architecture.js';
 import type { Gpu } from '../model/gpu.js';
+import { BF16, type Precision } from '../model/precision.js';
 import type { Stack } from '../model/stack.js';
 import { type AllReduceMode, selectAllReduce } from './allReduceModel.js';
 import { BeamStepCostModel } from './beamSearchCost.js';
@@ -20,6 +21,7 @@ import type { ModelWork } from './modelWork.js';
 import { modelWorkFor } from './modelWorkFor.js';
 import { fusedExpertDescription, withFusedExpertEfficiency } from './moeEfficiency.js';
 import { type CostModelMode, resolveCostParameters } from './resolveCostParameters.js';
+import { withPrecision } from './quantizedRates.js';
 import { StepCostModel } from './stepCostModel.js';
 
 export interface CostModelSelection {
@@ -42,6 +44,8 @@ export interface CostModelSelection {
   readonly smClockMhz?: number;
   /** Who locked it, for error messages. */
   readonly smClockSource?: { readonly file: string; readonly place: string };
+  /** Weight and KV-cache precision (default bf16, what every profile was measured in). */
+  readonly precision?: Precision;
 }
 
 /** The GPU file's lockable clock range and voltage curve, or null when it has none on file. */
@@ -77,7 +81,8 @@ export interface BuiltCostModel {
 
 export function buildCostModel(sel: CostModelSelection): BuiltCostModel {
   const { gpu, arch, stack, tp } = sel;
-  const base = resolveCostParameters({
+  const precision = sel.precision ?? BF16;
+  const measured = resolveCostParameters({
     gpu,
     model: arch.id,
     stack,
@@ -86,6 +91,7 @@ export function buildCostModel(sel: CostModelSelection): BuiltCostModel {
     mode: sel.mode,
     profileFile: sel.profileFile,
   });
+  const base = withPrecision(measured, gpu, precision);
   const notes: string[] = [];
   const cold = base.coldShapeSeconds ?? 0;
   if (cold > 0) notes.push(sel.shapeCache === 'warm' ? 'warm attention shapes (no per-step cuDNN plan cost)' : `cold attention shapes: ${(cold * 1e3).toFixed(1)} ms cuDNN plan per step at idle power`);
@@ -98,7 +104,7 @@ export function buildCostModel(sel: CostModelSelection): BuiltCostModel {
     params = { ...params, allReduce };
     notes.push(`TP ${tp} all-reduce: ${allReduce.description}`);
   }
-  let work = modelWorkFor(arch);
+  let work = modelWorkFor(arch, precision);
   const shards = kvCacheShards(arch, tp);
   if (shards < tp) {
     // The step model divides every byte by tp; replicated KV heads are read in full by each GPU that holds them.

@@ -15,6 +15,8 @@ export interface CostProvenance {
   readonly description: string;
   /** The profile file, when one was read. */
   readonly profilePath?: string;
+  /** Under a quantized precision: the numbers that still come from bf16 measurements or priors (sim/cost/quantizedRates.ts). */
+  readonly carriedOverFromBf16?: readonly string[];
 }
 
 export interface FittedRange {

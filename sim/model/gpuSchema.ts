@@ -26,12 +26,30 @@ export const gpuSchema = {
   required: [
     'id', 'name', 'bf16_dense_tflops', 'memory_gb', 'memory_usable_gib', 'memory_usable_source',
     'memory_bandwidth_gb_s', 'tdp_w', 'idle_w', 'idle_w_source', 'interconnect', 'source', 'confidence',
+    'tensor_datatypes',
   ],
+  // A GPU with fp8 tensor cores must say how fast they are.
+  if: { properties: { tensor_datatypes: { type: 'array', contains: { const: 'fp8' } } } },
+  then: { required: ['fp8_dense_tflops', 'fp8_source'] },
   properties: {
     id: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]*$' },
     name: { type: 'string', minLength: 1 },
     bf16_dense_tflops: { ...positiveNumber, description: 'Dense (not 2:4 sparse) bf16 tensor-core peak.' },
     bf16_sparse_tflops: positiveNumber,
+    tensor_datatypes: {
+      type: 'array',
+      items: { enum: ['bf16', 'fp8'] },
+      uniqueItems: true,
+      contains: { const: 'bf16' },
+      description: 'Datatypes the tensor cores run natively among those joulesim models (fp8: Hopper, Ada, Blackwell; not Ampere).',
+    },
+    fp8_dense_tflops: { ...positiveNumber, description: 'Dense (not 2:4 sparse) fp8 tensor-core peak.' },
+    fp8_source: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['source', 'confidence'],
+      properties: { source: { type: 'string', minLength: 1 }, confidence },
+    },
     memory_gb: { ...positiveNumber, description: 'Marketed memory, decimal GB.' },
     memory_type: { type: 'string' },
     memory_usable_gib: { ...positiveNumber, description: 'What the driver exposes (nvidia-smi memory.total), GiB.' },

@@ -13,6 +13,7 @@
  * - the LM head adds vocab × hidden unless tied to the embedding.
  */
 import type { Architecture } from './architectureSchema.js';
+import { kvCacheBytesPerElement, type KvCacheDtype, linearWeightBytesPerParam, type WeightDtype } from './precision.js';
 
 export interface ParameterCounts {
   readonly totalParams: number;
@@ -80,14 +81,27 @@ export function parameterCounts(a: Architecture): ParameterCounts {
   };
 }
 
-/** Bytes the weights occupy on the GPU (bf16 = 2 bytes per parameter). */
-export function weightBytes(a: Architecture, bytesPerParam = 2): number {
-  return parameterCounts(a).totalParams * bytesPerParam;
+/** Linear-layer weights of the whole model: what a quantized checkpoint stores narrow (all experts, routers kept
+ *  bf16 as the quantizers leave them). */
+export function linearParams(a: Architecture): number {
+  const c = parameterCounts(a);
+  return a.num_hidden_layers * (c.attentionParamsPerLayer - attentionBiasParams(a) + c.mlpParamsPerLayer + c.expertParamsPerLayer);
+}
+
+function attentionBiasParams(a: Architecture): number {
+  return a.qkv_bias ? a.num_attention_heads * a.head_dim + 2 * a.num_key_value_heads * a.head_dim : 0;
+}
+
+/** Bytes the weights occupy on the GPU: linear layers at the weight dtype, everything else (embedding, LM head,
+ *  norms, biases, MoE routers) in bf16. */
+export function weightBytes(a: Architecture, weights: WeightDtype = 'bf16'): number {
+  const linear = linearParams(a);
+  return (parameterCounts(a).totalParams - linear) * 2 + linear * linearWeightBytesPerParam(weights);
 }
 
 /** KV-cache bytes one token adds: a key and a value vector per layer per KV head (GQA shrinks this). */
-export function kvCacheBytesPerToken(a: Architecture, bytesPerElement = 2): number {
-  return 2 * a.num_hidden_layers * a.num_key_value_heads * a.head_dim * bytesPerElement;
+export function kvCacheBytesPerToken(a: Architecture, kvCache: KvCacheDtype = 'bf16'): number {
+  return 2 * a.num_hidden_layers * a.num_key_value_heads * a.head_dim * kvCacheBytesPerElement(kvCache);
 }
 
 /** 2 FLOPs (multiply + add) per matmul weight a token passes through, LM head excluded: the LM head runs only
@@ -125,12 +139,15 @@ export function expectedDistinctExperts(a: Architecture, tokens: number): number
  * weight except the embedding table (a lookup reads only its rows; when tied, the table is read as the LM head
  * and counted once). MoE models read the non-expert weights plus only the experts the step's tokens hit.
  */
-export function weightBytesReadPerStep(a: Architecture, tokensInStep: number, bytesPerParam = 2): number {
+export function weightBytesReadPerStep(a: Architecture, tokensInStep: number, weights: WeightDtype = 'bf16'): number {
   const c = parameterCounts(a);
   const lookupOnly = a.tie_word_embeddings ? 0 : c.embeddingParams;
   const allExperts = a.num_hidden_layers * c.expertParamsPerLayer;
   const touchedExperts = a.num_hidden_layers * expectedDistinctExperts(a, tokensInStep) * c.paramsPerExpert;
-  return (c.totalParams - lookupOnly - allExperts + touchedExperts) * bytesPerParam;
+  const read = c.totalParams - lookupOnly - allExperts + touchedExperts;
+  // The linear layers read are every linear weight less the experts not touched; the rest of what is read is bf16.
+  const linearRead = linearParams(a) - allExperts + touchedExperts;
+  return (read - linearRead) * 2 + linearRead * linearWeightBytesPerParam(weights);
 }
 
 /** The longest context the model was trained for (config max_position_embeddings). */

@@ -44,9 +44,34 @@ export interface Summary {
   readonly events: number;
   /** SLO attainment, when the scenario sets targets: completed requests within both, over all arrived requests. */
   readonly slo?: SloSummary;
+  /** Present when the weights or KV cache are not bf16: the precision and the numbers carried over from bf16. */
+  readonly quantization?: QuantizationSummary;
+  /** Present when prefix caching is on. */
+  readonly prefix_cache?: PrefixCacheSummary;
   readonly warnings: string[];
   /** Node, IT and facility energy, carbon and cost: present when the scenario has a facility section. */
   readonly facility?: FacilitySummary;
+}
+
+export interface QuantizationSummary {
+  readonly weight_dtype: string;
+  readonly kv_cache_dtype: string;
+  /** The cost numbers that still come from bf16 measurements (or priors): no quantized path was measured. */
+  readonly carried_over_from_bf16: readonly string[];
+}
+
+export interface PrefixCacheSummary {
+  /** Admissions of requests whose trace names their prefix blocks. */
+  readonly lookups: number;
+  /** Admissions that found at least one block cached. */
+  readonly hit_admissions: number;
+  /** Prompt tokens found cached / prompt tokens looked up. */
+  readonly hit_rate: number;
+  /** Prompt tokens whose prefill was skipped. */
+  readonly prefill_tokens_saved: number;
+  /** Each hit's skipped prefill priced as a step of its own (the whole prompt minus the rest over the cached part). */
+  readonly prefill_energy_saved_j: number;
+  readonly evictions: number;
 }
 
 export interface SloSummary {
@@ -110,6 +135,11 @@ export function summaryTable(s: Summary): string {
   if (s.slo) {
     const targets = [s.slo.ttft_s !== null ? `TTFT ≤ ${formatDuration(s.slo.ttft_s)}` : '', s.slo.tpot_s !== null ? `TPOT ≤ ${formatDuration(s.slo.tpot_s)}` : ''].filter(Boolean).join(', ');
     rows.push(['SLO attainment', `${(100 * s.slo.attainment).toFixed(1)}% (${s.slo.attained} of ${s.workload.requests} within ${targets}), goodput ${formatNumber(s.slo.goodput_requests_per_s)} requests/s`]);
+  }
+  if (s.quantization) rows.push(['quantization', `weights ${s.quantization.weight_dtype}, KV cache ${s.quantization.kv_cache_dtype}; carried over from bf16: ${s.quantization.carried_over_from_bf16.join(', ')}`]);
+  if (s.prefix_cache) {
+    const p = s.prefix_cache;
+    rows.push(['prefix cache', `${(100 * p.hit_rate).toFixed(1)}% of prompt tokens hit (${count(p.hit_admissions)} of ${count(p.lookups)} admissions), ${count(p.prefill_tokens_saved)} prefill tokens saved, ~${formatEnergy(p.prefill_energy_saved_j)} prefill energy saved, ${count(p.evictions)} blocks evicted`]);
   }
   if (s.power_controller) rows.push(['power controller', `${s.power_controller.name}: ${formatNumber(s.power_controller.asleep_s)} replica-seconds asleep, ${s.power_controller.wakeups} wake-ups`]);
   if (s.admission) rows.push(['admission', s.admission.name]);

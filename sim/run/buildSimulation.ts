@@ -13,6 +13,7 @@ import { InputError } from '../errors.js';
 import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
 import { hasPowerStates, knownPowerStateIds, loadPowerStates } from '../model/powerStates.js';
+import type { Precision } from '../model/precision.js';
 import { loadStack } from '../model/stack.js';
 import type { LoadedPolicies } from '../policies/policyModule.js';
 import type { PolicyReference } from '../policies/policyEntry.js';
@@ -52,6 +53,8 @@ export interface ResolvedConfig {
   /** Speculative decoding riding on `scheduler` (its kind is the base batching), when the scheduler is speculative. */
   readonly speculative?: SpeculativeSettings;
   readonly decoding: DecodingStrategy;
+  /** Weight and KV-cache precision (bf16 unless the scenario quantizes). */
+  readonly precision: Precision;
   /** Latency targets for SLO attainment, when the scenario sets them. */
   readonly slo?: { readonly ttftSeconds?: number; readonly tpotSeconds?: number };
   /** Why this run's numbers are extrapolated beyond what the stack or profile covers (empty when they are not). */
@@ -100,6 +103,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     }
   }
   const decoding = c.decoding as DecodingStrategy;
+  const precision: Precision = { weights: c.weight_dtype, kvCache: c.kv_cache_dtype };
   const selection = (powerCapWatts: number | undefined): CostModelSelection => ({
     gpu,
     arch,
@@ -113,12 +117,13 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     powerCapSource: sourceOf(file, flagPlaces, '/cluster/power_cap_w'),
     decoding,
     shapeCache: c.shape_cache,
+    precision,
   });
   const built = buildCostModel(selection(c.power_cap_w));
   if (built.params.powerCapWatts <= built.params.busyBaseWatts) {
     throw fail('/cluster/power_cap_w', `a cap of ${built.params.powerCapWatts} W is below the ${built.params.busyBaseWatts.toFixed(0)} W a busy ${gpu.id} draws before doing any work`);
   }
-  let budget = memoryBudget(gpu, stack, arch, c.tp, at('/cluster/model'));
+  let budget = memoryBudget(gpu, stack, arch, c.tp, at('/cluster/model'), precision);
   if (built.beamWidth > 1) budget = widenedMemoryBudget(budget, built.beamWidth, built.prefillWidth);
 
   const ctx: SchedulerBuildContext = {
@@ -132,6 +137,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     tp: c.tp,
     seed: scenario.seed,
     decoding,
+    precision,
     cost: built,
     budget,
     plugin: plugins.scheduler,
@@ -148,6 +154,9 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     const entry = schedulerEntry(name);
     if (!entry) throw new InputError(file, '/cluster/scheduler/kind', `unknown batching policy '${name}'`);
     scheduler = entry.resolve(ctx);
+  }
+  if (s.prefix_caching === true && !scheduler.prefixCacheStats) {
+    throw new InputError(file, '/cluster/scheduler/prefix_caching', `prefix caching is modelled for the continuous (vLLM) batching policy only; ${scheduler.policy} does not cache prefixes`);
   }
   let cost = built.params;
   if (scheduler.costNote) cost = { ...cost, provenance: { ...cost.provenance, description: `${cost.provenance.description}; ${scheduler.costNote}` } };
@@ -216,6 +225,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     seed: scenario.seed,
     ...(scheduler.speculative ? { speculative: scheduler.speculative } : {}),
     decoding,
+    precision,
     ...(slo && (slo.ttft_s !== undefined || slo.tpot_s !== undefined) ? { slo: { ttftSeconds: slo.ttft_s, tpotSeconds: slo.tpot_s } } : {}),
     extrapolations: pairing ? [pairing] : [],
   };

@@ -3,7 +3,7 @@
  * keys (the `--json` output and summary.json; rendered by sim/report/summary.ts).
  */
 import type { FacilitySummary } from '../report/facilitySummary.js';
-import type { Summary } from '../report/summary.js';
+import type { PrefixCacheSummary, QuantizationSummary, Summary } from '../report/summary.js';
 import type { ResolvedConfig } from './buildSimulation.js';
 import type { SimulationResult } from './simulation.js';
 import { displayPath } from '../io/displayPath.js';
@@ -84,7 +84,31 @@ export function buildSummary(
           },
         }
       : {}),
+    ...quantizationSummary(resolved),
+    ...prefixCacheSummary(resolved, warnings),
     warnings,
     ...(facility ? { facility } : {}),
+  };
+}
+
+function quantizationSummary(r: ResolvedConfig): { quantization?: QuantizationSummary } {
+  const carried = r.cost.provenance.carriedOverFromBf16;
+  if (r.precision.weights === 'bf16' && r.precision.kvCache === 'bf16') return {};
+  return { quantization: { weight_dtype: r.precision.weights, kv_cache_dtype: r.precision.kvCache, carried_over_from_bf16: carried ? [...carried] : [] } };
+}
+
+function prefixCacheSummary(r: ResolvedConfig, warnings: string[]): { prefix_cache?: PrefixCacheSummary } {
+  const p = r.scheduler.prefixCacheStats;
+  if (!p) return {};
+  if (p.lookups === 0) warnings.push('prefix caching is on, but no request names its prefix blocks (Mooncake traces carry hash_ids; other formats do not)');
+  return {
+    prefix_cache: {
+      lookups: p.lookups,
+      hit_admissions: p.hits,
+      hit_rate: p.promptTokens > 0 ? p.hitTokens / p.promptTokens : 0,
+      prefill_tokens_saved: p.hitTokens,
+      prefill_energy_saved_j: p.savedJoules,
+      evictions: p.evictions,
+    },
   };
 }

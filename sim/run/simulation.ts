@@ -58,7 +58,8 @@ export interface SimulationResult {
 
 /** An arriving request as routers and admission policies see it. */
 function specView(spec: RequestSpec) {
-  return { id: spec.id, arrivalSeconds: spec.arrivalSeconds, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens, generatedTokens: 0, preemptions: 0 };
+  const view = { id: spec.id, arrivalSeconds: spec.arrivalSeconds, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens, generatedTokens: 0, preemptions: 0 };
+  return spec.prefixBlockIds ? { ...view, prefixBlockIds: spec.prefixBlockIds } : view;
 }
 
 /** Feeds arrivals into the clock one at a time, so a trace of any length streams. */

@@ -8,6 +8,7 @@ import { policyReferenceSchema } from '../policies/policyEntry.js';
 import { POWER_CONTROLLER_NAMES } from '../policies/power/powerRegistry.js';
 import { ROUTER_NAMES } from '../policies/router/routerRegistry.js';
 import { SCHEDULER_NAMES, schedulerOptionProperties } from '../policies/scheduler/schedulerRegistry.js';
+import { KV_CACHE_DTYPES, WEIGHT_DTYPES } from '../model/precision.js';
 import { workloadSchema } from '../workload/workloadSchema.js';
 import { facilitySchema } from '../facility/facilitySchema.js';
 
@@ -98,6 +99,13 @@ export const clusterSchema = {
       description:
         "For profiles with a per-shape plan cost (cold_shape_s: hf-paged's cuDNN attention plans): cold (default, real serving, where almost every step's attention shape is new) or warm (every shape seen before, e.g. a workload replayed in the same process).",
     },
+    weight_dtype: {
+      enum: WEIGHT_DTYPES,
+      default: 'bf16',
+      description:
+        'Precision of the linear layers’ weights (embedding, LM head and norms stay bf16). fp8: W8A8 at the fp8 tensor-core rate where the GPU has one (Hopper, Ada, Blackwell), weight-only elsewhere; int4: weight-only, group 128. Every calibration is bf16: the run’s provenance lists what is carried over.',
+    },
+    kv_cache_dtype: { enum: KV_CACHE_DTYPES, default: 'bf16', description: 'Precision of the KV cache (fp8 halves its bytes and doubles its capacity).' },
     scheduler: { ...schedulerSchema, default: {} },
   },
 } as const;

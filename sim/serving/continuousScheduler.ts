@@ -10,8 +10,12 @@
  * When no prompt work is pending the batch is unchanged until the next finish, block shortage or admissible
  * arrival, and the scheduler hands the replica one decode run for all those steps.
  */
+import { InputError } from '../errors.js';
+import type { RequestSpec } from '../workload/request.js';
 import type { LiveRequest } from './liveRequest.js';
 import { PagedBatcher } from './pagedBatcher.js';
+import { PrefixCache } from './prefixCache.js';
+import type { PrefixCaching } from './prefixCacheStats.js';
 import type { Work } from './work.js';
 
 export interface ContinuousConfig {
@@ -25,9 +29,14 @@ export interface ContinuousConfig {
   readonly maxContextTokens: number;
   /** Longest decode run planned as one unit; 1 gives the step-by-step reference path. */
   readonly maxRunSteps: number;
+  /** Share the KV blocks of common prompt prefixes (requests that carry prefix block ids); absent: off. */
+  readonly prefixCaching?: PrefixCaching;
 }
 
 export class ContinuousScheduler extends PagedBatcher {
+  /** Made on the first request that carries prefix block ids, when prefix caching is on. */
+  private cache: PrefixCache | null = null;
+
   constructor(
     private readonly config: ContinuousConfig,
     onFinished: (request: LiveRequest, finishSeconds: number) => void,
@@ -68,9 +77,9 @@ export class ContinuousScheduler extends PagedBatcher {
       this.secureDecodeBlocks();
       // The decodes' new blocks are taken when the step completes (advanceDecodes): keep prompt chunks off them.
       const reserved = this.pool.blocksNeeded(this.decodes.counter, 1);
-      this.pool.allocate(reserved);
+      this.pool.setAside(reserved);
       this.scheduleChunks(this.config.maxBatchedTokens - this.decodes.count, nowSeconds);
-      this.pool.release(reserved);
+      this.pool.putBack(reserved);
     } else {
       this.scheduleChunks(this.config.maxBatchedTokens, nowSeconds);
       if (this.chunkRequests.length === 0) this.secureDecodeBlocks();
@@ -110,15 +119,28 @@ export class ContinuousScheduler extends PagedBatcher {
     }
     while (budget > 0 && this.waiting.length > 0 && this.running.size < this.config.maxRunningSequences) {
       const r = this.waiting.peek()!;
-      const take = chunked ? Math.min(r.promptTokens, budget) : r.promptTokens;
+      const cache = this.cacheFor(r.spec);
+      const ids = r.spec.prefixBlockIds;
+      let hits = 0;
+      let reclaim = 0;
+      if (cache && ids) {
+        // Whole blocks of the input only, and never the whole prompt: its last token is computed to sample from.
+        const limit = Math.min(Math.floor((r.promptTokens - 1) / cache.tokensPerEntry), Math.floor(r.spec.inputTokens / cache.tokensPerEntry));
+        hits = cache.lookup(ids, limit);
+        reclaim = cache.blocksToReclaim(ids, hits);
+      }
+      const hitTokens = cache ? hits * cache.tokensPerEntry : 0;
+      const rest = r.promptTokens - hitTokens;
+      const take = chunked ? Math.min(rest, budget) : rest;
       // A recomputed prompt (input + output so far) can exceed the budget fresh prompts were checked against at
       // enqueue; without chunking it could then never run, so it runs alone in a step.
       if (take > budget && !(r.preemptions > 0 && budget === tokenBudget)) break;
-      const blocks = pool.blocksFor(take);
+      const blocks = pool.blocksFor(hitTokens + take) - (cache ? hits * cache.blocksPerEntry : 0);
       // The watermark keeps room for running requests to grow; with nothing running it would only deadlock.
       const watermark = this.running.size > 0 ? this.config.admissionWatermarkBlocks : 0;
-      if (blocks > pool.freeBlocks - watermark) break;
+      if (blocks + reclaim > pool.freeBlocks - watermark) break;
       this.waiting.shift();
+      if (cache && ids) this.takeCachedPrefix(cache, r, ids, hits, rest);
       pool.allocate(blocks);
       r.admitSequence = this.admitSequence++;
       if (Number.isNaN(r.admittedSeconds)) r.admittedSeconds = nowSeconds;
@@ -133,6 +155,56 @@ export class ContinuousScheduler extends PagedBatcher {
 
 
 
+
+  private cacheFor(spec: RequestSpec): PrefixCache | null {
+    const caching = this.config.prefixCaching;
+    if (!caching || spec.prefixBlockIds === undefined || spec.prefixBlockTokens === undefined) return this.cache;
+    if (!this.cache) {
+      const t = spec.prefixBlockTokens;
+      const b = this.config.blockTokens;
+      if (t % b !== 0) {
+        throw new InputError('cluster.scheduler.kv_block_tokens', '', `prefix caching shares the trace's ${t}-token prefix blocks, which ${b}-token KV blocks do not divide`);
+      }
+      this.cache = new PrefixCache(this.pool, t, t / b, caching.stats);
+    }
+    return this.cache;
+  }
+
+  /** r is admitted with its first `hits` prefix blocks found cached: it holds them and starts its prefill after them. */
+  private takeCachedPrefix(cache: PrefixCache, r: LiveRequest, ids: readonly number[], hits: number, restTokens: number): void {
+    const caching = this.config.prefixCaching!;
+    const stats = caching.stats;
+    stats.lookups++;
+    stats.promptTokens += r.promptTokens;
+    if (hits === 0) return;
+    const hitTokens = hits * cache.tokensPerEntry;
+    cache.acquire(ids, hits);
+    r.prefixEntriesHeld = hits;
+    r.prefilledTokens = hitTokens;
+    stats.hits++;
+    stats.hitTokens += hitTokens;
+    stats.savedJoules += caching.savedJoules(hitTokens, restTokens);
+  }
+
+  protected override onPromptComputed(r: LiveRequest): void {
+    const ids = r.spec.prefixBlockIds;
+    const cache = this.cache;
+    if (!cache || !ids) return;
+    const whole = Math.min(ids.length, Math.floor(r.spec.inputTokens / cache.tokensPerEntry));
+    if (whole > r.prefixEntriesHeld) r.prefixEntriesHeld += cache.insert(ids, r.prefixEntriesHeld, whole);
+  }
+
+  protected override releaseKv(r: LiveRequest, tokensInCache: number): void {
+    const held = r.prefixEntriesHeld;
+    const cache = this.cache;
+    if (held === 0 || !cache) {
+      super.releaseKv(r, tokensInCache);
+      return;
+    }
+    this.pool.release(this.pool.blocksFor(tokensInCache) - held * cache.blocksPerEntry);
+    cache.release(r.spec.prefixBlockIds!, held);
+    r.prefixEntriesHeld = 0;
+  }
 
   /** Recompute preemption: drop the request's KV cache; it re-queues first with its output so far as prompt. */
   private preempt(r: LiveRequest): void {

@@ -13,15 +13,16 @@
 import type { Architecture } from '../model/architecture.js';
 import type { Gpu } from '../model/gpu.js';
 import { kvCacheBytesPerToken, weightBytes } from '../model/modelCosts.js';
+import { BF16, type Precision } from '../model/precision.js';
 import { kvCacheShards } from '../model/tensorParallel.js';
 
 /** transformers' max_memory_percent without logits processing (greedy). */
 export const HF_MAX_MEMORY_PERCENT = 0.9;
 
-export function hfPagedBlockCount(gpu: Gpu, a: Architecture, tp: number, blockTokens: number, maxBatchTokens: number): number {
-  const free = (gpu.memory_usable_gib * 2 ** 30 - weightBytes(a) / tp) * HF_MAX_MEMORY_PERCENT;
+export function hfPagedBlockCount(gpu: Gpu, a: Architecture, tp: number, blockTokens: number, maxBatchTokens: number, precision: Precision = BF16): number {
+  const free = (gpu.memory_usable_gib * 2 ** 30 - weightBytes(a, precision.weights) / tp) * HF_MAX_MEMORY_PERCENT;
   const m = maxBatchTokens;
   const fixed = m * (2 * a.hidden_size + 4 * a.vocab_size) + 2 * m * m;
-  const perToken = kvCacheBytesPerToken(a) / kvCacheShards(a, tp) + 2 * m;
+  const perToken = kvCacheBytesPerToken(a, precision.kvCache) / kvCacheShards(a, tp) + 2 * m;
   return Math.max(0, Math.floor((free - fixed) / perToken / blockTokens));
 }

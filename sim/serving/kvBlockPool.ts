@@ -4,7 +4,12 @@
  * and the longest run that fits in the free blocks — cost O(blockTokens), not O(sequences).
  */
 export class KvBlockPool {
+  /** Blocks an allocation may take: empty ones, and cached prefix blocks no request holds (evicted on demand). */
   freeBlocks: number;
+  /** Of freeBlocks, those still holding a cached prefix (prefix caching; 0 without it). */
+  evictableBlocks = 0;
+  /** Drops cached prefixes, least recently used first, until at least `blocks` blocks are empty. */
+  evictor: ((blocks: number) => void) | null = null;
   /** phaseCount[r]: decoding sequences that need a new block at every counter c with (r + c) % blockTokens == 0. */
   private readonly phaseCount: Int32Array;
   private decodeSequences = 0;
@@ -74,7 +79,45 @@ export class KvBlockPool {
 
   allocate(blocks: number): void {
     if (blocks > this.freeBlocks) throw new Error(`KV pool over-allocated: ${blocks} > ${this.freeBlocks} free`);
+    const empty = this.freeBlocks - this.evictableBlocks;
+    if (blocks > empty) {
+      this.evictor!(blocks - empty);
+      if (blocks > this.freeBlocks - this.evictableBlocks) throw new Error('KV pool: eviction freed too few blocks');
+    }
     this.freeBlocks -= blocks;
+  }
+
+  /**
+   * Keeps `blocks` out of reach of the allocations that follow, without taking any yet (so no cached prefix is
+   * evicted for them until they are really allocated); putBack undoes it.
+   */
+  setAside(blocks: number): void {
+    if (blocks > this.freeBlocks) throw new Error(`KV pool over-allocated: ${blocks} > ${this.freeBlocks} free`);
+    // May leave fewer free than evictable blocks: the next allocation then evicts for both (see allocate).
+    this.freeBlocks -= blocks;
+  }
+
+  putBack(blocks: number): void {
+    this.freeBlocks += blocks;
+  }
+
+  /** Held blocks whose cached prefix no request uses any more: free to allocate, kept until evicted. */
+  makeEvictable(blocks: number): void {
+    this.freeBlocks += blocks;
+    this.evictableBlocks += blocks;
+    if (this.freeBlocks > this.totalBlocks) throw new Error('KV pool released more blocks than it holds');
+  }
+
+  /** A request takes up a cached prefix that no request was holding: its blocks are held again. */
+  reclaimEvictable(blocks: number): void {
+    if (blocks > this.evictableBlocks) throw new Error(`KV pool: reclaimed ${blocks} > ${this.evictableBlocks} evictable blocks`);
+    this.freeBlocks -= blocks;
+    this.evictableBlocks -= blocks;
+  }
+
+  /** A cached prefix was dropped: its blocks are empty now (they were already free). */
+  evicted(blocks: number): void {
+    this.evictableBlocks -= blocks;
   }
 
   release(blocks: number): void {

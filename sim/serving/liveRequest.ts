@@ -29,6 +29,8 @@ export class LiveRequest {
   /** sharesPerMember of the decode set when this request joined (null: none had accrued). */
   sharesAtJoin: Float64Array | null = null;
   inDecodeSet = false;
+  /** Leading prefix-cache entries this request holds references on (prefix caching). */
+  prefixEntriesHeld = 0;
   /** Order of admission; preemption takes the most recently admitted first (as vLLM does). */
   admitSequence = 0;
   // Intrusive doubly-linked list of running requests, in admission order.

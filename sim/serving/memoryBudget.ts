@@ -9,6 +9,7 @@ import type { Gpu } from '../model/gpu.js';
 import type { Stack } from '../model/stack.js';
 import { kvCacheShards } from '../model/tensorParallel.js';
 import { kvCacheBytesPerToken, weightBytes } from '../model/modelCosts.js';
+import { BF16, describePrecision, isBf16, type Precision } from '../model/precision.js';
 
 /**
  * Peak activation bytes per token in flight during a forward pass (bf16): the residual stream, q/k/v and attention
@@ -28,20 +29,20 @@ export interface MemoryBudget {
 }
 
 /** `source` names what chose the model (`--model`, `s.json:/cluster/model`) for the error when it does not fit. */
-export function memoryBudget(gpu: Gpu, stack: Stack, a: Architecture, tp: number, source = '--model'): MemoryBudget {
+export function memoryBudget(gpu: Gpu, stack: Stack, a: Architecture, tp: number, source = '--model', precision: Precision = BF16): MemoryBudget {
   const usable = gpu.memory_usable_gib * 2 ** 30 * stack.gpu_memory_utilization;
-  const weightsPerGpu = weightBytes(a) / tp;
+  const weightsPerGpu = weightBytes(a, precision.weights) / tp;
   const free = usable - weightsPerGpu;
   if (!(free > 0)) {
     throw new InputError(
       source,
       '',
-      `${a.id} weights need ${(weightsPerGpu / 1e9).toFixed(1)} GB per GPU at tp ${tp}; ${gpu.id} has ${(usable / 1e9).toFixed(1)} GB usable (${stack.id} keeps ${stack.gpu_memory_utilization}); raise --tp`,
+      `${a.id}${isBf16(precision) ? '' : ` (${describePrecision(precision)})`} weights need ${(weightsPerGpu / 1e9).toFixed(1)} GB per GPU at tp ${tp}; ${gpu.id} has ${(usable / 1e9).toFixed(1)} GB usable (${stack.id} keeps ${stack.gpu_memory_utilization}); raise --tp`,
     );
   }
   return {
     freeBytesPerGpu: free,
-    kvBytesPerTokenPerGpu: kvCacheBytesPerToken(a) / kvCacheShards(a, tp),
+    kvBytesPerTokenPerGpu: kvCacheBytesPerToken(a, precision.kvCache) / kvCacheShards(a, tp),
     activationBytesPerTokenPerGpu: activationBytesPerToken(a) / tp,
   };
 }

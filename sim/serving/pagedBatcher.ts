@@ -112,6 +112,7 @@ export abstract class PagedBatcher implements Scheduler {
         r.prefilledTokens += this.chunkTokens[i];
         if (r.prefilledTokens < r.promptTokens) continue;
         anyPromptDone = true;
+        this.onPromptComputed(r);
         r.generatedTokens++;
         if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
         if (r.generatedTokens >= r.spec.outputTokens) this.finish(r, now, r.promptTokens);
@@ -126,8 +127,16 @@ export abstract class PagedBatcher implements Scheduler {
   /** Called when a request finishes, before it is reported (a policy may reopen admission). */
   protected onRequestFinished(_request: LiveRequest): void {}
 
-  private finish(r: LiveRequest, now: number, tokensInCache: number): void {
+  /** r's whole prompt is in its KV cache now (a prefix cache may take its blocks in). */
+  protected onPromptComputed(_r: LiveRequest): void {}
+
+  /** Gives back the KV blocks r holds with `tokensInCache` tokens cached (a prefix cache keeps shared ones). */
+  protected releaseKv(_r: LiveRequest, tokensInCache: number): void {
     this.pool.release(this.pool.blocksFor(tokensInCache));
+  }
+
+  private finish(r: LiveRequest, now: number, tokensInCache: number): void {
+    this.releaseKv(r, tokensInCache);
     this.running.remove(r);
     this.onRequestFinished(r);
     this.onFinished(r, now);
@@ -145,7 +154,7 @@ export abstract class PagedBatcher implements Scheduler {
       tokensInCache = r.prefilledTokens;
       this.prefilling = this.prefilling.filter((x) => x !== r);
     }
-    this.pool.release(this.pool.blocksFor(tokensInCache));
+    this.releaseKv(r, tokensInCache);
     this.running.remove(r);
     r.promptTokens = r.spec.inputTokens + r.generatedTokens;
     r.prefilledTokens = 0;

@@ -14,6 +14,8 @@ export interface RequestView {
   /** Output tokens produced so far (0 while waiting, unless it was preempted and waits to recompute). */
   readonly generatedTokens: number;
   readonly preemptions: number;
+  /** The prompt's prefix block ids, when the trace names them (RequestSpec.prefixBlockIds). */
+  readonly prefixBlockIds?: readonly number[];
 }
 
 /** What a plug-in is given when it is created: its validated options and its own seeded random stream. */

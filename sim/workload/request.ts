@@ -6,6 +6,13 @@ export interface RequestSpec {
   readonly arrivalSeconds: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /**
+   * The prompt's leading blocks of `prefixBlockTokens` tokens, each named by an id that stands for its content and
+   * everything before it (Mooncake's hash_ids): two requests whose ids agree up to block k share their first k
+   * blocks of prompt. Absent when the trace carries no prefix information.
+   */
+  readonly prefixBlockIds?: readonly number[];
+  readonly prefixBlockTokens?: number;
 }
 
 /** What a source read, for the run summary: nothing a trace held is dropped without being counted. */

@@ -18,6 +18,8 @@ export interface TraceRow {
   fraction: number;
   inputTokens: number;
   outputTokens: number;
+  /** Prefix block ids of the row (RequestSpec.prefixBlockIds), or null when the format or row has none. */
+  prefixBlockIds: number[] | null;
 }
 
 export interface RowParser {
@@ -34,6 +36,8 @@ export interface TraceAdapter {
   readonly hasHeader: boolean;
   /** Multiply (seconds + fraction) by this to get seconds (0.001 for millisecond clocks). */
   readonly unitSeconds: number;
+  /** Tokens per prefix block, for formats whose rows carry prefix block ids. */
+  readonly prefixBlockTokens?: number;
   /** Human description of the expected header, for error messages. */
   readonly expected: string;
   /** Whether a first line looks like this format (auto-detection). */

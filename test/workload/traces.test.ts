@@ -234,13 +234,13 @@ describe('BurstGPT trace', () => {
 });
 
 describe('Mooncake trace', () => {
-  it('JSON lines, timestamps in ms, hash_ids ignored', () => {
+  it('JSON lines, timestamps in ms, hash_ids as 512-token prefix block ids', () => {
     const src = openTrace(join(fixtures, 'mooncake.jsonl'));
     expect(src.format).toBe('mooncake');
     expect(all(src)).toEqual([
-      { id: 0, arrivalSeconds: 0, inputTokens: 6758, outputTokens: 500 },
-      { id: 1, arrivalSeconds: 1.5, inputTokens: 7322, outputTokens: 490 },
-      { id: 2, arrivalSeconds: 3.25, inputTokens: 12, outputTokens: 3 },
+      { id: 0, arrivalSeconds: 0, inputTokens: 6758, outputTokens: 500, prefixBlockIds: [0, 1, 2], prefixBlockTokens: 512 },
+      { id: 1, arrivalSeconds: 1.5, inputTokens: 7322, outputTokens: 490, prefixBlockIds: [0, 14], prefixBlockTokens: 512 },
+      { id: 2, arrivalSeconds: 3.25, inputTokens: 12, outputTokens: 3, prefixBlockIds: [5], prefixBlockTokens: 512 },
     ]);
     expect(src.report.skipped).toEqual({ 'zero output tokens': 1 });
     expect(src.report.rowsRead).toBe(4);
@@ -254,6 +254,7 @@ describe('Mooncake trace', () => {
       ['{"timestamp": 1, "input_length": -3, "output_length": 2}\n', /line 2: input_length: expected a non-negative integer token count, found negative "-3"/],
       ['{"timestamp": 1, "input_length": 3, "output_length": 2.5}\n', /line 2: output_length: .* found non-integer "2.5"/],
       ['{"timestamp": "x", "input_length": 3, "output_length": 2}\n', /line 2: timestamp: expected a time in milliseconds/],
+      ['{"timestamp": 1, "input_length": 3, "output_length": 2, "hash_ids": [1, -2]}\n', /line 2: hash_ids: expected an array of non-negative integers, found "\[1,-2\]"/],
       ['\n{"timestamp": -1, "input_length": 3, "output_length": 2}\n', /line 3: time goes backwards/],
       ['{"timestamp": 1e300, "input_length": 3, "output_length": 2}\n', /line 2: timestamp: expected a time in milliseconds \(a number within ±1000000000000000\), found "1e\+300"/],
       ['{"timestamp": 2e11, "input_length": 3, "output_length": 2}\n', /line 2: this row is 200000000 s from the first row; a trace may span at most 100000000 s/],

@@ -2,7 +2,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { pagedMaxBatch } from '../../serving/batchCapacity.js';
 import { ContinuousScheduler, type ContinuousConfig } from '../../serving/continuousScheduler.js';
+import type { StepCostModel } from '../../cost/stepCostModel.js';
 import { pagedBlockCount } from '../../serving/memoryBudget.js';
+import { emptyPrefixCacheStats, type PrefixCaching } from '../../serving/prefixCacheStats.js';
 import type { ResolvedScheduler, SchedulerBuildContext, SchedulerPolicyEntry } from './schedulerPolicy.js';
 import { sharedSchedulerOptions } from './sharedOptions.js';
 
@@ -21,6 +23,11 @@ export const continuousOptionsSchema = {
     kv_block_tokens: sharedSchedulerOptions.kv_block_tokens,
     kv_blocks: sharedSchedulerOptions.kv_blocks,
     max_run_steps: sharedSchedulerOptions.max_run_steps,
+    prefix_caching: {
+      type: 'boolean',
+      description:
+        "Continuous: share the KV blocks of common prompt prefixes (vLLM's automatic prefix caching) for requests whose trace names their prefix blocks (Mooncake hash_ids); LRU eviction of unused cached blocks. Default false.",
+    },
   },
 } as const;
 type ContinuousOptions = FromSchema<typeof continuousOptionsSchema>;
@@ -33,6 +40,7 @@ export function continuousSummary(c: ContinuousConfig): Record<string, unknown> 
     chunked_prefill: c.chunkedPrefill,
     kv_block_tokens: c.blockTokens,
     kv_blocks: c.totalBlocks,
+    ...(c.prefixCaching ? { prefix_caching: true } : {}),
   };
 }
 
@@ -52,6 +60,7 @@ export function resolvedContinuous(config: ContinuousConfig, extraSummary: Recor
     create: (onFinished) => new ContinuousScheduler(config, onFinished),
     capacity: (i, o, maxBatch) => continuousCapacity(config, i, o, maxBatch),
     withBatchSize: (maxRunningSequences) => resolvedContinuous({ ...config, maxRunningSequences }, extraSummary),
+    ...(config.prefixCaching ? { prefixCacheStats: config.prefixCaching.stats } : {}),
   };
 }
 
@@ -71,6 +80,21 @@ export function continuousConfigFor(ctx: SchedulerBuildContext, maxContextTokens
     admissionWatermarkBlocks: Math.ceil(0.01 * totalBlocks),
     maxContextTokens,
     maxRunSteps: o.max_run_steps ?? Number.MAX_SAFE_INTEGER,
+    ...(o.prefix_caching === true && !forceUnchunked ? { prefixCaching: prefixCachingFor(ctx.cost.model) } : {}),
+  };
+}
+
+/**
+ * Prefix caching's bookkeeping for a run, with the saved energy of a hit priced by the replica's cost model: a
+ * prefill of the whole prompt on its own minus a prefill of the rest over the cached part (docs: an estimate; the
+ * end-to-end saving is what a run with and without caching shows).
+ */
+export function prefixCachingFor(model: StepCostModel): PrefixCaching {
+  const prefill = (newTokens: number, cachedTokens: number): number =>
+    model.stepCost({ chunkNewTokens: [newTokens], chunkCachedTokens: [cachedTokens], chunksProducingToken: 1, decodeCount: 0, decodeContextSum: 0 }).joules;
+  return {
+    stats: emptyPrefixCacheStats(),
+    savedJoules: (hitTokens, restTokens) => prefill(hitTokens + restTokens, 0) - prefill(restTokens, hitTokens),
   };
 }
 

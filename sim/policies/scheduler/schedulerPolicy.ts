@@ -7,9 +7,11 @@ import type { BuiltCostModel } from '../../cost/buildCostModel.js';
 import type { DecodingStrategy } from '../../cost/decodingStrategy.js';
 import type { Architecture } from '../../model/architecture.js';
 import type { Gpu } from '../../model/gpu.js';
+import type { Precision } from '../../model/precision.js';
 import type { Stack } from '../../model/stack.js';
 import type { LiveRequest } from '../../serving/liveRequest.js';
 import type { MemoryBudget } from '../../serving/memoryBudget.js';
+import type { PrefixCacheStats } from '../../serving/prefixCacheStats.js';
 import type { Scheduler } from '../../serving/scheduler.js';
 import type { AcceptanceConfig } from '../../serving/speculativeAcceptance.js';
 import type { FlagPlaces } from '../../inputSource.js';
@@ -31,6 +33,8 @@ export interface SchedulerBuildContext {
   readonly tp: number;
   readonly seed: number;
   readonly decoding: DecodingStrategy;
+  /** Weight and KV-cache precision: what the memory that fits is sized with. */
+  readonly precision: Precision;
   /** The target model's cost (priced steps, model work, beam widths). */
   readonly cost: BuiltCostModel;
   /** Memory per GPU left for KV cache and activations (already widened for beam search). */
@@ -67,6 +71,8 @@ export interface ResolvedScheduler {
   readonly speculative?: SpeculativeSettings;
   /** Appended to the cost provenance (e.g. the draft model's cost source). */
   readonly costNote?: string;
+  /** What prefix caching did, filled in as the run goes (when the policy caches prefixes). */
+  readonly prefixCacheStats?: PrefixCacheStats;
   /** Longest context a request may have (both models' under speculative decoding). */
   readonly maxContextTokens: number;
   /** A fresh scheduler for replica `replica`; `seed` is the run's. */

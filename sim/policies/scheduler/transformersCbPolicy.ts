@@ -54,7 +54,7 @@ export const transformersCbPolicy = {
     const stack = ctx.stack;
     const maxBatchTokens = o.max_batched_tokens ?? stack.max_batch_tokens ?? DEFAULT_CHUNKED_TOKENS;
     const blockTokens = o.kv_block_tokens ?? stack.kv_block_tokens ?? 256;
-    const totalBlocks = o.kv_blocks ?? hfPagedBlockCount(ctx.gpu, ctx.arch, ctx.tp, blockTokens, maxBatchTokens);
+    const totalBlocks = o.kv_blocks ?? hfPagedBlockCount(ctx.gpu, ctx.arch, ctx.tp, blockTokens, maxBatchTokens, ctx.precision);
     if (totalBlocks < 1) throw new InputError(`${ctx.file}:/cluster`, '', `no memory left for ${stack.id}'s KV cache after the weights and a ${maxBatchTokens}-token step`);
     return resolvedTransformersCb({
       maxBatchTokens,
