@@ -9,8 +9,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
+import { packageRoot } from './paths.js';
 
 /** The ajv settings the project uses, by name (the precompiled file is one module per setting). */
 export const AJV_SETTINGS = {
@@ -38,9 +39,12 @@ export function schemaKey(setting: AjvSetting, schema: object): string {
   return `${setting}_${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 24)}`;
 }
 
-/** Where the build writes the precompiled module for a setting: next to this file's compiled form. */
+/**
+ * Where the build writes the precompiled module for a setting. Found from the package root, not from this file, so
+ * the bundled CLI (dist/bundle/) and the TypeScript sources find it too; its keys keep a stale one from being used.
+ */
 export function precompiledPath(setting: AjvSetting): string {
-  return fileURLToPath(new URL(`./precompiledValidators/${setting}.cjs`, import.meta.url));
+  return join(packageRoot, 'dist', 'sim', 'precompiledValidators', `${setting}.cjs`);
 }
 
 const require = createRequire(import.meta.url);
