@@ -1,6 +1,6 @@
 /**
  * Build step (after tsc and the precompiled validators): bundles the CLI and the compare worker into one ES module
- * each under dist/bundle/, so `joulesim` starts by reading two files instead of resolving and loading ~150 modules
+ * each under dist/bundle/, so `joulesim` starts by reading one file instead of resolving and loading each of its modules
  * (most of its start-up time once validators are precompiled). npm packages stay external: they load as usual.
  * bin/joulesim.js uses the bundle when it is there and the per-module build otherwise; the library API
  * (dist/sim/index.js) is not bundled.
