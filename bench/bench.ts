@@ -4,7 +4,7 @@
  * so every simulation is paired with a trace-read baseline taken right before it in the same run, and the targets
  * are judged on the ratio of the pair, not on absolute seconds.
  *
- * Usage: npm run bench [-- --repeats N] [-- --quick] [-- --only speed,speculative,startup,memory,compare]
+ * Usage: npm run bench [-- --repeats N] [-- --quick] [-- --only speed,speculative,startup,memory,compare,setup]
  * (--quick leaves out the 10M-row case; --only runs those sections)
  */
 import { execFileSync } from 'node:child_process';
@@ -222,7 +222,24 @@ async function main(): Promise<void> {
     out.push('', `Queued request footprint (heap growth per request of 1M waiting requests in a replica's queue, after a full GC): ${queued.bytes_per_request!.toFixed(0)} B; target ≤ 64 B: ${verdict(queued.bytes_per_request! <= 64)}.`);
     }
 
-    // 4. compare over cores.
+    // 4. Many small simulations, where per-simulation set-up dominates (a 2 MiB latency-sample chunk per list once
+    // made the paper reproduction 5× slower, unseen by the large cases).
+    if (want('setup')) {
+      const many = runCase({
+        kind: 'many',
+        name: 'many',
+        count: 2000,
+        scenario: { workload: { kind: 'synthetic', arrival: { process: 'offline' }, count: 20, lengths: { kind: 'fixed', input_tokens: 512, output_tokens: 64 } }, cluster: cluster(1, 'vllm', { kind: 'continuous' }) },
+      });
+      const paper = runCase({ kind: 'reproduce', name: 'reproduce' });
+      log(`set-up: 2,000 small simulations ${many.wall_s.toFixed(2)} s, reproduce ${paper.wall_s.toFixed(2)} s`);
+      out.push('', '### Many small simulations', '', '| case | simulations | wall s | simulations / s | peak RSS MB |', '| --- | ---: | ---: | ---: | ---: |');
+      for (const [name, r] of [['2,000 simulations of 20 requests each, 1 replica, continuous', many], ['`joulesim reproduce` (every paper sweep)', paper]] as const) {
+        out.push(`| ${name} | ${r.simulations!.toLocaleString('en-US')} | ${r.wall_s.toFixed(2)} | ${Math.round(r.simulations! / r.wall_s).toLocaleString('en-US')} | ${r.peak_rss_mb.toFixed(0)} |`);
+      }
+    }
+
+    // 5. compare over cores.
     if (want('compare')) {
     const batchSizes = [32, 48, 64, 96, 128, 192, 256, 384];
     const compareScenario = { seed: 1, workload: traceWorkload(under100k), cluster: continuous };

@@ -8,6 +8,8 @@
  * - `simulate`: one scenario through runScenario (optionally with --out and --trace-events outputs).
  * - `compare`: the compare API over the given axes with a worker count.
  * - `queued`: the heap a waiting request costs in a replica's queue (see queuedFootprint.ts).
+ * - `many`: many small simulations one after another (what the paper reproduction's sweeps do, where
+ *   per-simulation set-up costs dominate); `reproduce`: the whole paper reproduction.
  */
 import { performance } from 'node:perf_hooks';
 import { runScenario } from '../sim/run/runScenario.js';
@@ -17,12 +19,15 @@ import { scenariosDir } from '../sim/paths.js';
 import { compare } from '../sim/index.js';
 import type { VaryAxes } from '../sim/compare/vary.js';
 import { queuedBytesPerRequest } from './queuedFootprint.js';
+import { reproduce } from '../sim/reproduce/reproduce.js';
 
 export type BenchCase =
   | { kind: 'read'; name: string; scenario: Record<string, unknown> }
   | { kind: 'simulate'; name: string; scenario: Record<string, unknown>; outDir?: string; traceEvents?: string }
   | { kind: 'compare'; name: string; scenario: Record<string, unknown>; vary: VaryAxes; workers: number }
-  | { kind: 'queued'; name: string; count: number };
+  | { kind: 'queued'; name: string; count: number }
+  | { kind: 'many'; name: string; count: number; scenario: Record<string, unknown> }
+  | { kind: 'reproduce'; name: string };
 
 export interface CaseResult {
   name: string;
@@ -33,6 +38,8 @@ export interface CaseResult {
   rejected: number;
   /** `queued` only. */
   bytes_per_request?: number;
+  /** Simulations the case ran (`many`, `reproduce`). */
+  simulations?: number;
 }
 
 function peakRssMb(): number {
@@ -44,6 +51,25 @@ async function runCase(spec: BenchCase): Promise<CaseResult> {
   if (spec.kind === 'queued') {
     const bytes = queuedBytesPerRequest(spec.count);
     return { ...base, requests: spec.count, wall_s: 0, peak_rss_mb: peakRssMb(), bytes_per_request: bytes };
+  }
+  if (spec.kind === 'reproduce') {
+    const t0 = performance.now();
+    const out = reproduce({ command: 'bench' });
+    const wall = (performance.now() - t0) / 1000;
+    return { ...base, requests: 0, wall_s: wall, peak_rss_mb: peakRssMb(), simulations: out.meta.sweeps.reduce((n, s) => n + s.simulated, 0) };
+  }
+  if (spec.kind === 'many') {
+    const t0 = performance.now();
+    let requests = 0;
+    let events = 0;
+    for (let i = 0; i < spec.count; i++) {
+      const loaded = parseScenario({ ...spec.scenario, seed: i + 1 }, `bench:${spec.name}`, scenariosDir);
+      const { summary, result } = runScenario(loaded);
+      requests += summary.requests_completed + summary.requests_rejected;
+      events += result.eventsFired;
+    }
+    const wall = (performance.now() - t0) / 1000;
+    return { ...base, requests, events, wall_s: wall, peak_rss_mb: peakRssMb(), simulations: spec.count };
   }
   const loaded = parseScenario(spec.scenario, `bench:${spec.name}`, scenariosDir);
   if (spec.kind === 'read') {

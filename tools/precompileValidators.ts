@@ -14,6 +14,8 @@ import standalone from 'ajv/dist/standalone/index.js';
 import { measurementFileSchema } from '../calibration/fit/measurementSchema.js';
 import { kernelProfileSchema } from '../sim/cost/kernelProfileSchema.js';
 import { profileSchema } from '../sim/cost/profileSchema.js';
+import { regionSchema } from '../sim/facility/facilitySchema.js';
+import { nodeSchema } from '../sim/facility/nodeSchema.js';
 import { architectureSchema } from '../sim/model/architectureSchema.js';
 import { gpuSchema } from '../sim/model/gpuSchema.js';
 import { powerStatesSchema } from '../sim/model/powerStates.js';
@@ -29,7 +31,7 @@ import { AJV_SETTINGS, type AjvSetting, precompiledPath, schemaKey } from '../si
 /** Every schema the project validates with, by the setting it is validated under (plug-ins' schemas excepted). */
 export function shippedSchemas(): Record<Exclude<AjvSetting, 'plugin'>, readonly object[]> {
   return {
-    data: [architectureSchema, gpuSchema, stackSchema, powerStatesSchema],
+    data: [architectureSchema, gpuSchema, stackSchema, powerStatesSchema, regionSchema, nodeSchema],
     profile: [profileSchema, kernelProfileSchema, measurementFileSchema],
     scenario: [scenarioSchema],
     policyOptions: [...SCHEDULER_POLICIES, ...ROUTERS, ...ADMISSION_POLICIES, ...POWER_CONTROLLERS].map((e) => e.optionsSchema),

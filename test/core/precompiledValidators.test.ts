@@ -51,7 +51,7 @@ function verdict(validate: ValidateFunction, doc: unknown): { valid: boolean; er
 
 const inputs: Record<Exclude<AjvSetting, 'plugin'>, () => unknown[]> = {
   scenario: () => [...jsonFiles(join(root, 'scenarios')).filter((f) => !f.includes('sweeps')), ...jsonFiles(join(root, 'examples'))].map((f) => JSON.parse(readFileSync(f, 'utf8'))),
-  data: () => ['architectures', 'gpus', 'stacks', 'power-states'].flatMap((d) => jsonFiles(join(root, 'models', d))).map((f) => JSON.parse(readFileSync(f, 'utf8'))),
+  data: () => ['architectures', 'gpus', 'stacks', 'power-states', 'grid', 'nodes'].flatMap((d) => jsonFiles(join(root, 'models', d))).map((f) => JSON.parse(readFileSync(f, 'utf8'))),
   profile: () => jsonFiles(join(root, 'calibration', 'profiles')).map((f) => JSON.parse(readFileSync(f, 'utf8'))),
   policyOptions: () => [{}, { max_queued: 4 }, { max_queued: -1 }, { unknown: true }, { batch_size: 8 }],
   sweep: () => jsonFiles(join(root, 'scenarios')).filter((f) => f.includes('sweep')).map((f) => JSON.parse(readFileSync(f, 'utf8'))),
