@@ -4,7 +4,7 @@
  * so every simulation is paired with a trace-read baseline taken right before it in the same run, and the targets
  * are judged on the ratio of the pair, not on absolute seconds.
  *
- * Usage: npm run bench [-- --repeats N] [-- --quick] [-- --only speed,speculative,startup,memory,compare,setup]
+ * Usage: npm run bench [-- sweep] [-- --repeats N] [-- --quick] [-- --only speed,speculative,startup,memory,compare,setup]
  * (--quick leaves out the 10M-row case; --only runs those sections)
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { BenchCase, CaseResult } from './benchCase.js';
 import { writeBenchTrace } from './benchTraces.js';
+import { runSweepBench } from './sweepBench.js';
 import { packageRoot } from '../sim/paths.js';
 
 const caseScript = fileURLToPath(new URL('./benchCase.js', import.meta.url));
@@ -271,4 +272,6 @@ async function main(): Promise<void> {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-await main();
+// `npm run bench -- sweep`: the sweep case alone (minutes), opt-in so the main benchmark stays short.
+if (process.argv.includes('sweep')) await runSweepBench(process.argv.includes('--quick'));
+else await main();
