@@ -119,7 +119,7 @@ describe('fitCoefficients', () => {
     expect(coefficients.memory_bandwidth_gb_s / 2800).toBeCloseTo(1, 1);
     expect(coefficients.busy_base_w / 180).toBeCloseTo(1, 1);
     expect(coefficients.kv_traffic_factor / 3).toBeCloseTo(1, 1);
-  }, 120_000);
+  });
 });
 
 describe('fitCommand', () => {
