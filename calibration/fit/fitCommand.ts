@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { ensureOutputDir, writeOutputFile } from '../../sim/io/outputFile.js';
 import { dirname, relative, resolve } from 'node:path';
-import { Ajv } from 'ajv';
 import { withFusedExpertEfficiency } from '../../sim/cost/moeEfficiency.js';
 import { modelWorkFor } from '../../sim/cost/modelWorkFor.js';
 import { InputError } from '../../sim/errors.js';
@@ -14,12 +13,10 @@ import { loadGpu } from '../../sim/model/gpu.js';
 import { loadStack } from '../../sim/model/stack.js';
 import { packageRoot } from '../../sim/paths.js';
 import { describeAjvError } from '../../sim/scenario/loadScenario.js';
+import { schemaValidator } from '../../sim/schemaValidator.js';
 import { withAbsentFeatures, errorStats, FITTED_KEYS, type FittedKey, fitCoefficients, fitModels, parametersFromCoefficients, type PreparedRecord, prepareRecord, residuals } from './fitProfile.js';
 import { type MeasurementFile, measurementFileSchema } from './measurementSchema.js';
 import { fitKernelCommand, hasKernelProfiles } from './fitKernelCommand.js';
-
-const ajv = new Ajv({ strict: false });
-const validateMeasurements = ajv.compile(measurementFileSchema);
 
 export function readMeasurementFile(path: string): MeasurementFile {
   let raw: unknown;
@@ -28,6 +25,7 @@ export function readMeasurementFile(path: string): MeasurementFile {
   } catch (e) {
     throw new InputError(path, '', `cannot read the measurement file (${(e as Error).message})`);
   }
+  const validateMeasurements = schemaValidator('profile', measurementFileSchema);
   if (!validateMeasurements(raw)) {
     const { place, detail } = describeAjvError(validateMeasurements.errors![0]);
     throw new InputError(path, place, detail);

@@ -1,3 +1,5 @@
+import { quantilesBySelection } from './orderStatistics.js';
+
 /** Quantile by linear interpolation between order statistics (numpy's default), on a sorted array. */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
@@ -50,8 +52,8 @@ export class SampleList {
     return this.chunks.reduce((sum, c) => sum + c.length, 0);
   }
 
-  /** All samples in one array, sorted ascending. */
-  sorted(): Float64Array {
+  /** All samples in one array, in the order they were pushed. */
+  toArray(): Float64Array {
     const all = new Float64Array(this.length);
     let offset = 0;
     for (const chunk of this.chunks) {
@@ -59,18 +61,27 @@ export class SampleList {
       all.set(take === chunk.length ? chunk : chunk.subarray(0, take), offset);
       offset += take;
     }
-    return all.sort();
+    return all;
   }
 
+  /** All samples in one array, sorted ascending. */
+  sorted(): Float64Array {
+    return this.toArray().sort();
+  }
+
+  /** Mean and exact p50/p90/p99 (selected, not sorted: the run's summary needs only these three). */
   summary(): Quantiles {
-    const sorted = this.sorted();
+    const all = this.toArray();
+    // Neumaier's compensated sum: the mean does not drift with the order requests finished in.
     let sum = 0;
-    for (let i = 0; i < sorted.length; i++) sum += sorted[i];
-    return {
-      mean: sorted.length ? sum / sorted.length : Number.NaN,
-      p50: quantileSorted(sorted, 0.5),
-      p90: quantileSorted(sorted, 0.9),
-      p99: quantileSorted(sorted, 0.99),
-    };
+    let compensation = 0;
+    for (let i = 0; i < all.length; i++) {
+      const x = all[i];
+      const t = sum + x;
+      compensation += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
+      sum = t;
+    }
+    const [p50, p90, p99] = quantilesBySelection(all, [0.5, 0.9, 0.99]);
+    return { mean: all.length ? (sum + compensation) / all.length : Number.NaN, p50, p90, p99 };
   }
 }

@@ -8,21 +8,18 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { InputError } from '../errors.js';
 import { type Gpu, loadGpu } from '../model/gpu.js';
 import type { Stack } from '../model/stack.js';
 import { packageRoot, profilesDir } from '../paths.js';
 import { describeAjvError } from '../ajvError.js';
+import { schemaValidator } from '../schemaValidator.js';
 import type { CostParameters } from './costParameters.js';
 import { type Profile, profileSchema } from './profileSchema.js';
 import { type KernelProfile, kernelProfileSchema } from './kernelProfileSchema.js';
 import { kernelCalibratedParameters, kernelTransferredParameters } from './kernelProfileParameters.js';
 import { displayPath } from '../io/displayPath.js';
 
-const ajv = new Ajv({ strict: false });
-const validateProfile = ajv.compile(profileSchema);
-const validateKernelProfile = ajv.compile(kernelProfileSchema);
 
 /** A profile of either format: the roofline form (1) or the kernel-class form (2). */
 export type AnyProfile = { readonly kind: 'roofline'; readonly profile: Profile } | { readonly kind: 'kernel'; readonly profile: KernelProfile };
@@ -35,6 +32,7 @@ export function loadAnyProfile(path: string): AnyProfile {
     throw new InputError(path, '', `cannot read the profile (${(e as Error).message})`);
   }
   if ((raw as { format?: unknown } | null)?.format === 'joulesim-profile/2') {
+    const validateKernelProfile = schemaValidator('profile', kernelProfileSchema);
     if (!validateKernelProfile(raw)) {
       const { place, detail } = describeAjvError(validateKernelProfile.errors![0]);
       throw new InputError(path, place, detail);
@@ -68,6 +66,7 @@ export function loadProfile(path: string): Profile {
   } catch (e) {
     throw new InputError(path, '', `cannot read the profile (${(e as Error).message})`);
   }
+  const validateProfile = schemaValidator('profile', profileSchema);
   if (!validateProfile(raw)) {
     const { place, detail } = describeAjvError(validateProfile.errors![0]);
     throw new InputError(path, place, detail);

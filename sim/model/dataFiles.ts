@@ -4,12 +4,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { InputError } from '../errors.js';
+import { schemaValidator } from '../schemaValidator.js';
 
-// Default strictness: unknown keywords in our own schemas are errors; only the first error is reported.
-const ajv = new Ajv();
-const validators = new Map<object, ValidateFunction>();
 const cache = new Map<string, unknown>();
 
 /** Ids are file names, so only plain names are looked up (no `../`, no separators). */
@@ -49,7 +47,8 @@ export function loadDataFile<T>(kind: DataKind, id: string, source: string, dir:
   } catch (e) {
     throw new InputError(file, '', `invalid JSON: ${(e as Error).message}`);
   }
-  const validate = validatorFor(kind.schema);
+  // Default strictness: unknown keywords in our own schemas are errors; only the first error is reported.
+  const validate = schemaValidator('data', kind.schema);
   if (!validate(data)) {
     const error = validate.errors![0]!;
     throw new InputError(file, error.instancePath || '/', readableError(error));
@@ -58,15 +57,6 @@ export function loadDataFile<T>(kind: DataKind, id: string, source: string, dir:
   if (fileId !== id) throw new InputError(file, '/id', `id '${fileId}' does not match the file name '${id}.json'`);
   cache.set(file, data);
   return data as T;
-}
-
-function validatorFor(schema: object): ValidateFunction {
-  let validate = validators.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    validators.set(schema, validate);
-  }
-  return validate;
 }
 
 /** ajv's message, reworded where it is cryptic, on one line. */

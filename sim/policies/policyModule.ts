@@ -6,7 +6,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Ajv } from 'ajv';
+import { schemaValidator } from '../schemaValidator.js';
 import { InputError } from '../errors.js';
 import { PolicyError } from '../policyError.js';
 import type { PolicyModuleExports } from '../serving/policyApi.js';
@@ -34,8 +34,6 @@ export type LoadedPolicies = { readonly [S in PolicySlot]?: LoadedPolicyModule }
 /** A module's exports given directly (simulate's `policies`), by slot. */
 export type PolicyObjects = { readonly [S in PolicySlot]?: PolicyModuleExports };
 
-const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false });
-
 /** Checks a module's exports for a slot and validates its options against the schema it exports. */
 export function acceptPolicyModule(slot: PolicySlot, name: string, exports: unknown, options: unknown): LoadedPolicyModule {
   const factory = POLICY_SLOTS[slot];
@@ -46,7 +44,7 @@ export function acceptPolicyModule(slot: PolicySlot, name: string, exports: unkn
   const schema = ex.optionsSchema ?? { type: 'object', additionalProperties: false };
   let validate;
   try {
-    validate = ajv.compile(schema);
+    validate = schemaValidator('plugin', schema);
   } catch (e) {
     throw new PolicyError(name, `optionsSchema is not a valid JSON Schema (${(e as Error).message})`);
   }

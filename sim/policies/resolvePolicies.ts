@@ -3,8 +3,8 @@
  * loaded plug-in, and the batching policy through the scheduler registry. What the run, summary, compare and
  * estimate use comes from here, so a new registry entry reaches all of them.
  */
-import { Ajv } from 'ajv';
 import { InputError } from '../errors.js';
+import { schemaValidator } from '../schemaValidator.js';
 import { callPlugin, PolicyError } from '../policyError.js';
 import type { AdmissionPolicy, PolicyContext, PowerController, Router } from '../serving/policyApi.js';
 import { ADMISSION_POLICIES } from './admission/admissionRegistry.js';
@@ -53,15 +53,8 @@ export function resolveReference(
   return { name: entry.name, options: validateEntryOptions(entry, options, where) };
 }
 
-const ajv = new Ajv({ useDefaults: true, strict: false });
-const compiled = new Map<object, ReturnType<typeof ajv.compile>>();
-
 function validateEntryOptions(entry: PolicyEntry<unknown>, options: Record<string, unknown>, where: { file: string; place: string }): Record<string, unknown> {
-  let validate = compiled.get(entry.optionsSchema);
-  if (!validate) {
-    validate = ajv.compile(entry.optionsSchema);
-    compiled.set(entry.optionsSchema, validate);
-  }
+  const validate = schemaValidator('policyOptions', entry.optionsSchema);
   const copy = structuredClone(options);
   if (!validate(copy)) {
     const e = validate.errors![0];

@@ -1,6 +1,7 @@
 /**
  * Counts work that runs outside the ranges a calibrated profile was fitted on, so the summary can warn that those
- * costs are extrapolated.
+ * costs are extrapolated. Counts are steps, and a decode run is judged step by step (its context grows one token per
+ * sequence per step), so the fast path and the step-by-step path report the same counts.
  */
 import type { FittedRange } from '../cost/costParameters.js';
 import { prefillTokens } from '../cost/step.js';
@@ -24,27 +25,25 @@ export class FittedRangeCheck implements WorkObserver {
     const outside = (x: number, r: readonly [number, number]) => x < r[0] || x > r[1];
     let batch: number;
     let tokens: number;
-    let meanContext: number;
+    let contextSteps: number;
     if (w.kind === 'step') {
       const s = w.step;
       batch = s.chunkNewTokens.length + s.decodeCount;
       tokens = prefillTokens(s) + s.decodeCount;
       let cached = 0;
       for (let i = 0; i < s.chunkCachedTokens.length; i++) cached += s.chunkCachedTokens[i] + s.chunkNewTokens[i];
-      meanContext = (cached + s.decodeContextSum) / batch;
+      contextSteps = outside((cached + s.decodeContextSum) / batch, this.range.contextTokens) ? stepsDone : 0;
     } else {
       batch = tokens = w.sequences;
-      // Mean context at the run's last step: the run grows it by one token per step.
-      meanContext = (w.contextSum0 + w.sequences * (stepsDone - 1)) / w.sequences;
+      contextSteps = runStepsOutside(w.contextSum0, w.sequences, stepsDone, this.range.contextTokens);
     }
     this.steps += stepsDone;
     const b = outside(batch, this.range.batchSize);
     const t = outside(tokens, this.range.stepTokens);
-    const c = outside(meanContext, this.range.contextTokens);
     if (b) this.batchOutside += stepsDone;
     if (t) this.tokensOutside += stepsDone;
-    if (c) this.contextOutside += stepsDone;
-    if (b || t || c) this.anyOutside += stepsDone;
+    this.contextOutside += contextSteps;
+    this.anyOutside += b || t ? stepsDone : contextSteps;
   }
 
   /**
@@ -70,4 +69,26 @@ export class FittedRangeCheck implements WorkObserver {
     say(this.contextOutside, 'mean context lengths', r.contextTokens);
     return out;
   }
+}
+
+/**
+ * Steps k in [0, steps) of a decode run whose mean context (contextSum0 + n·k) / n lies outside [lo, hi]. The mean
+ * only grows with k, so the steps below lo are a prefix and those above hi a suffix, each found by a binary search on
+ * the same expression a single step is judged by: O(log steps), and equal to judging each step.
+ */
+export function runStepsOutside(contextSum0: number, n: number, steps: number, [lo, hi]: readonly [number, number]): number {
+  const mean = (k: number) => (contextSum0 + n * k) / n;
+  const firstWhere = (pred: (k: number) => boolean) => {
+    let a = 0;
+    let b = steps;
+    while (a < b) {
+      const mid = a + Math.floor((b - a) / 2);
+      if (pred(mid)) b = mid;
+      else a = mid + 1;
+    }
+    return a;
+  };
+  const below = firstWhere((k) => mean(k) >= lo);
+  const above = steps - firstWhere((k) => mean(k) > hi);
+  return Math.min(steps, below + above);
 }

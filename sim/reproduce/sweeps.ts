@@ -4,16 +4,13 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
 import { InputError } from '../errors.js';
+import { schemaValidator } from '../schemaValidator.js';
 import { describeAjvError } from '../ajvError.js';
 import { type Sweep, sweepSchema } from './sweepSchema.js';
 
-const ajv = new Ajv({ useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true });
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  compiled ??= ajv.compile(sweepSchema);
-  return compiled;
+function validator() {
+  return schemaValidator('sweep', sweepSchema);
 }
 
 export type AxisValue = string | number | boolean;

@@ -4,21 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
 import { describeAjvError } from '../ajvError.js';
 import { InputError } from '../errors.js';
+import { schemaValidator } from '../schemaValidator.js';
 
 export { describeAjvError } from '../ajvError.js';
 import { type FlagPlaces, sourceOf } from '../inputSource.js';
 import { type Scenario, scenarioSchema } from './scenarioSchema.js';
 
-// strictRequired is off because discriminated oneOf branches declare `kind`, not the parent.
-// verbose: errors carry the offending value and its schema, so a message can say what was found and give an example.
-const ajv = new Ajv({ useDefaults: true, discriminator: true, allErrors: false, strict: true, strictRequired: false, verbose: true });
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  compiled ??= ajv.compile(scenarioSchema);
-  return compiled;
+function validator() {
+  return schemaValidator('scenario', scenarioSchema);
 }
 
 export interface LoadedScenario {

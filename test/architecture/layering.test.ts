@@ -11,7 +11,7 @@ const simDir = resolve(import.meta.dirname, '..', '..', 'sim');
 
 /** Lowest first. Folders of sim/ (and the root files that are plain utilities or the public API). */
 const LAYERS: readonly (readonly string[])[] = [
-  ['errors.ts', 'paths.ts', 'policyError.ts', 'ajvError.ts', 'inputSource.ts'], // utilities every layer may use
+  ['errors.ts', 'paths.ts', 'policyError.ts', 'ajvError.ts', 'inputSource.ts', 'schemaValidator.ts'], // utilities every layer may use
   ['engine', 'io'], // the event queue (knows events, not GPUs); output files and how outputs name paths
   ['workload'], // requests and their sources
   ['model'], // architecture, GPU, stack and power-state data files

@@ -10,7 +10,7 @@ import { randomScenario } from './scenarios.js';
 const REL = 1e-9;
 
 describe('fast path = step-by-step reference', () => {
-  const totals = { preemptions: 0, chunked: 0, unchunked: 0, static: 0, fewerEvents: 0 };
+  const totals = { preemptions: 0, chunked: 0, unchunked: 0, static: 0, fewerEvents: 0, contextWarnings: 0 };
   for (let i = 0; i < 22; i++) {
     const sc = randomScenario(`fidelity-${i}`, { kind: i < 18 ? 'continuous' : 'static' });
     it(sc.label, () => {
@@ -23,6 +23,9 @@ describe('fast path = step-by-step reference', () => {
       expect(fast.result.metrics.completed, label).toBe(ref.result.metrics.completed);
       expect(fast.result.metrics.preemptions, label).toBe(ref.result.metrics.preemptions);
       expect(fast.rec.rejectedRows, label).toEqual(ref.rec.rejectedRows);
+      // Extrapolation warnings count steps: a decode run is judged step by step, as the reference judges it.
+      expect(fast.rangeWarnings, label).toEqual(ref.rangeWarnings);
+      if (ref.rangeWarnings.some((w) => w.includes('mean context'))) totals.contextWarnings++;
       const refRows = ref.rec.byId();
       for (const f of fast.rec.finishedRows) {
         const r = refRows.get(f.id)!;
@@ -47,5 +50,6 @@ describe('fast path = step-by-step reference', () => {
     expect(totals.static).toBeGreaterThan(0);
     expect(totals.preemptions).toBeGreaterThan(10);
     expect(totals.fewerEvents).toBeGreaterThan(15);
+    expect(totals.contextWarnings).toBeGreaterThan(10);
   });
 });

@@ -15,6 +15,8 @@ import type { RouterKind } from '../../sim/serving/router.js';
 import { StaticScheduler, type StaticConfig } from '../../sim/serving/staticScheduler.js';
 import type { Work } from '../../sim/serving/work.js';
 import type { RequestSource, RequestSpec } from '../../sim/workload/request.js';
+import { FittedRangeCheck } from '../../sim/report/fittedRangeCheck.js';
+import type { FittedRange } from '../../sim/cost/costParameters.js';
 
 /**
  * 1 GFLOP per token, 1 GB of weights read per step, no LM head, no attention, no KV traffic unless overridden.
@@ -139,14 +141,17 @@ export interface RunOptions {
   params?: CostParameters;
   intervalSeconds?: number;
   maxIntervals?: number;
+  /** Count steps outside this fitted range (the summary's extrapolation warnings). */
+  fittedRange?: FittedRange;
 }
 
 export function runWith(
   specs: readonly RequestSpec[],
   makeScheduler: SimulationSetup['makeScheduler'],
   opts: RunOptions = {},
-): { result: SimulationResult; rec: Recorder } {
+): { result: SimulationResult; rec: Recorder; rangeWarnings: string[] } {
   const rec = new Recorder();
+  const rangeCheck = opts.fittedRange ? new FittedRangeCheck(opts.fittedRange, rec) : null;
   const params = opts.params ?? tinyParams();
   const result = simulate({
     source: memorySource(specs),
@@ -158,9 +163,9 @@ export function runWith(
     intervalSeconds: opts.intervalSeconds ?? 0.1,
     maxIntervals: opts.maxIntervals ?? 1000,
     rowWriter: rec,
-    observer: rec,
+    observer: rangeCheck ?? rec,
   });
-  return { result, rec };
+  return { result, rec, rangeWarnings: rangeCheck ? [...rangeCheck.warnings(), rangeCheck.mostlyOutside() ?? ''] : [] };
 }
 
 export function staticConfig(over: Partial<StaticConfig> = {}): StaticConfig {

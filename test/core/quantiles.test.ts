@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { quantilesBySelection } from '../../sim/accounting/orderStatistics.js';
 import { quantileSorted, SampleList } from '../../sim/accounting/quantiles.js';
+import seedrandom from 'seedrandom';
 
 describe('quantiles: linear interpolation between order statistics', () => {
   it('hand cases', () => {
@@ -57,5 +59,35 @@ describe('quantiles: linear interpolation between order statistics', () => {
     expect(big.summary().p50).toBe((n - 1) / 2);
     // Growth wastes at most one chunk of the largest size.
     expect(big.capacity - n).toBeLessThan(1 << 18);
+  });
+
+  it('selection gives exactly the quantiles a full sort gives (random sizes, ties, sorted and reversed input)', () => {
+    const rng = seedrandom('order-statistics');
+    const qs = [0, 0.01, 0.5, 0.5, 0.9, 0.99, 0.999, 1];
+    let cases = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const n = 1 + Math.floor(rng() * (trial < 300 ? 60 : 5000));
+      const levels = 1 + Math.floor(rng() * 20); // few levels: many ties
+      const values = Float64Array.from({ length: n }, () => (trial % 3 === 0 ? Math.floor(rng() * levels) : rng() * 1000 - 500));
+      if (trial % 7 === 0) values.sort();
+      if (trial % 11 === 0) values.sort().reverse();
+      const sorted = Float64Array.from(values).sort();
+      const selected = quantilesBySelection(Float64Array.from(values), qs);
+      qs.forEach((q, i) => expect(selected[i]).toBe(quantileSorted(sorted, q)));
+      cases++;
+    }
+    expect(cases).toBe(400);
+    expect(quantilesBySelection(new Float64Array(0), [0.5])[0]).toBeNaN();
+  });
+
+  it('the mean does not depend on the order samples arrive in', () => {
+    const rng = seedrandom('mean-order');
+    const xs = Array.from({ length: 100_000 }, () => rng() * 10 ** (rng() * 6));
+    const forward = new SampleList();
+    const backward = new SampleList();
+    for (const x of xs) forward.push(x);
+    for (let i = xs.length - 1; i >= 0; i--) backward.push(xs[i]);
+    expect(forward.summary().mean).toBe(backward.summary().mean);
+    expect(forward.summary().p99).toBe(backward.summary().p99);
   });
 });

@@ -17,6 +17,9 @@ import {
 /** KV traffic and attention so that step costs grow with context and decode runs change regime. */
 export const propertyWork = tinyWork({ lmHeadFlopsPerToken: 2e8, attentionFlopsPerPair: 2e7, kvBytesPerToken: 2e6 });
 
+/** A fitted range that cuts through these scenarios' batches and contexts (1-60 prompt, 1-40 output tokens). */
+export const PROPERTY_FITTED_RANGE = { batchSize: [1, 4], stepTokens: [1, 30], contextTokens: [12, 45] } as const;
+
 export interface RandomScenario {
   readonly label: string;
   readonly specs: RequestSpec[];
@@ -41,7 +44,7 @@ export function randomScenario(seed: string, opts: { kind?: 'continuous' | 'stat
     // Sometimes a cap low enough to stretch the larger steps.
     powerCapWatts: r() < 0.3 ? 260 : 1000,
   });
-  const options: RunOptions = { replicas, router, work: propertyWork, params, intervalSeconds: 0.05 + r() * 0.3, maxIntervals: 64 };
+  const options: RunOptions = { replicas, router, work: propertyWork, params, intervalSeconds: 0.05 + r() * 0.3, maxIntervals: 64, fittedRange: PROPERTY_FITTED_RANGE };
   const blockTokens = [1, 2, 4, 8, 16][randInt(r, 0, 4)];
   // Small pools (60-200 tokens) force preemption; some requests (up to 99 tokens) are larger than the pool.
   const poolTokens = opts.smallPool === false ? 5000 : randInt(r, 60, 200);
