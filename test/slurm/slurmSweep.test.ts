@@ -49,7 +49,7 @@ async function waitFor(what: string, done: () => boolean, limitMs: number): Prom
   const until = Date.now() + limitMs;
   while (!done()) {
     if (Date.now() > until) throw new Error(`timed out after ${limitMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
