@@ -18,7 +18,7 @@ import type { KernelClassParameters } from '../../sim/cost/kernelClassCost.js';
 import type { ModelWork } from '../../sim/cost/modelWork.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import type { Gpu } from '../../sim/model/gpu.js';
-import { errorStats, type PreparedRecord, predictRecord } from '../fit/fitProfile.js';
+import { errorStats, type PreparedRecord, residuals } from '../fit/fitProfile.js';
 import { nelderMead } from '../fit/nelderMead.js';
 
 /** The rates a kernel-class profile carries (the `rates` block of format 2). */
@@ -136,20 +136,12 @@ export interface RecordPrediction {
 /** Every record replayed through the step cost model the simulator uses, with these coefficients. */
 export function predictAll(setup: VllmFitSetup, v: VllmFitted, records: readonly PreparedRecord[]): RecordPrediction[] {
   const model = new StepCostModel(setup.work, costParameters(setup, v));
-  return records.map((r) => {
-    const p = predictRecord(model, r);
-    return {
-      label: r.label,
-      seconds_measured: r.seconds,
-      seconds_fit: p.seconds,
-      time_error_pct: (100 * (p.seconds - r.seconds)) / r.seconds,
-      joules_measured: r.joules,
-      joules_fit: p.joules,
-      energy_error_pct: (100 * (p.joules - r.joules)) / r.joules,
-      avg_watts_measured: r.joules / r.seconds,
-      avg_watts_fit: p.joules / p.seconds,
-    };
-  });
+  // The shared per-record residuals, plus each record's average power.
+  return residuals(model, records).map((r) => ({
+    ...r,
+    avg_watts_measured: r.joules_measured / r.seconds_measured,
+    avg_watts_fit: r.joules_fit / r.seconds_fit,
+  }));
 }
 
 /** Sum of squared log errors of time and energy: every record counts in relative terms, whatever its length. */
