@@ -42,6 +42,10 @@ export interface FitOptions {
   readonly fixed?: Partial<Record<FittedKey, number>>;
   /** Kernel-class fit: GPU rates and class powers from this profile (same GPU, another stack); host time fitted. */
   readonly ratesFrom?: string;
+  /** Kernel-class fit: host time fitted on these files' records only (one machine's host CPU). */
+  readonly hostFrom?: readonly string[];
+  /** With ratesFrom: class powers fitted on these records too (the stack's kernels differ from the source's). */
+  readonly refitPower?: boolean;
 }
 
 /** Parses `--fix key=value` pairs. */
@@ -98,7 +102,9 @@ export function fitCommand(files: string[], opts: FitOptions): { profile: Record
   if (idles.length === 0) throw new InputError(measured[0].path, '/idle', 'no idle power measured');
   const env = first.environment as Record<string, unknown>;
   const cap = typeof env.power_limit_w === 'number' ? env.power_limit_w : gpu.tdp_w;
+  if (opts.refitPower && !opts.ratesFrom) throw new InputError('--refit-power', '', 'needs --rates-from (a full kernel-class fit always fits the powers)');
   if ((hasKernelProfiles(measured) || opts.ratesFrom) && !opts.holdout && Object.keys(opts.fixed ?? {}).length === 0) return fitKernelCommand(measured, files, gpu, arch, cap, opts);
+  if (opts.hostFrom?.length) throw new InputError('--host-from', '', 'applies only to a kernel-class fit (measurement files with kernel profiles, no --holdout or --fix)');
   const holdout = opts.holdout ? new RegExp(opts.holdout) : null;
   const fitRecords: PreparedRecord[] = [];
   const heldRecords: PreparedRecord[] = [];

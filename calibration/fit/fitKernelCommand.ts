@@ -17,7 +17,7 @@ import type { Gpu } from '../../sim/model/gpu.js';
 import { packageRoot } from '../../sim/paths.js';
 import { loadGpu } from '../../sim/model/gpu.js';
 import { errorStats, type PreparedRecord, residuals } from './fitProfile.js';
-import { fitKernelHostOnly, fitKernelProfile, kernelMeasurement, type KernelMeasurement, type SoftwareShape } from './fitKernelProfile.js';
+import { fitKernelHostOnly, fitKernelProfile, kernelMeasurement, type KernelMeasurement, refitHostOn, type SoftwareShape } from './fitKernelProfile.js';
 import type { MeasurementFile } from './measurementSchema.js';
 
 /** The kernels each stack runs (what the harness's profiles show; docs/COST-MODEL.md). */
@@ -39,15 +39,25 @@ export function fitKernelCommand(
   gpu: Gpu,
   arch: Architecture,
   cap: number,
-  opts: { out: string; gpu?: string; ratesFrom?: string },
+  opts: { out: string; gpu?: string; ratesFrom?: string; hostFrom?: readonly string[]; refitPower?: boolean },
 ): { profile: Record<string, unknown>; summary: string } {
   const first = measured[0].data;
   const work = arch.moe ? withFusedExpertEfficiency(modelWorkFor(arch), arch) : modelWorkFor(arch);
   const shape = softwareShapeOf(first.stack);
   const ms: KernelMeasurement[] = [];
+  const hostMs: KernelMeasurement[] = [];
+  const hostFiles = new Set((opts.hostFrom ?? []).map((f) => resolve(f)));
+  for (const f of hostFiles) {
+    if (!measured.some((m) => resolve(m.path) === f)) throw new InputError('--host-from', '', `${relative(process.cwd(), f)} is not one of the measurement files given`);
+  }
+  if (hostFiles.size && opts.ratesFrom) throw new InputError('--host-from', '', 'cannot be combined with --rates-from (which already fits only the host time)');
   for (const m of measured) {
     const plusOne = (m.data.context_convention ?? '').includes('+ 1');
-    for (const r of m.data.records) ms.push(kernelMeasurement(r, plusOne));
+    for (const r of m.data.records) {
+      const km = kernelMeasurement(r, plusOne);
+      ms.push(km);
+      if (hostFiles.has(resolve(m.path))) hostMs.push(km);
+    }
   }
   const idle = (key: 'idle' | 'idle_warm') =>
     measured.map((m) => (m.data as Record<string, unknown>)[key] as { watts_median?: number; watts_counter_average?: number } | undefined)
@@ -89,12 +99,15 @@ export function fitKernelCommand(
         kernelsPerStep: src.software.kernels_per_step,
         source: other ? `${rel} (${src.gpu}), carried to ${gpu.id} by the datasheet ratios (FLOP legs × ${cs.toFixed(3)}, byte legs × ${bs.toFixed(3)})` : rel,
       },
-      other ? { warmIdleW: warmIdle, capW: cap } : undefined,
+      other || opts.refitPower ? { warmIdleW: warmIdle, capW: cap } : undefined,
     );
     coldShapeSeconds = r.coldShapeSeconds;
     fit = r;
   } else {
     fit = fitKernelProfile(ms, work, shape, gpu, warmIdle, cap);
+    if (hostMs.length) {
+      fit = refitHostOn(fit, hostMs, work, shape, (opts.hostFrom ?? []).map((f) => relative(packageRoot, resolve(f))).join(', '));
+    }
   }
   const profile = {
     format: 'joulesim-profile/2',
@@ -137,7 +150,7 @@ export function fitKernelCommand(
       measurements: measured.map((m) => relative(packageRoot, resolve(m.path))),
       environment: first.environment,
       stack_config: first.stack_config ?? null,
-      command: `joulesim calibrate fit ${files.map((f) => relative(packageRoot, resolve(f))).join(' ')} --out ${relative(packageRoot, resolve(opts.out))}${opts.gpu ? ` --gpu ${opts.gpu}` : ''}${opts.ratesFrom ? ` --rates-from ${relative(packageRoot, resolve(opts.ratesFrom))}` : ''}`,
+      command: `joulesim calibrate fit ${files.map((f) => relative(packageRoot, resolve(f))).join(' ')} --out ${relative(packageRoot, resolve(opts.out))}${opts.gpu ? ` --gpu ${opts.gpu}` : ''}${opts.ratesFrom ? ` --rates-from ${relative(packageRoot, resolve(opts.ratesFrom))}` : ''}${opts.refitPower ? ' --refit-power' : ''}${opts.hostFrom?.length ? ` --host-from ${opts.hostFrom.map((f) => relative(packageRoot, resolve(f))).join(' ')}` : ''}`,
       class_time_residuals_pct: fit.classResiduals.map((r) => ({ label: r.label, gemm: round(r.gemm_pct), attention: round(r.attention_pct), copy: round(r.copy_pct) })),
     },
   };

@@ -104,6 +104,46 @@ h200-grid-paged)
   timeout 80 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-48.csv --mode offline \
       --warmup full --repeats 1 --budget-s 70 --idle-s 3 --out "$RES/v/hf-paged-offline-azure-conv-h200"
   ;;
+h200-s2-eager)
+  # Session 2, call A: the hf-eager decode/padded/mixed grid (16 profiled decode steps per point, so decode attention
+  # is seen on its own) and the static validation runs at batch 8 and 16 IN THE SAME PROCESS MACHINE, so that the
+  # profile's host terms and the runs they are checked against share one host CPU (docs/COST-MODEL.md); every file's
+  # environment carries a host_probe (launch and interpreter speed) to compare hosts across calls.
+  nvidia-smi --query-gpu=name,driver_version,power.limit,clocks.max.sm,clocks.sm,clocks.mem,memory.used,memory.total --format=csv
+  lscpu | grep -E "Model name|^CPU\(s\)|MHz" > "$RES/lscpu.txt"
+  timeout 235 python3 $H/measure.py --model llama-3.1-8b --stack hf-eager --grid kernel --only decode,padded,mixed \
+      --inputs 512,2048 --profile-kernels --profile-output 16 --windows 1 --window-s 1.0 --out "$RES/m" \
+      --budget-s 215 --idle-s 4
+  timeout 150 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-conv-48.csv --batch-size 8 \
+      --mode offline --warmup full --repeats 2 --budget-s 140 --idle-s 4 --out "$RES/v/hf-eager-static-b8-azure-conv-h200-s2"
+  timeout 115 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-conv-48.csv --batch-size 16 \
+      --mode offline --warmup full --repeats 2 --budget-s 105 --idle-s 4 --out "$RES/v/hf-eager-static-b16-azure-conv-h200-s2"
+  ;;
+h200-s2-paged)
+  # Session 2, call B: hf-paged (graphs off, library defaults) at three batches and two prompt lengths, a cold and a
+  # warm run each, then the offline and online validation runs on the same machine; then fp8 GEMMs (issue 14) and
+  # the torch.compile probe, each bounded in time.
+  lscpu | grep -E "Model name|^CPU\(s\)|MHz" > "$RES/lscpu.txt"
+  timeout 170 python3 $H/measure.py --model llama-3.1-8b --stack hf-paged --batches 4,16,32 --inputs 512,2048 \
+      --paged-runs cold,warm --profile-kernels --window-s 1.0 --out "$RES/m" --budget-s 155 --idle-s 4
+  timeout 90 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-48.csv --mode offline \
+      --warmup full --repeats 2 --budget-s 80 --idle-s 3 --out "$RES/v/hf-paged-offline-azure-conv-h200-s2"
+  timeout 110 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-48.csv --mode online \
+      --arrival-span-s 20 --repeats 2 --budget-s 100 --idle-s 3 --out "$RES/v/hf-paged-online-azure-conv-h200-s2"
+  timeout 45 python3 $H/fp8_gemm.py --out "$RES/fp8" --budget-s 35
+  timeout 130 python3 $H/compile_probe.py --out "$RES/compile" --shapes 1x512x64,8x512x64 --budget-s 120
+  ;;
+h200-s2-paged-again)
+  # Session 2, call C: call B's hf-paged grid measured nothing (its --batches/--inputs filtered the default grid to
+  # empty; the harness now takes them as the grid). The grid and both hf-paged validation runs again, on one machine.
+  lscpu | grep -E "Model name|^CPU\(s\)|MHz" > "$RES/lscpu.txt"
+  timeout 175 python3 $H/measure.py --model llama-3.1-8b --stack hf-paged --batches 4,16,32 --inputs 512,2048 \
+      --paged-runs cold,warm --profile-kernels --window-s 1.0 --out "$RES/m" --budget-s 160 --idle-s 4
+  timeout 85 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-48.csv --mode offline \
+      --warmup full --repeats 2 --budget-s 75 --idle-s 3 --out "$RES/v/hf-paged-offline-azure-conv-h200-s2c"
+  timeout 100 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-48.csv --mode online \
+      --arrival-span-s 20 --repeats 2 --budget-s 90 --idle-s 3 --out "$RES/v/hf-paged-online-azure-conv-h200-s2c"
+  ;;
 *) echo "unknown phase $PHASE"; exit 2 ;;
 esac
 tar czf "$OUT/$PHASE.tgz" -C "$RES" .

@@ -144,10 +144,13 @@ def run_eager(args, meter, model, log, budget, doc, out_path):
     vocab = model.config.vocab_size
     only = set(args.only.split(",")) if args.only else None
     batches = {int(x) for x in args.batches.split(",")} if args.batches else None
+    inputs = {int(x) for x in args.inputs.split(",")} if args.inputs else None
     mixed_batches = [int(x) for x in args.mixed_batches.split(",")] if args.mixed_batches else None
     mixed_outputs = [int(x) for x in args.mixed_outputs.split(",")] if args.mixed_outputs else None
     for kind, b, i, o in eager_points(args.quick, mixed_batches, mixed_outputs, args.mixed_draws, args.grid):
         if (only and kind not in only) or (batches and b not in batches):
+            continue
+        if inputs and kind in ("decode", "padded") and i not in inputs:
             continue
         if budget.left() < 15:
             log("budget exhausted; skipping", kind, b, i, o)
@@ -283,13 +286,11 @@ def run_paged(args, meter, model, log, budget, doc, out_path):
         if args.quick:
             grid = [(1, 128, 8), (4, 128, 8)]
         else:
-            grid = [(b, i, PAGED_OUTPUT) for i in PAGED_INPUTS for b in PAGED_BATCHES]
-        if args.batches:
-            keep = {int(x) for x in args.batches.split(",")}
-            grid = [g for g in grid if g[0] in keep]
-        if args.inputs:
-            keep_i = {int(x) for x in args.inputs.split(",")}
-            grid = [g for g in grid if g[1] in keep_i]
+            # --batches / --inputs name the grid (their product), not a filter of the default one: a filter of
+            # values the default grid lacks would leave nothing to measure
+            bs = [int(x) for x in args.batches.split(",")] if args.batches else PAGED_BATCHES
+            ins = [int(x) for x in args.inputs.split(",")] if args.inputs else PAGED_INPUTS
+            grid = [(b, i, PAGED_OUTPUT) for i in ins for b in bs]
         vocab = model.config.vocab_size
         seed = iter(range(7000, 10_000_000))
         for b, i, o in grid:
@@ -301,14 +302,15 @@ def run_paged(args, meter, model, log, budget, doc, out_path):
             # equal prefixes (prefix caching survives across runs), so reusing prompts would skip their prefill.
             plan = [(f"paged b{b} i{i} o{o} cold", i, "cold", 1, 0.0),
                     (f"paged b{b} i{i} o{o} warm", i, "warm", 1, args.window_s),
-                    (f"paged b{b} i{i + o} o{o} cold", i + o, "cold", 1, 0.0)]
+                    (f"paged b{b} i{i + o} o{o} cold", i + o, "cold2", 1, 0.0)]
+            plan = [p for p in plan if p[2] in args.paged_runs.split(",")]
             for label, inp, kind, min_runs, window_s in plan:
                 if budget.left() < 25:
                     doc["skipped"].append({"label": label, "why": "time budget"})
                     continue
                 res = paged_measure(server, meter, lambda: random_prompts([inp] * b, vocab, seed=next(seed)), outs,
                                     window_s, min_runs, budget)
-                rec = paged_record(label, b, inp, o, kind, res, meter)
+                rec = paged_record(label, b, inp, o, "cold" if kind == "cold2" else kind, res, meter)
                 if args.profile_kernels and kind == "warm" and budget.left() > 30:
                     from kernel_classes import profile_execution
 
@@ -346,7 +348,10 @@ def main():
                     help="hf-eager: the point grid (kernel: the kernel-class grid of docs/COST-MODEL.md)")
     ap.add_argument("--profile-kernels", action="store_true",
                     help="profile one execution per point with torch.profiler: GPU time by kernel class")
-    ap.add_argument("--inputs", default=None, help="hf-paged: comma list of input lengths to keep")
+    ap.add_argument("--inputs", default=None,
+                    help="comma list of input lengths to keep (hf-paged grid; hf-eager decode and padded points)")
+    ap.add_argument("--paged-runs", default="cold,warm,cold2",
+                    help="hf-paged: which runs per grid point (cold, warm, cold2 = a second cold run at input I+O)")
     ap.add_argument("--profile-output", type=int, default=4, help="new tokens of the profiled execution")
     ap.add_argument("--windows", type=int, default=None, help="energy windows per point (default 2, quick 1)")
     ap.add_argument("--arch-file", default=None, help="architecture JSON (default models/architectures/<model>.json)")

@@ -171,7 +171,17 @@ def environment(meter: EnergyMeter, command: list[str] | None = None) -> dict:
         "cpu_count": os.cpu_count(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(cmd),
+        "host_probe": _host_probe(),
     }
+
+
+def _host_probe() -> dict | None:
+    try:
+        from host_probe import host_probe
+
+        return host_probe()
+    except Exception as e:  # the probe must never cost a measurement
+        return {"error": repr(e)[:300]}
 
 
 def gpu_key(gpu_name: str) -> str:

@@ -11,7 +11,7 @@ import { decodeOnlyStep } from '../../sim/cost/step.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
 import { loadGpu } from '../../sim/model/gpu.js';
 import { expectClose, tinyParams, tinyWork } from '../core/helpers.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -121,5 +121,52 @@ describe('fitting the checked-in H200 kernel profiles', () => {
     }
     expect(p.fit.time_error_pct.median).toBeLessThan(10);
     expect(p.fit.energy_error_pct.median).toBeLessThan(10);
+  }, 120_000);
+});
+
+describe('host time fitted on one machine (--host-from) and class powers on the stack (--refit-power)', () => {
+  const m = 'calibration/measurements/h200/llama-3.1-8b';
+  const all = [`${m}/hf-eager.json`, `${m}/hf-eager-prefill-mixed.json`, `${m}/hf-eager-s2.json`, `${m}/hf-eager-s2-padded-mixed.json`];
+  type P = { rates: Record<string, number>; power: Record<string, number>; software: Record<string, number | string>; identification: Record<string, string> };
+
+  it('keeps the GPU rates and powers of the fit on every record and changes only the host terms', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joulesim-hostfrom-'));
+    const every = fitCommand(all, { out: join(dir, 'a.json') }).profile as unknown as P;
+    const one = fitCommand(all, { out: join(dir, 'b.json'), hostFrom: all.slice(2) }).profile as unknown as P;
+    expect(one.rates).toEqual(every.rates);
+    expect(one.power).toEqual(every.power);
+    expect(one.software.host_overlapped_s).not.toBe(every.software.host_overlapped_s);
+    expect(one.identification.host_overlapped_s).toContain('hf-eager-s2.json');
+  }, 180_000);
+
+  it('the checked-in H200 profiles are what their own provenance commands write today', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joulesim-regen-'));
+    for (const stack of ['hf-eager', 'hf-paged']) {
+      const path = `calibration/profiles/h200/llama-3.1-8b/${stack}.json`;
+      const inTree = JSON.parse(readFileSync(path, 'utf8')) as P & { provenance: { command: string } };
+      const words = inTree.provenance.command.split(/\s+/).slice(3); // after `joulesim calibrate fit`
+      const files: string[] = [];
+      const opts: { out: string; ratesFrom?: string; hostFrom?: string[]; refitPower?: boolean } = { out: join(dir, `${stack}.json`) };
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i];
+        if (w === '--out') i++;
+        else if (w === '--rates-from') opts.ratesFrom = words[++i];
+        else if (w === '--refit-power') opts.refitPower = true;
+        else if (w === '--host-from') {
+          opts.hostFrom = [];
+          while (i + 1 < words.length && !words[i + 1].startsWith('--')) opts.hostFrom.push(words[++i]);
+        } else files.push(w);
+      }
+      const again = fitCommand(files, opts).profile as unknown as P;
+      expect(again.rates, stack).toEqual(inTree.rates);
+      expect(again.power, stack).toEqual(inTree.power);
+      expect(again.software, stack).toEqual(inTree.software);
+    }
+  }, 300_000);
+
+  it('refuses a --host-from file that is not one of the measurements, and --refit-power without --rates-from', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joulesim-hostfrom-bad-'));
+    expect(() => fitCommand(all.slice(0, 2), { out: join(dir, 'x.json'), hostFrom: [all[2]] })).toThrow(/--host-from: .*hf-eager-s2\.json is not one of the measurement files given/);
+    expect(() => fitCommand(all.slice(0, 2), { out: join(dir, 'y.json'), refitPower: true })).toThrow(/--refit-power: needs --rates-from/);
   }, 120_000);
 });
