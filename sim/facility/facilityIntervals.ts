@@ -16,6 +16,8 @@ export interface FacilityIntervalRow {
   readonly pue: number;
   readonly carbonGPerKwh: number;
   readonly priceUsdPerKwh: number;
+  /** With facility.regions: each region's carbon intensity, time-averaged over the interval (sites' order). */
+  readonly carbonBySite?: readonly number[];
 }
 
 export function facilityIntervals(f: BuiltFacility, endSeconds: number, intervalSeconds: number): FacilityIntervalRow[] {
@@ -26,18 +28,23 @@ export function facilityIntervals(f: BuiltFacility, endSeconds: number, interval
     const t0 = b * width;
     const t1 = Math.min((b + 1) * width, Math.max(endSeconds, t0));
     const mean = [0, 0, 0];
+    const bySite: number[] = [];
     for (const site of f.sites) {
       const g = site.grid;
       const signals = [g.pue, g.carbon, g.price];
       const weight = site.replicas / replicas;
+      let carbon = 0;
       if (t1 > t0) {
         forEachPiece(signals, t0, t1, (a, z, v) => {
           for (let k = 0; k < 3; k++) mean[k] += (weight * v[k] * (z - a)) / (t1 - t0);
+          carbon += (v[1] * (z - a)) / (t1 - t0);
         });
       } else {
         for (let k = 0; k < 3; k++) mean[k] += weight * signals[k].valueAt(t0);
+        carbon = signals[1].valueAt(t0);
       }
+      bySite.push(carbon);
     }
-    return { nodeJoules: node, facilityJoules: facility, carbonGrams: carbon, costUsd: cost, pue: mean[0], carbonGPerKwh: mean[1], priceUsdPerKwh: mean[2] };
+    return { nodeJoules: node, facilityJoules: facility, carbonGrams: carbon, costUsd: cost, pue: mean[0], carbonGPerKwh: mean[1], priceUsdPerKwh: mean[2], ...(f.multiRegion ? { carbonBySite: bySite } : {}) };
   });
 }

@@ -16,6 +16,7 @@ import { ConstantSignal } from '../../sim/facility/stepSeries.js';
 import { parseWallClock } from '../../sim/facility/wallClock.js';
 import { carbonAwareDecisions } from '../../sim/policies/power/carbonAware.js';
 import type { PowerView, ReplicaView } from '../../sim/serving/policyApi.js';
+import { renderRunReport } from '../../sim/report/html/reportPage.js';
 import { summaryJson } from '../../sim/report/summary.js';
 import { runScenario } from '../../sim/run/runScenario.js';
 import { simulate } from '../../sim/run/simulation.js';
@@ -205,6 +206,18 @@ describe('facility.regions on a run: conservation per region and in total', () =
     const rows = out.report!.facility!;
     expect(rows).toBeDefined();
     expectClose(rows.cumulativeGrams[rows.cumulativeGrams.length - 1], f.operational_kgco2e * 1000, 1e-9);
+  });
+
+  it('the report draws each region’s intensity: CISO falls at 16:00 UTC, PJM stays near 343', () => {
+    const byRegion = out.report!.facility!.carbonByRegion!;
+    expect(byRegion).toHaveLength(2);
+    const [ciso, pjm] = byRegion;
+    expect(ciso[0]).toBeCloseTo(368.46, 2);
+    expect(ciso[ciso.length - 1]).toBeCloseTo(302.02, 2);
+    for (const v of pjm) expect(v).toBeGreaterThanOrEqual(342.13 - 1e-9);
+    const html = renderRunReport(out.summary, out.report!);
+    expect(html).toContain('us-ciso: ');
+    expect(html).toMatch(/us-pjm: [\d.]+ g\/kWh/);
   });
 
   it('is deterministic: the same scenario twice gives the same bytes', () => {
