@@ -2,7 +2,7 @@
  * Replicas in several grid regions (facility.regions): a hand-computed two-region case with a step across an hour
  * boundary of each region's series, conservation per region and in total, determinism, and bad input.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import { parseWallClock } from '../../sim/facility/wallClock.js';
 import { carbonAwareDecisions } from '../../sim/policies/power/carbonAware.js';
 import type { PowerView, ReplicaView } from '../../sim/serving/policyApi.js';
 import { renderRunReport } from '../../sim/report/html/reportPage.js';
+import { loadSweep } from '../../sim/sweep/loadSweep.js';
+import { runSweepShard } from '../../sim/sweep/sweepRun.js';
 import { summaryJson } from '../../sim/report/summary.js';
 import { runScenario } from '../../sim/run/runScenario.js';
 import { simulate } from '../../sim/run/simulation.js';
@@ -337,4 +339,37 @@ describe('regions through the CLI: --regions, --vary regions and --vary router',
     expect(await oneLineError('run', base, '--regions', 'us-ciso:2+us-pjm:2', '--replicas', '3')).toMatch(/\/facility\/regions: the groups hold 4 replicas \(2 \+ 2\); cluster.replicas is 3/);
     expect(await oneLineError('compare', base, '--vary', 'regions=us-ciso:0')).toMatch(/--vary regions: expected REGION:REPLICAS/);
   }, 60_000);
+});
+
+describe('regions and the carbon-aware router in a sweep', () => {
+  it('the regions and router axes patch the base (its one region removed) and every variant runs', async () => {
+    const sweepDir = mkdtempSync(join(tmpdir(), 'joulesim-regions-sweep-'));
+    const sweep = {
+      format: 'joulesim-sweep/1',
+      name: 'regions sweep',
+      base: {
+        seed: 3,
+        workload: { ...workload, duration_s: 60 },
+        cluster: { gpu: 'h100-sxm', stack: 'vllm', replicas: 2 },
+        facility: { node: 'dgx-h100', region: 'us-ciso', start: '2022-11-16T16:30:00Z' },
+        output: { interval_s: 30 },
+      },
+      axes: [
+        { vary: 'regions', values: ['us-ciso:1+us-pjm:1', 'us-pjm:2+us-ciso:2'] },
+        { vary: 'router', values: ['least_outstanding', 'carbon_aware'] },
+      ],
+    };
+    const file = join(sweepDir, 'sweep.json');
+    writeFileSync(file, JSON.stringify(sweep));
+    const outDir = join(sweepDir, 'out');
+    const r = await runSweepShard(loadSweep(file), { outDir, shard: { index: 0, count: 1, source: 'test' }, workers: 1 });
+    expect(r.ran).toBe(4);
+    const cmp = JSON.parse(readFileSync(join(outDir, 'compare.json'), 'utf8'));
+    const regions = cmp.variants.map((v: { summary: { facility: { by_region: { region: string; replicas: number }[] } } }) =>
+      v.summary.facility.by_region.map((g) => `${g.region}:${g.replicas}`).join('+'),
+    );
+    expect(regions).toEqual(['us-ciso:1+us-pjm:1', 'us-ciso:1+us-pjm:1', 'us-pjm:2+us-ciso:2', 'us-pjm:2+us-ciso:2']);
+    expect(cmp.variants.map((v: { summary: { router: string } }) => v.summary.router)).toEqual(['least_outstanding', 'carbon_aware', 'least_outstanding', 'carbon_aware']);
+    rmSync(sweepDir, { recursive: true, force: true });
+  }, 120_000);
 });
