@@ -73,10 +73,14 @@ export function buildFacilitySummary(f: BuiltFacility, result: SimulationResult,
   const g = f.grid;
   const timed = f.startSource !== 'none';
   const filled: Record<string, number> = {};
+  const counted = new Set<string>();
   for (const site of f.sites) {
     const sg = site.grid;
     for (const [k, s] of [['pue', sg.pue], ['carbon', sg.carbon], ['price', sg.price]] as const) {
-      if (s instanceof StepSeries && s.filledSlots > 0) filled[k] = (filled[k] ?? 0) + s.filledSlots;
+      // A series read for two groups (one region twice) is counted once.
+      if (!(s instanceof StepSeries) || s.filledSlots === 0 || counted.has(`${k} ${s.label}`)) continue;
+      counted.add(`${k} ${s.label}`);
+      filled[k] = (filled[k] ?? 0) + s.filledSlots;
     }
   }
   const itJ = gpu + node;
@@ -132,13 +136,12 @@ function facilityWarnings(f: BuiltFacility): string[] {
   if (f.placement.emptyGpuSlots > 0) {
     out.push(`${f.placement.emptyGpuSlots} GPU slot(s) of ${f.placement.nodes} ${f.node.id} node(s) hold no replica: the node floor is charged in full to the replicas present`);
   }
-  const seen = new Set<Signal>();
   for (const site of f.sites) {
     const sg = site.grid;
     for (const [k, s] of [['pue', sg.pue], ['carbon', sg.carbon], ['price', sg.price]] as const) {
-      if (seen.has(s)) continue;
-      seen.add(s);
-      if (s instanceof StepSeries && s.filledSlots > 0) out.push(`${k} series ${s.label}: ${s.filledSlots} missing slot(s) filled by interpolation`);
+      // Two groups in one region read its series twice: one warning for it.
+      const w = s instanceof StepSeries && s.filledSlots > 0 ? `${k} series ${s.label}: ${s.filledSlots} missing slot(s) filled by interpolation` : null;
+      if (w && !out.includes(w)) out.push(w);
     }
   }
   return out;
