@@ -237,6 +237,11 @@ describe('carbon-aware routing on a run', () => {
     expect(share(base)).toBeLessThan(0.6);
     expect(share(aware)).toBeGreaterThan(0.9);
     expect(aware.operational_kgco2e).toBeLessThan(base.operational_kgco2e);
+    // A bound of one request per replica: the clean region is full most of the time, and work spills to PJM.
+    const tight = run(scenario({ regions: twoRegions, ...at }, { router: { kind: 'carbon_aware', options: { max_outstanding: 1 } } })).summary.facility!;
+    expect(share(tight)).toBeLessThan(share(aware) - 0.1);
+    // (Here it chooses exactly as least_outstanding does: an idle replica, CISO's first, else the least loaded.)
+    expect(share(tight)).toBe(share(base));
   });
 
   it('the carbon_aware power controller follows each replica’s own region', () => {
