@@ -26,6 +26,8 @@ export class RequestMetrics {
   readonly tpotSeconds = new SampleList();
   readonly e2eSeconds = new SampleList();
   completed = 0;
+  /** Completed requests by the replica that served them (per-region breakdowns). */
+  readonly completedPerReplica: number[] = [];
   rejected = 0;
   readonly rejectionReasons = new Map<string, number>();
   inputTokens = 0;
@@ -46,6 +48,7 @@ export class RequestMetrics {
   onFinished(r: LiveRequest, finishSeconds: number, replica: number): void {
     const s = r.spec;
     this.completed++;
+    this.completedPerReplica[replica] = (this.completedPerReplica[replica] ?? 0) + 1;
     this.inputTokens += s.inputTokens;
     this.outputTokens += s.outputTokens;
     this.attributedJoules += r.energyJoules;

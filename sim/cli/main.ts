@@ -11,6 +11,7 @@ import { loadGpu } from '../model/gpu.js';
 import { loadStack } from '../model/stack.js';
 import { loadNodeType } from '../facility/nodeType.js';
 import { loadRegion } from '../facility/region.js';
+import { parseRegionGroups, regionGroupsOverride } from '../facility/regionGroupsFlag.js';
 import { packageRoot, scenariosDir } from '../paths.js';
 import { summaryJson, summaryTable } from '../report/summary.js';
 import { runScenarioInSlices } from '../run/runScenario.js';
@@ -81,6 +82,7 @@ export interface RunFlags {
   node?: string;
   pue?: number;
   region?: string;
+  regions?: string;
   start?: string;
   carbonGPerKwh?: number;
   priceUsdPerKwh?: number;
@@ -159,6 +161,7 @@ const FLAG_PLACES: readonly [keyof RunFlags, string, string][] = [
   ['node', '--node', '/facility/node'],
   ['pue', '--pue', '/facility/pue'],
   ['region', '--region', '/facility/region'],
+  ['regions', '--regions', '/facility/regions'],
   ['start', '--start', '/facility/start'],
   ['carbonGPerKwh', '--carbon-g-per-kwh', '/facility/carbon_g_per_kwh'],
   ['priceUsdPerKwh', '--price-usd-per-kwh', '/facility/price_usd_per_kwh'],
@@ -199,6 +202,7 @@ function facilityFromFlags(f: RunFlags): Record<string, unknown> | undefined {
   if (f.node !== undefined) out.node = f.node;
   if (f.pue !== undefined) out.pue = f.pue;
   if (f.region !== undefined) out.region = f.region;
+  if (f.regions !== undefined) Object.assign(out, regionGroupsOverride(parseRegionGroups(f.regions, '--regions')).facility);
   if (f.start !== undefined) out.start = f.start;
   if (f.carbonGPerKwh !== undefined) out.carbon_g_per_kwh = f.carbonGPerKwh;
   if (f.priceUsdPerKwh !== undefined) out.price_usd_per_kwh = f.priceUsdPerKwh;
@@ -223,6 +227,8 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
   if (f.stack !== undefined) cluster.stack = f.stack;
   if (f.tp !== undefined) cluster.tp = f.tp;
   if (f.replicas !== undefined) cluster.replicas = f.replicas;
+  // Replicas in groups imply the cluster's count (an explicit --replicas that disagrees is reported).
+  else if (f.regions !== undefined) cluster.replicas = regionGroupsOverride(parseRegionGroups(f.regions, '--regions')).replicas;
   if (f.router !== undefined) cluster.router = f.router;
   if (f.powerController !== undefined) cluster.power_controller = f.powerController;
   if (f.admission !== undefined) cluster.admission = f.admission;
@@ -279,6 +285,7 @@ export function dropReplacedObjects(raw: unknown, f: RunFlags): unknown {
     const fac = { ...(r.facility as Record<string, unknown>) };
     if (f.region !== undefined) delete fac.carbon_g_per_kwh;
     if (f.carbonGPerKwh !== undefined) delete fac.region;
+    delete fac.regions;
     r = { ...r, facility: fac };
   }
   const cluster = r.cluster;
@@ -317,6 +324,7 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
   if (flags.draftModel !== undefined) loadArchitecture(flags.draftModel, '--draft-model');
   if (flags.node !== undefined) loadNodeType(flags.node, '--node');
   if (flags.region !== undefined) loadRegion(flags.region, '--region');
+  if (flags.regions !== undefined) parseRegionGroups(flags.regions, '--regions');
   const path = scenarioPath ? resolve(scenarioPath) : DEFAULT_SCENARIO;
   const raw = readScenarioJson(path) as Record<string, unknown>;
   const { overrides, workload } = overridesFromFlags(flags);
@@ -390,6 +398,7 @@ export function buildProgram(): Command {
     .option('--node <id>', 'facility: node type around the GPUs (dgx-h100, dgx-h200, dgx-a100, pcie-server-4gpu); turns on node, facility, carbon and cost accounting')
     .option('--pue <x>', 'facility: power usage effectiveness, facility energy per IT joule (default 1)', positiveNumber('--pue'))
     .option('--region <id>', 'facility: grid region whose hourly carbon intensity applies (us-ciso, us-pjm)')
+    .option('--regions <groups>', 'facility: replicas in several grid regions, REGION:N joined by + (us-ciso:4+us-pjm:4); sets --replicas to the total')
     .option('--carbon-g-per-kwh <g>', 'facility: a constant grid carbon intensity instead of a region', nonNegativeNumber('--carbon-g-per-kwh'))
     .option('--price-usd-per-kwh <usd>', 'facility: a constant electricity price', nonNegativeNumber('--price-usd-per-kwh'))
     .option('--start <time>', "facility: wall-clock time of the run's t = 0, e.g. 2022-11-16T18:00:00Z (default: the trace's own dates)")

@@ -26,6 +26,7 @@ export interface CompareFlags {
   node?: string;
   pue?: number;
   region?: string;
+  regions?: string;
   start?: string;
   priceUsdPerKwh?: number;
   lifetimeYears?: number;
@@ -108,6 +109,7 @@ export function registerCompareCommand(program: Command, deps: CompareCommandDep
     .option('--node <id>', 'facility, for every variant: node type around the GPUs (vary it with --vary node-type=...)')
     .option('--pue <x>', 'facility, for every variant: PUE (vary it with --vary pue=...)', positiveNumber('--pue', 1))
     .option('--region <id>', 'facility, for every variant: grid region (vary it with --vary region=...)')
+    .option('--regions <groups>', 'facility, for every variant: replicas in several grid regions, REGION:N joined by + (us-ciso:2+us-pjm:2; vary it with --vary regions=...)')
     .option('--start <time>', "facility: wall-clock time of the run's t = 0, e.g. 2022-11-16T18:00:00Z (default: the trace's own dates)")
     .option('--price-usd-per-kwh <usd>', 'facility: a constant electricity price', (v) => {
       const x = Number(v);

@@ -13,6 +13,7 @@ import { ROUTER_NAMES } from '../policies/router/routerRegistry.js';
 import { SCHEDULER_NAMES } from '../policies/scheduler/schedulerRegistry.js';
 import { loadNodeType } from '../facility/nodeType.js';
 import { loadRegion } from '../facility/region.js';
+import { formatRegionGroups, parseRegionGroups, regionGroupsOverride } from '../facility/regionGroupsFlag.js';
 
 /** Keys `--vary` accepts, in the order the help text lists them. */
 export const VARY_KEYS = [
@@ -30,6 +31,7 @@ export const VARY_KEYS = [
   'power-controller',
   'admission',
   'region',
+  'regions',
   'pue',
   'node-type',
   'weight-dtype',
@@ -108,6 +110,8 @@ export function normalizeVaryValue(key: VaryKey, v: VaryValue): VaryValue {
     }
     case 'region':
       return loadRegion(String(v).trim(), where(key)).id;
+    case 'regions':
+      return formatRegionGroups(parseRegionGroups(String(v).trim(), where(key)));
     case 'node-type':
       return loadNodeType(String(v).trim(), where(key)).id;
     case 'pue': {
@@ -170,7 +174,16 @@ function applySetting(into: Record<string, unknown>, key: VaryKey, value: VaryVa
     case 'chunked-prefill':
       scheduler().chunked_prefill = value;
       break;
+    case 'regions': {
+      const o = regionGroupsOverride(parseRegionGroups(String(value), where(key)));
+      Object.assign((into.facility ??= {}) as Record<string, unknown>, o.facility);
+      cluster.replicas = o.replicas;
+      break;
+    }
     case 'region':
+      // One region for the whole cluster replaces the base's per-group regions.
+      Object.assign((into.facility ??= {}) as Record<string, unknown>, { region: value, regions: null });
+      break;
     case 'pue':
     case 'node-type': {
       const facility = (into.facility ??= {}) as Record<string, unknown>;

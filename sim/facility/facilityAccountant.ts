@@ -33,6 +33,8 @@ export interface FacilityAccountantSetup {
   readonly placement: Placement;
   readonly cost: CostParameters;
   readonly grid: GridSignals;
+  /** Per replica, when replicas sit in different grid regions: the signals of its region (default: `grid`). */
+  readonly gridOf?: readonly GridSignals[];
   readonly intervalSeconds: number;
   readonly maxIntervals: number;
 }
@@ -102,26 +104,30 @@ export class FacilityAccountant implements WorkAccounting {
    * `gpuAt` (cumulative from t0; null: constant power) with the node's load-following share. Returns the charge
    * (a reused object).
    */
-  private account(totals: FacilityTotals, t0: number, t1: number, gpuJoules: number, evenJoules: number, gpuAt: ((elapsed: number) => number) | null): Charge {
+  private account(grid: GridSignals, totals: FacilityTotals, t0: number, t1: number, gpuJoules: number, evenJoules: number, gpuAt: ((elapsed: number) => number) | null): Charge {
     const c = this.charge;
     c.facilityJoules = 0;
     c.carbonGrams = 0;
     c.costUsd = 0;
     const nodeJoules = evenJoules + this.gpuFraction * gpuJoules;
     const it = gpuJoules + nodeJoules;
-    this.setup.grid.requireCoverage(t0, t1);
+    grid.requireCoverage(t0, t1);
     this.spanStart = t0;
     this.spanSeconds = t1 - t0;
     this.spanEvenJoules = evenJoules;
     this.spanGpuJoules = gpuJoules;
     this.spanGpuAt = gpuAt;
-    this.setup.grid.charge(it, t0, t1, c, this.onPiece, this.itUpTo, this.intervalEdges);
+    grid.charge(it, t0, t1, c, this.onPiece, this.itUpTo, this.intervalEdges);
     totals.gpuJoules += gpuJoules;
     totals.nodeJoules += nodeJoules;
     totals.facilityJoules += c.facilityJoules;
     totals.carbonGrams += c.carbonGrams;
     totals.costUsd += c.costUsd;
     return c;
+  }
+
+  private gridOf(replica: number): GridSignals {
+    return this.setup.gridOf?.[replica] ?? this.setup.grid;
   }
 
   busy(
@@ -137,7 +143,7 @@ export class FacilityAccountant implements WorkAccounting {
     const host = hostBusySeconds(this.setup.cost, work, stepsDone, seconds);
     this.hostBusySeconds[replica] += host;
     const even = this.floorShareWatts[replica] * seconds + this.cpuBusyWatts * host;
-    const c = this.account(this.busyTotals[replica], startSeconds, endSeconds, gpuJoules, even, gpuJoulesAt ?? null);
+    const c = this.account(this.gridOf(replica), this.busyTotals[replica], startSeconds, endSeconds, gpuJoules, even, gpuJoulesAt ?? null);
     const s = this.shares;
     s[SHARE_NODE_J] = even + this.gpuFraction * gpuJoules;
     s[SHARE_FACILITY_J] = c.facilityJoules;
@@ -147,6 +153,6 @@ export class FacilityAccountant implements WorkAccounting {
   }
 
   idle(replica: number, startSeconds: number, endSeconds: number, gpuJoules: number): void {
-    this.account(this.idleTotals[replica], startSeconds, endSeconds, gpuJoules, this.floorShareWatts[replica] * (endSeconds - startSeconds), null);
+    this.account(this.gridOf(replica), this.idleTotals[replica], startSeconds, endSeconds, gpuJoules, this.floorShareWatts[replica] * (endSeconds - startSeconds), null);
   }
 }

@@ -26,6 +26,24 @@ function constantOrSeries<Min extends number>(minimum: Min, description: string)
   return { description, if: { type: 'number' }, then: { type: 'number', minimum }, else: seriesSchema } as const;
 }
 
+/**
+ * One group of replicas in one grid region (a site): its own carbon intensity and price series and its own PUE.
+ * Groups take the cluster's replicas in order (the first `replicas` are the first group's) and never share a node.
+ */
+export const regionGroupSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['replicas'],
+  properties: {
+    replicas: { type: 'integer', minimum: 1, description: 'How many of the cluster’s replicas sit here (taken in order).' },
+    name: { type: 'string', minLength: 1, description: 'Label in outputs (default: the region id, else "group N").' },
+    region: { type: 'string', description: 'A grid region id (models/grid/).' },
+    carbon_g_per_kwh: constantOrSeries(0, 'Grid carbon intensity here (instead of a region).'),
+    price_usd_per_kwh: constantOrSeries(0, "Electricity price here (default: the facility's, else the region's, else 0)."),
+    pue: constantOrSeries(1, "PUE here (default: the facility's, else 1)."),
+  },
+} as const;
+
 export const facilitySchema = {
   type: 'object',
   additionalProperties: false,
@@ -37,6 +55,13 @@ export const facilitySchema = {
     region: { type: 'string', description: 'A grid region id (models/grid/): its carbon-intensity series (and price, if it has one).' },
     carbon_g_per_kwh: constantOrSeries(0, 'Grid carbon intensity: a constant or a time series (instead of a region).'),
     price_usd_per_kwh: constantOrSeries(0, "Electricity price: a constant or a time series (default: the region's, else 0)."),
+    regions: {
+      type: 'array',
+      minItems: 1,
+      items: regionGroupSchema,
+      description:
+        'Replicas in several grid regions: groups whose replica counts add up to cluster.replicas, each with its own carbon, price and PUE (instead of region / carbon_g_per_kwh; the facility-wide pue and price are defaults).',
+    },
     start: {
       type: 'string',
       description:
@@ -63,5 +88,6 @@ export const regionSchema = {
 } as const;
 
 export type FacilityConfig = FromSchema<typeof facilitySchema, { parseIfThenElseKeywords: true }>;
+export type RegionGroupConfig = FromSchema<typeof regionGroupSchema, { parseIfThenElseKeywords: true }>;
 export type SeriesConfig = FromSchema<typeof seriesSchema>;
 export type Region = FromSchema<typeof regionSchema>;

@@ -26,3 +26,23 @@ export function placeReplicas(replicas: number, gpusPerReplica: number, gpusPerN
   const replicasOn = Array.from({ length: nodes }, (_, n) => Math.min(perNode, replicas - n * perNode));
   return { nodes, replicasPerNode: perNode, nodeOf, replicasOn, emptyGpuSlots: nodes * gpusPerNode - replicas * gpusPerReplica };
 }
+
+/**
+ * Replicas in groups (one per grid region), each group packed onto its own nodes: a node sits in one building, so
+ * groups never share one. Node numbers run on across groups.
+ */
+export function placeGroups(groupReplicas: readonly number[], gpusPerReplica: number, gpusPerNode: number, nodeId: string, source: string): Placement {
+  const nodeOf: number[] = [];
+  const replicasOn: number[] = [];
+  let emptyGpuSlots = 0;
+  let replicasPerNode = 0;
+  for (const count of groupReplicas) {
+    const p = placeReplicas(count, gpusPerReplica, gpusPerNode, nodeId, source);
+    const offset = replicasOn.length;
+    for (const n of p.nodeOf) nodeOf.push(n + offset);
+    replicasOn.push(...p.replicasOn);
+    emptyGpuSlots += p.emptyGpuSlots;
+    replicasPerNode = p.replicasPerNode;
+  }
+  return { nodes: replicasOn.length, replicasPerNode, nodeOf, replicasOn, emptyGpuSlots };
+}

@@ -20,6 +20,28 @@ export interface PerUnit {
   readonly cost_usd: number;
 }
 
+/** One region's share of the run (facility.regions): its replicas' energy, carbon and cost, busy and idle. */
+export interface RegionSummary {
+  readonly name: string;
+  readonly region: string | null;
+  readonly replicas: number;
+  readonly nodes: number;
+  readonly provenance: { readonly pue: string; readonly carbon: string; readonly price: string };
+  readonly energy_j: EnergySplit;
+  readonly idle_energy_j: EnergySplit;
+  readonly mean_pue: number;
+  readonly mean_carbon_g_per_kwh: number;
+  readonly mean_price_usd_per_kwh: number;
+  readonly operational_kgco2e: number;
+  readonly idle_operational_kgco2e: number;
+  readonly cost_usd: number;
+  readonly idle_cost_usd: number;
+  /** This region's GPUs and nodes, amortised as the run's embodied line is; null when embodied is off. */
+  readonly embodied_kgco2e: number | null;
+  /** Requests completed on this region's replicas. */
+  readonly completed: number;
+}
+
 export interface FacilitySummary {
   readonly node: {
     readonly type: string;
@@ -59,6 +81,8 @@ export interface FacilitySummary {
   readonly total_kgco2e: number;
   readonly per_request: PerUnit;
   readonly per_output_token: PerUnit;
+  /** Present when the scenario declares facility.regions: the totals above, region by region (they sum to them). */
+  readonly by_region?: readonly RegionSummary[];
   /** Series slots filled across gaps in the source, by signal. */
   readonly filled_slots: Record<string, number>;
   readonly warnings: string[];

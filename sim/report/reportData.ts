@@ -62,6 +62,8 @@ export interface FacilitySeriesData {
   readonly priceUsdPerKwh: number[];
   /** Operational carbon since t = 0 to each interval's end (g). */
   readonly cumulativeGrams: number[];
+  /** With facility.regions: each region's carbon intensity per point (regions in summary.facility.by_region order). */
+  readonly carbonByRegion?: number[][];
 }
 
 export interface RunReportData {
@@ -156,6 +158,8 @@ export function facilitySeriesData(rows: readonly TimeSeriesRow[], facility: rea
   const group = Math.max(1, Math.ceil(rows.length / maxPoints));
   const out: FacilitySeriesData = { gpuWatts: [], itWatts: [], facilityWatts: [], pue: [], carbonGPerKwh: [], priceUsdPerKwh: [], cumulativeGrams: [] };
   let grams = 0;
+  const sites = facility[0]?.carbonBySite?.length ?? 0;
+  const byRegion: number[][] = Array.from({ length: sites }, () => []);
   for (let g = 0; g < rows.length; g += group) {
     const last = Math.min(rows.length, g + group) - 1;
     const span = rows[last].endSeconds - rows[g].startSeconds;
@@ -163,6 +167,7 @@ export function facilitySeriesData(rows: readonly TimeSeriesRow[], facility: rea
     let node = 0;
     let fac = 0;
     const mean = [0, 0, 0];
+    const regionMean: number[] = new Array(sites).fill(0);
     for (let i = g; i <= last; i++) {
       const row = rows[i];
       const f = facility[i];
@@ -175,7 +180,9 @@ export function facilitySeriesData(rows: readonly TimeSeriesRow[], facility: rea
       mean[0] += f.pue * weight;
       mean[1] += f.carbonGPerKwh * weight;
       mean[2] += f.priceUsdPerKwh * weight;
+      for (let k = 0; k < sites; k++) regionMean[k] += f.carbonBySite![k] * weight;
     }
+    for (let k = 0; k < sites; k++) byRegion[k].push(regionMean[k]);
     const watts = (j: number) => (span > 0 ? j / span : 0);
     out.gpuWatts.push(watts(gpu));
     out.itWatts.push(watts(gpu + node));
@@ -185,7 +192,7 @@ export function facilitySeriesData(rows: readonly TimeSeriesRow[], facility: rea
     out.priceUsdPerKwh.push(mean[2]);
     out.cumulativeGrams.push(grams);
   }
-  return out;
+  return sites > 0 ? { ...out, carbonByRegion: byRegion } : out;
 }
 
 /** Interval rows to per-replica power and counts, merging neighbours so at most MAX_SERIES_POINTS remain. */

@@ -170,6 +170,12 @@ function facilityRows(f: FacilitySummary): [string, string][] {
       `${formatEnergy(f.per_output_token.it_j)} IT, ${formatEnergy(f.per_output_token.facility_j)} facility, ${formatNumber(f.per_output_token.operational_gco2e)} + ${formatNumber(f.per_output_token.embodied_gco2e)} gCO2e (operational + embodied), ${usd(f.per_output_token.cost_usd)}`,
     ],
   ];
+  for (const r of f.by_region ?? []) {
+    rows.push([
+      `  region ${r.name}`,
+      `${r.replicas} replica${r.replicas > 1 ? 's' : ''} on ${r.nodes} node${r.nodes > 1 ? 's' : ''}, ${count(r.completed)} requests: facility ${formatNumber(r.energy_j.facility / 3.6e6)} kWh (PUE ${formatNumber(r.mean_pue)}), ${kg(r.operational_kgco2e)} (mean ${formatNumber(r.mean_carbon_g_per_kwh)} g/kWh), ${usd(r.cost_usd)}`,
+    ]);
+  }
   if (f.start_utc) rows.push(['wall clock', `${f.start_utc} to ${f.end_utc} (start from ${f.start_from})`]);
   for (const w of f.warnings) rows.push(['warning', w]);
   return rows;

@@ -6,7 +6,8 @@ import type { FacilityTotals } from '../facility/facilityAccountant.js';
 import { nodeFloorWatts, nodePowerBasis } from '../facility/nodeType.js';
 import { ConstantSignal, StepSeries, type Signal } from '../facility/stepSeries.js';
 import { formatUtc } from '../facility/wallClock.js';
-import type { EnergySplit, FacilitySummary, PerUnit } from '../report/facilitySummary.js';
+import type { GridSignals } from '../facility/gridSignals.js';
+import type { EnergySplit, FacilitySummary, PerUnit, RegionSummary } from '../report/facilitySummary.js';
 import { SHARE_CARBON_G, SHARE_COST_USD, SHARE_FACILITY_J, SHARE_NODE_J } from '../serving/requestShares.js';
 import type { SimulationResult } from './simulation.js';
 
@@ -47,8 +48,8 @@ export function buildFacilitySummary(f: BuiltFacility, result: SimulationResult,
   const makespan = result.makespanSeconds;
   const lifetime = f.config.lifetime_years ?? f.node.lifetime_years.value;
   let embodied: FacilitySummary['embodied_kgco2e'] = null;
-  if (f.config.embodied !== false) {
-    const gpuKg = gpuEmbodiedKgco2e(f.gpu, 'facility.embodied');
+  const gpuKg = f.config.embodied !== false ? gpuEmbodiedKgco2e(f.gpu, 'facility.embodied') : null;
+  if (gpuKg) {
     const gpus = f.placement.nodeOf.length * f.gpusPerReplica;
     const gpusKg = amortisedKgco2e(gpus * gpuKg.value, lifetime, makespan);
     const nodesKg = amortisedKgco2e(f.placement.nodes * f.node.embodied_kgco2e.value, lifetime, makespan);
@@ -72,8 +73,15 @@ export function buildFacilitySummary(f: BuiltFacility, result: SimulationResult,
   const g = f.grid;
   const timed = f.startSource !== 'none';
   const filled: Record<string, number> = {};
-  for (const [k, s] of [['pue', g.pue], ['carbon', g.carbon], ['price', g.price]] as const) {
-    if (s instanceof StepSeries && s.filledSlots > 0) filled[k] = s.filledSlots;
+  const counted = new Set<string>();
+  for (const site of f.sites) {
+    const sg = site.grid;
+    for (const [k, s] of [['pue', sg.pue], ['carbon', sg.carbon], ['price', sg.price]] as const) {
+      // A series read for two groups (one region twice) is counted once.
+      if (!(s instanceof StepSeries) || s.filledSlots === 0 || counted.has(`${k} ${s.label}`)) continue;
+      counted.add(`${k} ${s.label}`);
+      filled[k] = (filled[k] ?? 0) + s.filledSlots;
+    }
   }
   const itJ = gpu + node;
   return {
@@ -89,9 +97,7 @@ export function buildFacilitySummary(f: BuiltFacility, result: SimulationResult,
     provenance: {
       gpu: gpuCostKind,
       node: nodePowerBasis(f.node),
-      pue: describeSignal(g.pue, ''),
-      carbon: f.regionId ? `region ${f.regionId}: ${describeSignal(g.carbon, 'g/kWh')}` : describeSignal(g.carbon, 'g/kWh'),
-      price: describeSignal(g.price, '$/kWh'),
+      ...(f.multiRegion ? perRegionProvenance(f) : gridProvenance(g, f.regionId)),
     },
     start_utc: timed ? formatUtc(g.startEpochSeconds) : null,
     end_utc: timed ? formatUtc(g.startEpochSeconds + makespan) : null,
@@ -114,6 +120,9 @@ export function buildFacilitySummary(f: BuiltFacility, result: SimulationResult,
     total_kgco2e: carbonG / 1000 + (embodied?.total ?? 0),
     per_request: per(m.completed),
     per_output_token: per(m.outputTokens),
+    ...(f.multiRegion
+      ? { by_region: regionSummaries(f, result, gpuKg ? (gpus, nodes) => amortisedKgco2e(gpus * gpuKg.value, lifetime, makespan) + amortisedKgco2e(nodes * f.node.embodied_kgco2e.value, lifetime, makespan) : null) }
+      : {}),
     filled_slots: filled,
     warnings: facilityWarnings(f),
   };
@@ -127,8 +136,72 @@ function facilityWarnings(f: BuiltFacility): string[] {
   if (f.placement.emptyGpuSlots > 0) {
     out.push(`${f.placement.emptyGpuSlots} GPU slot(s) of ${f.placement.nodes} ${f.node.id} node(s) hold no replica: the node floor is charged in full to the replicas present`);
   }
-  for (const [k, s] of [['pue', f.grid.pue], ['carbon', f.grid.carbon], ['price', f.grid.price]] as const) {
-    if (s instanceof StepSeries && s.filledSlots > 0) out.push(`${k} series ${s.label}: ${s.filledSlots} missing slot(s) filled by interpolation`);
+  for (const site of f.sites) {
+    const sg = site.grid;
+    for (const [k, s] of [['pue', sg.pue], ['carbon', sg.carbon], ['price', sg.price]] as const) {
+      // Two groups in one region read its series twice: one warning for it.
+      const w = s instanceof StepSeries && s.filledSlots > 0 ? `${k} series ${s.label}: ${s.filledSlots} missing slot(s) filled by interpolation` : null;
+      if (w && !out.includes(w)) out.push(w);
+    }
   }
   return out;
+}
+
+function gridProvenance(g: GridSignals, regionId: string | undefined): { pue: string; carbon: string; price: string } {
+  const carbon = describeSignal(g.carbon, 'g/kWh');
+  return { pue: describeSignal(g.pue, ''), carbon: regionId ? `region ${regionId}: ${carbon}` : carbon, price: describeSignal(g.price, '$/kWh') };
+}
+
+/** Each signal's provenance, region by region (`us-ciso: ...; us-pjm: ...`). */
+function perRegionProvenance(f: BuiltFacility): { pue: string; carbon: string; price: string } {
+  const parts = f.sites.map((s) => ({ label: s.regionId && s.regionId !== s.label ? `${s.label} (region ${s.regionId})` : s.label, p: gridProvenance(s.grid, undefined) }));
+  const join = (k: 'pue' | 'carbon' | 'price') => parts.map(({ label, p }) => `${label}: ${p[k]}`).join('; ');
+  return { pue: join('pue'), carbon: join('carbon'), price: join('price') };
+}
+
+/**
+ * The run's totals region by region. GPU energy is the ledger's, per replica, as the run's total is; the rest is the
+ * accountant's per-replica sums. Each sum adds the same per-replica numbers the totals add, so regions sum to the
+ * totals up to floating-point rounding.
+ */
+function regionSummaries(f: BuiltFacility, result: SimulationResult, embodiedKg: ((gpus: number, nodes: number) => number) | null): RegionSummary[] {
+  const a = f.accountant;
+  const ledger = result.ledger.perReplica;
+  return f.sites.map((site) => {
+    const range = Array.from({ length: site.replicas }, (_, k) => site.firstReplica + k);
+    const busy = sum(range.map((r) => a.busyTotals[r]));
+    const idle = sum(range.map((r) => a.idleTotals[r]));
+    let gpu = 0;
+    let gpuIdle = 0;
+    let completed = 0;
+    for (const r of range) {
+      gpu += ledger[r].prefill + ledger[r].decode + ledger[r].idle;
+      gpuIdle += ledger[r].idle;
+      completed += result.metrics.completedPerReplica[r] ?? 0;
+    }
+    const node = busy.nodeJoules + idle.nodeJoules;
+    const facility = busy.facilityJoules + idle.facilityJoules;
+    const carbonG = busy.carbonGrams + idle.carbonGrams;
+    const cost = busy.costUsd + idle.costUsd;
+    const it = gpu + node;
+    const p = gridProvenance(site.grid, site.regionId);
+    return {
+      name: site.label,
+      region: site.regionId ?? null,
+      replicas: site.replicas,
+      nodes: site.nodes,
+      provenance: p,
+      energy_j: split(gpu, node, facility),
+      idle_energy_j: split(gpuIdle, idle.nodeJoules, idle.facilityJoules),
+      mean_pue: it > 0 ? facility / it : 0,
+      mean_carbon_g_per_kwh: facility > 0 ? carbonG / (facility / 3.6e6) : 0,
+      mean_price_usd_per_kwh: facility > 0 ? cost / (facility / 3.6e6) : 0,
+      operational_kgco2e: carbonG / 1000,
+      idle_operational_kgco2e: idle.carbonGrams / 1000,
+      cost_usd: cost,
+      idle_cost_usd: idle.costUsd,
+      embodied_kgco2e: embodiedKg ? embodiedKg(site.replicas * f.gpusPerReplica, site.nodes) : null,
+      completed,
+    };
+  });
 }

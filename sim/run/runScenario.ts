@@ -23,6 +23,7 @@ import { TraceEventWriter } from '../report/traceEvents.js';
 import { combineObservers, teeRowWriters } from '../report/sinks.js';
 import { scenarioLabel } from '../io/displayPath.js';
 import { buildFacility, type BuiltFacility } from '../facility/buildFacility.js';
+import type { ReplicaSite } from '../serving/replicaView.js';
 import { buildFacilitySummary } from './buildFacilitySummary.js';
 
 export interface RunOptions {
@@ -108,11 +109,13 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
   const observer = combineObservers([opts.observer ?? null, trace]);
   const range = resolved.cost.fittedRange;
   const rangeCheck = range ? new FittedRangeCheck(range, observer) : null;
-  // The grid's signals reach the power controller as a pure lookup (PowerView.grid).
+  // The grid's signals reach the policies as pure lookups: each replica's region on its view (ReplicaView.grid),
+  // and the one region's on the power controller's (PowerView.grid) when the cluster sits in one.
   const power = built.setup.power;
-  const grid = facility?.grid;
+  const grid = facility && facility.sites.length === 1 ? facility.grid : undefined;
   const withGrid = grid && power?.control ? { ...power, control: { ...power.control, grid: (t: number) => grid.at(t) } } : power;
-  const setup = { ...built.setup, power: withGrid, observer: rangeCheck ?? observer, accounting: facility?.accountant ?? null };
+  const sites = facility ? replicaSites(facility) : null;
+  const setup = { ...built.setup, power: withGrid, observer: rangeCheck ?? observer, accounting: facility?.accountant ?? null, sites };
 
   const complete = (result: SimulationResult): RunOutput => {
     try {
@@ -151,6 +154,11 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
     }
   };
   return { setup, complete, abandon };
+}
+
+function replicaSites(f: BuiltFacility): ReplicaSite[] {
+  const bySite = f.sites.map((site) => ({ region: site.label, gridAt: (t: number) => site.grid.at(t) }));
+  return f.siteOf.map((s) => bySite[s]);
 }
 
 export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunOutput {

@@ -12,7 +12,7 @@ import { LiveRequest } from '../serving/liveRequest.js';
 import type { AdmissionPolicy, Router } from '../serving/policyApi.js';
 import { PowerControl, type PowerControlSetup } from '../serving/powerControl.js';
 import { Replica, type ReplicaPower, type WorkObserver } from '../serving/replica.js';
-import { LiveReplicaView } from '../serving/replicaView.js';
+import { LiveReplicaView, type ReplicaSite } from '../serving/replicaView.js';
 import { builtinRouter, type RouterKind } from '../serving/router.js';
 import type { Scheduler } from '../serving/scheduler.js';
 import type { WorkAccounting } from '../serving/workAccounting.js';
@@ -40,6 +40,8 @@ export interface SimulationSetup {
   readonly observer?: WorkObserver | null;
   /** Node, facility and grid accounting (sim/facility/), when the scenario has a facility section. */
   readonly accounting?: WorkAccounting | null;
+  /** Each replica's grid region and signals, shown to routers, admission policies and controllers (ReplicaView). */
+  readonly sites?: readonly ReplicaSite[] | null;
   readonly onProgress?: (eventsFired: number, simulatedSeconds: number, completed: number) => void;
 }
 
@@ -147,7 +149,8 @@ export function startSimulation(setup: SimulationSetup): SteppedSimulation {
     const scheduler = setup.makeScheduler((r, t) => metrics.onFinished(r, t, i), i);
     replicas.push(new Replica(i, scheduler, setup.costModel, setup.idleWattsPerReplica, context, setup.power?.replica ?? null));
   }
-  const views = replicas.map((r) => new LiveReplicaView(r));
+  const now = () => events.nowSeconds;
+  const views = replicas.map((r, i) => new LiveReplicaView(r, setup.sites?.[i] ?? null, now));
   const routing = typeof setup.router === 'string' ? { router: builtinRouter(setup.router), name: `router '${setup.router}'` } : setup.router;
   const route = (spec: RequestSpec, now: number): number => {
     const view = specView(spec);

@@ -28,12 +28,14 @@ export interface LoadedScenario {
   readonly changedBy?: string;
 }
 
-/** Deep-merges plain objects (overrides win); arrays and scalars replace. */
+/** Deep-merges plain objects (overrides win); arrays and scalars replace; null deletes (as a JSON merge patch). */
 function merge(base: unknown, over: unknown): unknown {
-  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over;
   if (typeof over !== 'object' || over === null || Array.isArray(over)) return over;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = k in out ? merge(out[k], v) : v;
+  const out: Record<string, unknown> = typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
+    if (v === null) delete out[k];
+    else out[k] = merge(out[k], v);
+  }
   return out;
 }
 

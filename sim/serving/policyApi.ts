@@ -78,6 +78,10 @@ export interface ReplicaView {
   readonly phase: 'prefill' | 'decode' | null;
   /** Seconds per step of the last decode-only work it finished (a measured iteration time); null before any. */
   readonly lastDecodeStepSeconds: number | null;
+  /** With a facility section: the name of the grid region it sits in (facility.regions), and that region's
+   *  signals now. Absent without a facility section. */
+  readonly region?: string;
+  readonly grid?: GridView;
 }
 
 export interface Router {
@@ -111,7 +115,8 @@ export interface GridView {
 /** When a controller is consulted: each periodic tick, and when a replica finishes work or becomes idle. */
 export interface PowerView {
   readonly nowSeconds: number;
-  /** Present when the scenario has a facility section: the current carbon intensity, price and PUE. */
+  /** Present when the scenario has a facility section with one region for the whole cluster: its current carbon
+   *  intensity, price and PUE. With facility.regions each replica has its own (ReplicaView.grid). */
   readonly grid?: GridView;
   /** work-start: a replica is about to start a step or decode run (controllers built with beforeWork only); its
    *  index is `replica`, and a setting decided now with no settling time applies to that work. */

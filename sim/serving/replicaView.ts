@@ -1,9 +1,26 @@
 /** A replica as routers, admission policies and power controllers see it: read-only, live for the call. */
-import type { ReplicaView } from './policyApi.js';
+import type { GridView, ReplicaView } from './policyApi.js';
 import type { Replica } from './replica.js';
 
+/** Where a replica sits on the grid: its region's name and its signals at a run time (a pure lookup). */
+export interface ReplicaSite {
+  readonly region: string;
+  readonly gridAt: (nowSeconds: number) => GridView;
+}
+
 export class LiveReplicaView implements ReplicaView {
-  constructor(private readonly replica: Replica) {}
+  readonly region?: string;
+
+  constructor(
+    private readonly replica: Replica,
+    private readonly site: ReplicaSite | null = null,
+    private readonly now: () => number = () => 0,
+  ) {
+    if (site) this.region = site.region;
+  }
+  get grid(): GridView | undefined {
+    return this.site ? this.site.gridAt(this.now()) : undefined;
+  }
   get index(): number {
     return this.replica.index;
   }

@@ -5,6 +5,9 @@
  * - gamma: Gamma(k, θ) gaps with k = 1/cv², θ = 1/(rate·k): the same mean rate, gaps with coefficient of
  *   variation cv (cv = 1 is Poisson, cv > 1 burstier, cv < 1 more regular).
  * - offline: every request at t = 0.
+ * - diurnal (poisson only): a day-periodic rate, rate_per_s × (1 + amplitude × cos(2π (t − peak_s) / 86400)),
+ *   drawn by thinning (Lewis & Shedler 1979): candidates at the peak rate, each kept with probability rate(t) /
+ *   peak rate. rate_per_s is then the day's mean rate. A modelled shape, not a measured one.
  */
 import { InputError } from '../errors.js';
 import type { Random } from './random.js';
@@ -13,19 +16,23 @@ export interface ArrivalConfig {
   readonly process: 'poisson' | 'gamma' | 'offline';
   readonly rate_per_s?: number;
   readonly cv?: number;
+  readonly diurnal?: { readonly amplitude: number; readonly peak_s?: number };
 }
 
 export interface ArrivalProcess {
   readonly description: string;
   /** True when every arrival is at t = 0 (a duration cannot end the workload). */
   readonly allAtZero: boolean;
-  /** Seconds from one arrival to the next. */
-  nextGap(rng: Random): number;
+  /** Seconds from one arrival (at `nowSeconds`) to the next. */
+  nextGap(rng: Random, nowSeconds: number): number;
 }
 
 /** Builds the process; `file` and `pointer` (e.g. `/workload/arrival`) place InputErrors. */
 export function createArrivalProcess(config: ArrivalConfig, file: string, pointer = '/workload/arrival'): ArrivalProcess {
-  const { process, rate_per_s: rate, cv } = config;
+  const { process, rate_per_s: rate, cv, diurnal } = config;
+  if (process !== 'poisson' && diurnal !== undefined) {
+    throw new InputError(file, `${pointer}/diurnal`, `a diurnal rate applies to poisson arrivals only, not ${process}`);
+  }
   if (process !== 'gamma' && cv !== undefined) {
     throw new InputError(file, `${pointer}/cv`, `cv applies to gamma arrivals only, not ${process}`);
   }
@@ -45,6 +52,7 @@ export function createArrivalProcess(config: ArrivalConfig, file: string, pointe
   if (rate === undefined || !(Number.isFinite(rate) && rate > 0)) {
     throw new InputError(file, `${pointer}/rate_per_s`, `${process} arrivals need a positive rate_per_s, found ${rate ?? 'none'}`);
   }
+  if (process === 'poisson' && diurnal) return diurnalPoisson(rate, diurnal.amplitude, diurnal.peak_s ?? 0);
   if (process === 'poisson') {
     return { description: `poisson ${rate}/s`, allAtZero: false, nextGap: (rng) => rng.exponential(rate) };
   }
@@ -57,5 +65,23 @@ export function createArrivalProcess(config: ArrivalConfig, file: string, pointe
     description: `gamma ${rate}/s cv ${cv}`,
     allAtZero: false,
     nextGap: (rng) => rng.gamma(shape) * scale,
+  };
+}
+
+const DAY_SECONDS = 86400;
+
+function diurnalPoisson(meanRate: number, amplitude: number, peakSeconds: number): ArrivalProcess {
+  const peakRate = meanRate * (1 + amplitude);
+  return {
+    description: `poisson ${meanRate}/s mean, diurnal ±${amplitude * 100}% peaking at t = ${peakSeconds} s (mod 1 day)`,
+    allAtZero: false,
+    nextGap: (rng, now) => {
+      let t = now;
+      for (;;) {
+        t += rng.exponential(peakRate);
+        const rate = meanRate * (1 + amplitude * Math.cos((2 * Math.PI * (t - peakSeconds)) / DAY_SECONDS));
+        if (rng.uniform() * peakRate < rate) return t - now;
+      }
+    },
   };
 }

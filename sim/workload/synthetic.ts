@@ -67,7 +67,7 @@ export function syntheticSource(options: SyntheticOptions): RequestSource {
     const drawn: Lengths = { inputTokens: 0, outputTokens: 0 };
     let t = 0;
     for (let id = 0; id < maxCount; id++) {
-      if (id > 0) t += process.nextGap(arrivalRng);
+      if (id > 0) t += process.nextGap(arrivalRng, t);
       if (t >= maxTime) return;
       lengths.sample(lengthRng, drawn);
       report.rowsRead++;

@@ -113,6 +113,16 @@ export const workloadSchema = {
               exclusiveMinimum: 0,
               description: 'Gamma only: coefficient of variation of inter-arrival times (1 = Poisson, >1 = bursty).',
             },
+            diurnal: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['amplitude'],
+              description: 'Poisson only: a day-periodic rate, rate_per_s × (1 + amplitude × cos(2π (t − peak_s) / 86400 s)); rate_per_s is the mean.',
+              properties: {
+                amplitude: { type: 'number', minimum: 0, maximum: 1, description: 'Relative swing around the mean rate (0.5: from half to one and a half times it).' },
+                peak_s: { type: 'number', description: 'Run time of the daily peak, seconds (default 0).' },
+              },
+            },
           },
         },
         count: { type: 'integer', minimum: 1 },

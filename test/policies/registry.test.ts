@@ -98,9 +98,12 @@ describe('the drifts the registries removed', () => {
 
 describe('every router, admission policy and power controller is reachable from run and compare --vary', () => {
   it('routers', async () => {
-    const { result } = await runCompare({ raw: base({ replicas: 3 }), file: 'b.json', baseDir: '.' }, { router: [...ROUTER_NAMES] }, { workers: 1 });
+    // A facility section gives the carbon-aware router its grid signal (it refuses to run without one).
+    const withGrid = (raw: ScenarioInput) => ({ ...raw, facility: { carbon_g_per_kwh: 400 } }) as ScenarioInput;
+    const { result } = await runCompare({ raw: withGrid(base({ replicas: 3 })), file: 'b.json', baseDir: '.' }, { router: [...ROUTER_NAMES] }, { workers: 1 });
     expect(result.variants.map((v) => v.summary.router)).toEqual([...ROUTER_NAMES]);
-    for (const name of ROUTER_NAMES) expect((await simulate(base({ replicas: 2, router: name }))).router).toBe(name);
+    for (const name of ROUTER_NAMES) expect((await simulate(withGrid(base({ replicas: 2, router: name })))).router).toBe(name);
+    await expect(simulate(base({ replicas: 2, router: 'carbon_aware' }))).rejects.toThrow(/router 'carbon_aware': route\(\) threw: needs the grid signal/);
   }, 120_000);
 
   it('admission policies', async () => {

@@ -155,4 +155,23 @@ describe('synthetic workloads', () => {
       's.json:/workload/lengths/input/max: expected an integer ≥ min (9), found 3',
     );
   });
+
+  it('diurnal Poisson: the count in each quarter of the day follows the integral of the rate', () => {
+    // rate(t) = 2 × (1 + 0.5 cos(2π (t − 43200) / 86400)): the quarter around the peak expects
+    // 2 × 21600 × (1 + 0.5 × (2/π) × √2) = 43200 × 1.4502; the quarter around the trough 43200 × 0.5498.
+    const times = all(source({ process: 'poisson', rate_per_s: 2, diurnal: { amplitude: 0.5, peak_s: 43200 } }, { durationSeconds: 86400 })).map((r) => r.arrivalSeconds);
+    const inWindow = (a: number, b: number) => times.filter((t) => t >= a && t < b).length;
+    const swing = (0.5 * 2 * Math.SQRT2) / Math.PI;
+    for (const [count, expected] of [
+      [inWindow(32400, 54000), 43200 * (1 + swing)],
+      [inWindow(0, 10800) + inWindow(75600, 86400), 43200 * (1 - swing)],
+    ]) {
+      expect(Math.abs(count - expected)).toBeLessThan(5 * Math.sqrt(expected));
+    }
+    expect(Math.abs(times.length - 172800)).toBeLessThan(5 * Math.sqrt(172800));
+    // Without a swing it is the plain Poisson process's count.
+    const flat = all(source({ process: 'poisson', rate_per_s: 2, diurnal: { amplitude: 0 } }, { durationSeconds: 3600 })).length;
+    expect(Math.abs(flat - 7200)).toBeLessThan(5 * Math.sqrt(7200));
+    expect(inputError(() => source({ process: 'gamma', rate_per_s: 1, cv: 2, diurnal: { amplitude: 0.5 } }, { count: 1 })).place).toBe('/workload/arrival/diurnal');
+  });
 });

@@ -21,11 +21,20 @@ const optionsSchema = {
 } as const;
 type Options = FromSchema<typeof optionsSchema>;
 
-/** The setting changes at one instant: every replica whose limit differs from the one the grid calls for. */
+/**
+ * The setting changes at one instant: every replica whose limit differs from the one its grid calls for. Each
+ * replica follows its own region's intensity (ReplicaView.grid), so with facility.regions a replica in a clean
+ * region keeps its full limit while one in a dirty region is lowered.
+ */
 export function carbonAwareDecisions(view: PowerView, dirtyGPerKwh: number, dirtyLimitWatts: number | undefined, cleanLimitWatts: number | undefined): PowerDecision[] {
-  if (!view.grid) throw new Error('needs the grid signal: give the scenario a facility section with a region or carbon_g_per_kwh');
-  const want = view.grid.carbonGPerKwh >= dirtyGPerKwh ? (dirtyLimitWatts ?? view.gpu.tdpWatts / 2) : (cleanLimitWatts ?? view.gpu.tdpWatts);
-  return view.replicas.filter((r) => r.gpu.powerLimitWatts !== want).map((r) => ({ replica: r.index, setting: { powerLimitWatts: want } }));
+  const out: PowerDecision[] = [];
+  for (const r of view.replicas) {
+    const grid = r.grid ?? view.grid;
+    if (!grid) throw new Error('needs the grid signal: give the scenario a facility section with a region or carbon_g_per_kwh');
+    const want = grid.carbonGPerKwh >= dirtyGPerKwh ? (dirtyLimitWatts ?? view.gpu.tdpWatts / 2) : (cleanLimitWatts ?? view.gpu.tdpWatts);
+    if (r.gpu.powerLimitWatts !== want) out.push({ replica: r.index, setting: { powerLimitWatts: want } });
+  }
+  return out;
 }
 
 export const carbonAwareEntry: PolicyEntry<BuiltPowerController | null, 'carbon_aware'> = {

@@ -288,9 +288,13 @@ function facilityFigures(s: Summary, r: RunReportData, t: Unit): string[] {
         title: 'Grid carbon intensity',
         x: { label: `time (${t.label})`, min: 0, unit: t.label },
         y: { label: 'carbon intensity (gCO2e/kWh)', unit: 'g/kWh' },
-        series: [line('carbon intensity', '#8C6D31', d.carbonGPerKwh, 1)],
+        series: d.carbonByRegion && f.by_region
+          ? d.carbonByRegion.map((values, k) => line(f.by_region![k].name, REGION_COLORS[k % REGION_COLORS.length], values, 1))
+          : [line('carbon intensity', '#8C6D31', d.carbonGPerKwh, 1)],
       }),
-      `${f.provenance.carbon}; mean ${sig(f.mean_carbon_g_per_kwh)} g/kWh over the facility's energy.${when}`,
+      `${f.provenance.carbon}; mean ${sig(f.mean_carbon_g_per_kwh)} g/kWh over the facility's energy${
+        f.by_region ? ` (${f.by_region.map((r) => `${r.name}: ${sig(r.mean_carbon_g_per_kwh)} g/kWh, ${r.completed.toLocaleString('en-US')} requests served`).join('; ')})` : ''
+      }.${when}`,
     ),
     figure(
       chart({
@@ -304,6 +308,9 @@ function facilityFigures(s: Summary, r: RunReportData, t: Unit): string[] {
     ),
   ];
 }
+
+/** One line per region in the carbon chart (colour-blind-safe hues, none of them the chart's other series'). */
+const REGION_COLORS = ['#8C6D31', '#0072B2', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#E69F00', '#000000'];
 
 function facilityCards(s: Summary): string[] {
   const f = s.facility;
