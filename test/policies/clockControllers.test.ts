@@ -69,7 +69,10 @@ describe('clock controllers in whole runs', () => {
     const loose = await simulate(scenario('h200', 'hf-paged', { kind: 'slo_clocks', options: { tpot_slo_s: 0.4 } }));
     expect(loose.energy_j).toBeLessThan(base.energy_j);
     expect(loose.tpot_s.p50).toBeLessThan(0.4);
-    expect(loose.energy_breakdown_j.prefill).toBeCloseTo(base.energy_breakdown_j.prefill, 6);
+    // Prefill runs at the boost clock, so its energy stays; not to the joule, because a decode step slowed by a low
+    // clock (GPU-bound once the clock is low enough) moves later arrivals into other steps. A prefill priced at a
+    // lowered clock would be 20% or more off.
+    expect(Math.abs(loose.energy_breakdown_j.prefill / base.energy_breakdown_j.prefill - 1)).toBeLessThan(0.01);
   }, 120_000);
 
   it('refuses a clock controller on a GPU with no voltage curve, before running', async () => {
