@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fp8GemmMeasurement } from '../../sim/cost/fp8GemmMeasurement.js';
 import { buildCostModel } from '../../sim/cost/buildCostModel.js';
 import { gemmRateMultiplier } from '../../sim/cost/quantizedRates.js';
 import { decodeOnlyStep } from '../../sim/cost/step.js';
@@ -100,9 +104,39 @@ describe('quantized rates', () => {
     const cal = buildCostModel({ gpu: loadGpu('h200'), arch: llama, stack: loadStack('hf-eager'), tp: 1, mode: 'auto', precision: FP8 });
     expect(cal.params.provenance.kind).toBe('calibrated');
     expect(cal.params.kernelClasses).toBeDefined();
-    expect(cal.params.provenance.carriedOverFromBf16).toContain('kernel-class active powers');
+    expect(cal.params.provenance.carriedOverFromBf16).toContain('attention, copy and GEMM compute active powers');
     const bf = buildCostModel({ gpu: loadGpu('h200'), arch: llama, stack: loadStack('hf-eager'), tp: 1, mode: 'auto' });
-    expect(cal.params.kernelClasses!.rates.gemmFlopsPerSecond / bf.params.kernelClasses!.rates.gemmFlopsPerSecond).toBeCloseTo(1978.9 / 989.4, 12);
     expect(cal.params.kernelClasses!.rates.attentionFlopsPerSecond).toBe(bf.params.kernelClasses!.rates.attentionFlopsPerSecond);
+  });
+
+  it('the H200 prices fp8 GEMMs from its measured fp8 kernels, not the datasheet ratio', () => {
+    // models/quantization/fp8-gemm-h200.json: 1.788x compute-bound, 1.196x weight-streaming over half the bytes,
+    // streaming power 0.752 of bf16's above warm idle.
+    const h200 = loadGpu('h200');
+    expect(gemmRateMultiplier(h200, FP8)).toBe(1.788);
+    const q = buildCostModel({ gpu: h200, arch: llama, stack: loadStack('hf-eager'), tp: 1, mode: 'auto', precision: FP8 });
+    const b = buildCostModel({ gpu: h200, arch: llama, stack: loadStack('hf-eager'), tp: 1, mode: 'auto' });
+    const qk = q.params.kernelClasses!;
+    const bk = b.params.kernelClasses!;
+    expect(qk.rates.gemmFlopsPerSecond / bk.rates.gemmFlopsPerSecond).toBeCloseTo(1.788, 12);
+    expect(qk.rates.gemmBytesPerSecond / bk.rates.gemmBytesPerSecond).toBeCloseTo(1.196 / 2, 12);
+    expect(qk.powers.gemmWatts / bk.powers.gemmWatts).toBeCloseTo(0.752, 12);
+    expect(qk.powers.attentionWatts).toBe(bk.powers.attentionWatts);
+    expect(q.params.provenance.description).toContain('models/quantization/fp8-gemm-h200.json');
+    expect(q.params.provenance.carriedOverFromBf16).not.toContain('achieved fraction of the GEMM peak');
+    expect(q.params.provenance.carriedOverFromBf16).toContain('attention and copy bandwidths');
+    // The GEMM class of a weight-streaming decode step, by hand: weight bytes halve and the fp8 bandwidth is 0.598 of
+    // bf16's, so the GEMM time is 0.5 / 0.598 = 0.836 of bf16's, the measured 1.196x.
+    const gemmSeconds = (k: typeof qk, bytes: number) => bytes / k.rates.gemmBytesPerSecond;
+    expect(gemmSeconds(qk, 0.5) / gemmSeconds(bk, 1)).toBeCloseTo(1 / 1.196, 12);
+    // The H100 has no fp8 measurement: the datasheet ratio stays.
+    expect(gemmRateMultiplier(h100, FP8)).toBeCloseTo(1978.9 / 989.4, 12);
+  });
+
+  it('a malformed fp8 measurement file is one error naming the file and place', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joulesim-fp8-'));
+    writeFileSync(join(dir, 'fp8-gemm-h200.json'), JSON.stringify({ gpu: 'h200', compute_bound: { speedup_vs_bf16: -1 }, weight_streaming: {} }));
+    expect(() => fp8GemmMeasurement('h200', dir)).toThrow(/^models\/quantization\/fp8-gemm-h200\.json:\/compute_bound\/speedup_vs_bf16: expected a number in \(0, 4\]$/);
+    expect(fp8GemmMeasurement('h100-sxm', dir)).toBeNull();
   });
 });
