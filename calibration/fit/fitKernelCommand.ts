@@ -50,7 +50,6 @@ export function fitKernelCommand(
   for (const f of hostFiles) {
     if (!measured.some((m) => resolve(m.path) === f)) throw new InputError('--host-from', '', `${relative(process.cwd(), f)} is not one of the measurement files given`);
   }
-  if (hostFiles.size && opts.ratesFrom) throw new InputError('--host-from', '', 'cannot be combined with --rates-from (which already fits only the host time)');
   for (const m of measured) {
     const plusOne = (m.data.context_convention ?? '').includes('+ 1');
     for (const r of m.data.records) {
@@ -100,6 +99,7 @@ export function fitKernelCommand(
         source: other ? `${rel} (${src.gpu}), carried to ${gpu.id} by the datasheet ratios (FLOP legs × ${cs.toFixed(3)}, byte legs × ${bs.toFixed(3)})` : rel,
       },
       other || opts.refitPower ? { warmIdleW: warmIdle, capW: cap } : undefined,
+      hostMs,
     );
     coldShapeSeconds = r.coldShapeSeconds;
     fit = r;

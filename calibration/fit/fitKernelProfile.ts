@@ -341,19 +341,23 @@ export function fitKernelHostOnly(
   w: ModelWork,
   shape: SoftwareShape,
   gpuPart: FixedGpuPart,
-  /** Fit the class powers too (rates carried from another GPU: its powers are not this GPU's). */
+  /** Fit the class powers too (rates carried from another GPU, or a stack whose kernels differ). */
   refitPower?: { warmIdleW: number; capW: number },
+  /** Fit the host time (and cold-shape cost) on these records only (one machine's CPU); powers use every record. */
+  hostMs?: readonly KernelMeasurement[],
 ): KernelFitResult & { coldShapeSeconds: number } {
   const profiled = ms.filter((m) => m.profiled);
   const perStep = profiled.map((m) => (m.profiled!.kernels.gemm + m.profiled!.kernels.attention + m.profiled!.kernels.copy) / expandSteps(m.profiled!.record).length);
   const kernelsPerStep = perStep.length ? perStep.sort((a, b) => a - b)[perStep.length >> 1] : (gpuPart.kernelsPerStep ?? 0);
   const p = paramsWith(shape, ratesFrom(gpuPart.rates), gpuPart.rates.activation_passes_per_layer, kernelsPerStep);
   const warm = ms.filter((m) => !m.record.cold);
-  const host = fitHost(warm.length ? warm : ms, p, w);
+  const hostSet = hostMs && hostMs.length ? hostMs : ms;
+  const hostWarm = hostSet.filter((m) => !m.record.cold);
+  const host = fitHost(hostWarm.length ? hostWarm : hostSet, p, w);
   const hp = { ...p, software: { ...p.software, hostOverlappedSeconds: host.host_overlapped_s, hostPerSequenceSeconds: host.host_per_sequence_s, hostSerialSeconds: host.host_serial_s } };
   let excess = 0;
   let coldSteps = 0;
-  for (const m of ms.filter((x) => x.record.cold)) {
+  for (const m of hostSet.filter((x) => x.record.cold)) {
     const c = recordClassSeconds(hp, w, m.record);
     let t = 0;
     c.steps.forEach((s, i) => (t += Math.max(host.host_overlapped_s + host.host_per_sequence_s * (s.chunkNewTokens.length + s.decodeCount), c.perStepGpu[i]) + host.host_serial_s));
@@ -377,10 +381,11 @@ export function fitKernelHostOnly(
     : gpuPart.kernelsPerStep !== undefined
       ? `taken from ${gpuPart.source}: the kernels a step launches are the software's, not the GPU's`
       : 'no profiled execution: 0';
-  identification.host_overlapped_s = 'fitted on the wall times of warm records';
-  identification.host_serial_s = 'fitted on the wall times of warm records; separated from the overlapped host time only by GPU-bound steps';
-  identification.host_per_sequence_s = host.host_per_sequence_s < 1e-6 ? 'on its bound 0: the warm records show no per-sequence host cost' : 'fitted on the wall times of warm records';
-  identification.cold_shape_s = coldSteps ? 'cold records’ measured time above the warm model, per step (cuDNN plan builds for new attention shapes)' : 'no cold records';
+  const which = hostMs && hostMs.length ? `the ${hostWarm.length} warm records of the --host-from files (one machine's host CPU)` : 'the warm records';
+  identification.host_overlapped_s = `fitted on the wall times of ${which}`;
+  identification.host_serial_s = `fitted on the wall times of ${which}; separated from the overlapped host time only by GPU-bound steps`;
+  identification.host_per_sequence_s = host.host_per_sequence_s < 1e-6 ? `on its bound 0: ${which} show no per-sequence host cost` : `fitted on the wall times of ${which}`;
+  identification.cold_shape_s = coldSteps ? `cold records’ measured time above the warm model, per step (cuDNN plan builds for new attention shapes)${hostMs && hostMs.length ? ', from the --host-from files' : ''}` : 'no cold records';
   return {
     rates: gpuPart.rates,
     kernelsPerStep,

@@ -144,6 +144,13 @@ h200-s2-paged-again)
   timeout 100 python3 $H/validate_run.py --stack hf-paged --workload $W/azure-conv-48.csv --mode online \
       --arrival-span-s 20 --repeats 2 --budget-s 90 --idle-s 3 --out "$RES/v/hf-paged-online-azure-conv-h200-s2c"
   ;;
+h200-s2-paged-shapes)
+  # Session 2, call E (a fresh VM): more hf-paged shapes, so the stack's class powers are fitted on more than four
+  # warm shapes (docs/COST-MODEL.md); host time stays fitted on the validation machine's records (--host-from).
+  lscpu | grep -E "Model name|^CPU\(s\)|MHz" > "$RES/lscpu.txt"
+  timeout 330 python3 $H/measure.py --model llama-3.1-8b --stack hf-paged --batches 8,64,16,32 --inputs 2048,512 \
+      --paged-runs cold,warm --profile-kernels --window-s 1.0 --out "$RES/m" --budget-s 315 --idle-s 3
+  ;;
 *) echo "unknown phase $PHASE"; exit 2 ;;
 esac
 tar czf "$OUT/$PHASE.tgz" -C "$RES" .
