@@ -223,6 +223,13 @@ export class Replica implements EventTarget {
     this.reportCounts(nowSeconds);
   }
 
+  /** Room came free outside the scheduler's own work (a KV transfer ended and released blocks): plan again if idle. */
+  resume(nowSeconds: number): void {
+    if (this.work !== null || this.state !== 'awake' || this.waitEvent !== null) return;
+    this.startNext(nowSeconds);
+    this.reportCounts(nowSeconds);
+  }
+
   /** Account idle power up to the end of the simulation. */
   close(endSeconds: number): void {
     this.accountIdle(endSeconds);
