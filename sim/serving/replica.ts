@@ -308,7 +308,8 @@ export class Replica implements EventTarget {
     if (w.kind === 'step') {
       const prefill = prefillTokens(w.step);
       if (prefill === 0 && w.step.chunkNewTokens.length === 0) this.lastDecodeStepSeconds = seconds;
-      const prefillJoules = (joules * prefill) / (prefill + w.step.decodeCount);
+      // A prompt-only step is all prefill (exactly: the ratio would leave a rounding residue as decode energy).
+      const prefillJoules = w.step.decodeCount === 0 ? joules : (joules * prefill) / (prefill + w.step.decodeCount);
       ctx.ledger.addBusy(this.index, seconds, prefillJoules, joules - prefillJoules);
       if (ctx.timeSeries) {
         ctx.timeSeries.addEnergy(this.index, 'prefill', start, endSeconds, prefillJoules);

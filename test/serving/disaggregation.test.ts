@@ -151,7 +151,7 @@ describe('conservation and determinism', () => {
     const b = s.energy_breakdown_j;
     expect(b.prefill + b.decode + b.idle + b.transfer!).toBeCloseTo(s.energy_j, 6);
     // Prompts run on the prefill pool, decodes on the decode pool (a preempted request recomputes there).
-    expect(g.prefill_pool.energy_breakdown_j.decode).toBeCloseTo(0, 9);
+    expect(g.prefill_pool.energy_breakdown_j.decode).toBe(0);
     expect(g.transfers).toBe(d.rows.filter((x) => x.r.spec.outputTokens > 1).length);
     expect(g.mean_reservation_wait_s).toBeGreaterThan(0);
     expect(g.link_utilisation).toBeGreaterThan(0);
