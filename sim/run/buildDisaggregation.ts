@@ -138,7 +138,11 @@ export function buildDisaggregation(
     };
   };
   const prefill = pool('prefill');
-  const decode = pool('decode');
+  const built = pool('decode');
+  // Prefix caching: prompts hit on the prefill pool (and recomputes on the decode pool); one tally for the summary.
+  const pc = prefill.setup.config.prefixCaching;
+  const dc = built.setup.config.prefixCaching;
+  const decode: BuiltPool = pc && dc ? { ...built, setup: { ...built.setup, config: { ...built.setup.config, prefixCaching: { ...dc, stats: pc.stats } } } } : built;
   const link = resolveLink(d.link, prefill, decode, (detail) => fail('/cluster/disaggregation/link', detail));
   const kvBytesPerToken = kvCacheBytesPerToken(arch, precision.kvCache);
 
@@ -165,7 +169,7 @@ export function buildDisaggregation(
     },
     resolved: { prefill: prefill.resolved, decode: decode.resolved, link, kvBytesPerToken },
     cost,
-    scheduler: decode.scheduler,
+    scheduler: prefill.scheduler,
     maxContextTokens: Math.min(prefill.cost.work.maxContextTokens, decode.cost.work.maxContextTokens),
   };
 }

@@ -102,7 +102,7 @@ function quantizationSummary(r: ResolvedConfig): { quantization?: QuantizationSu
 function prefixCacheSummary(r: ResolvedConfig, warnings: string[]): { prefix_cache?: PrefixCacheSummary } {
   const p = r.scheduler.prefixCacheStats;
   if (!p) return {};
-  if (p.lookups === 0) warnings.push('prefix caching is on, but no request names its prefix blocks (Mooncake traces carry hash_ids; other formats do not)');
+  if (p.lookups === 0) warnings.push('prefix caching is on, but no request names its prefix blocks (Mooncake traces carry hash_ids, plain CSV traces prefix_id and prefix_tokens columns; other formats do not)');
   return {
     prefix_cache: {
       lookups: p.lookups,

@@ -22,7 +22,7 @@ function run(scenario: Record<string, unknown>, outDir?: string) {
   return { ...out, rows };
 }
 
-const one = (input: number, output: number) => ({ kind: 'synthetic', arrival: { process: 'offline' }, count: 1, lengths: { kind: 'fixed', input_tokens: input, output_tokens: output } });
+const one = (input: number, output: number) => ({ kind: 'synthetic', arrival: { process: 'offline' }, count: 1, lengths: { kind: 'fixed', input_tokens: input, output_tokens: output } }) as const;
 
 describe('one KV transfer by hand', () => {
   it('InfiniBand, H100 prefill → A100 decode: time = latency + bytes / the slower end, energy = bytes × both ends', () => {
@@ -97,7 +97,7 @@ describe('hand-off block accounting', () => {
     // A second 800-token prompt fits beside it; a third (50 more blocks) would not until the first is released.
     s.enqueue(request(1, 800, 5));
     s.enqueue(request(2, 800, 5));
-    const w2 = s.plan(1)! as { kind: string; step: { chunkNewTokens: number[] } };
+    const w2 = s.plan(1)! as unknown as { kind: string; step: { chunkNewTokens: number[] } };
     expect(w2.step.chunkNewTokens).toEqual([800]);
     s.complete(w2 as never, { endSeconds: 2, stepsDone: 1, joules: 10 });
     expect(free()).toBe(0);
@@ -137,7 +137,7 @@ const loaded = {
     disaggregation: { link: 'ethernet', prefill: { gpu: 'h100-sxm', replicas: 2 }, decode: { gpu: 'a100-sxm', replicas: 2, batch_size: 8 } },
   },
   output: { interval_s: 0.5 },
-};
+} as const;
 
 describe('conservation and determinism', () => {
   it('pools + transfers = total; attributed + idle = total; every request finishes; the time series adds up', () => {
