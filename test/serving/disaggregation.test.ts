@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compare } from '../../sim/index.js';
+import { compare, simulate } from '../../sim/index.js';
 import type { LiveRequest } from '../../sim/serving/liveRequest.js';
 import { runScenario } from '../../sim/run/runScenario.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
@@ -185,6 +185,15 @@ describe('conservation and determinism', () => {
     expect(slow.ttft_s.p99).toBeCloseTo(fast.ttft_s.p99, 9);
     expect(slow.disaggregation!.link_busy_s).toBeCloseTo(fast.disaggregation!.link_busy_s, 12);
   }, 120_000);
+});
+
+describe('the report', () => {
+  it('its cumulative energy ends at the run’s total, transfers included', async () => {
+    const r = await simulate({ ...loaded, workload: { ...loaded.workload, count: 40 } });
+    const c = r.report.series.cumulativeJoules;
+    expect(c[c.length - 1]).toBeCloseTo(r.energy_j, 6);
+    expect(r.energy_breakdown_j.transfer).toBeGreaterThan(0);
+  });
 });
 
 describe('reachable from compare --vary', () => {
