@@ -13,7 +13,9 @@ import { PrefillOnlyScheduler } from '../../sim/serving/prefillOnlyScheduler.js'
 import { DecodeOnlyScheduler } from '../../sim/serving/decodeOnlyScheduler.js';
 import { LiveRequest as Live } from '../../sim/serving/liveRequest.js';
 import type { ContinuousConfig } from '../../sim/serving/continuousScheduler.js';
-import { oneLineError, tempDir } from '../compare/helpers.js';
+import { cli, oneLineError, tempDir } from '../compare/helpers.js';
+import { loadSweep } from '../../sim/sweep/loadSweep.js';
+import { planSweep } from '../../sim/sweep/sweepPlan.js';
 
 function run(scenario: Record<string, unknown>, outDir?: string) {
   const rows: { r: LiveRequest; finish: number; replica: number }[] = [];
@@ -204,6 +206,29 @@ describe('reachable from compare --vary', () => {
     expect(r.variants[3].summary.disaggregation!.link.kind).toBe('infiniband');
     // InfiniBand is faster than the DGX's shared Ethernet ports: the link is busy for less time.
     expect(r.variants[2].summary.disaggregation!.link_busy_s).toBeLessThan(r.variants[0].summary.disaggregation!.link_busy_s);
+  }, 120_000);
+});
+
+describe('reachable from sweeps', () => {
+  it('a sweep varies the link and the decode pool, and the bundled Splitwise sweep plans its 40 variants', async () => {
+    const dir = tempDir('disagg-sweep');
+    const file = join(dir, 'sweep.json');
+    const base = { ...loaded, workload: { ...loaded.workload, count: 20 } };
+    writeFileSync(file, JSON.stringify({ format: 'joulesim-sweep/1', name: 'pools', base, axes: [{ vary: 'link', values: ['infiniband', 'ethernet'] }, { vary: 'decode-gpu', values: ['h100-sxm', 'a100-sxm'] }] }));
+    const { plan } = await planSweep(loadSweep(file));
+    expect(plan.variants.map((v) => v.label)).toEqual([
+      'link=infiniband decode-gpu=h100-sxm',
+      'link=infiniband decode-gpu=a100-sxm',
+      'link=ethernet decode-gpu=h100-sxm',
+      'link=ethernet decode-gpu=a100-sxm',
+    ]);
+    const out = join(dir, 'out');
+    const r = await cli('sweep', 'run', file, '--out', out, '--no-progress', '--workers', '1');
+    expect(r.code).toBe(0);
+    const merged = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as { variants: { summary: { disaggregation: { decode_pool: { gpu: string } } } }[] };
+    expect(merged.variants[3].summary.disaggregation.decode_pool.gpu).toBe('a100-sxm');
+    const splitwise = await planSweep(loadSweep(join(import.meta.dirname, '..', '..', 'examples', 'sweeps', 'splitwise.json')));
+    expect(splitwise.plan.variants).toHaveLength(40);
   }, 120_000);
 });
 
