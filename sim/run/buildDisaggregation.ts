@@ -119,6 +119,7 @@ export function buildDisaggregation(
     }
     const budget = memoryBudget(gpu, stack, arch, tp, at(base), precision);
     const options = { ...s, ...(p.batch_size !== undefined ? { batch_size: p.batch_size } : {}) };
+    // The continuous policy prices no draft model (buildDraftCost is for speculative decoding, refused above).
     const config: ContinuousConfig = continuousConfigFor(
       { file, place: '/cluster/scheduler', flagPlaces, options, gpu, arch, stack, tp, seed: scenario.seed, decoding, precision, cost, budget, buildDraftCost: () => cost },
       cost.work.maxContextTokens,

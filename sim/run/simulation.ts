@@ -11,7 +11,7 @@ import { PolicyError, callPlugin } from '../policyError.js';
 import { LiveRequest } from '../serving/liveRequest.js';
 import type { AdmissionPolicy, Router } from '../serving/policyApi.js';
 import { PowerControl, type PowerControlSetup } from '../serving/powerControl.js';
-import { Replica, type ReplicaPower, type WorkObserver } from '../serving/replica.js';
+import { Replica, type ReplicaContext, type ReplicaPower, type WorkObserver } from '../serving/replica.js';
 import { LiveReplicaView, type ReplicaSite } from '../serving/replicaView.js';
 import { builtinRouter, type RouterKind } from '../serving/router.js';
 import type { Scheduler } from '../serving/scheduler.js';
@@ -316,7 +316,7 @@ function finishSimulation(
 function buildPools(
   d: DisaggregationSetup,
   events: EventQueue,
-  context: ConstructorParameters<typeof Replica>[4],
+  context: ReplicaContext,
   metrics: RequestMetrics,
   ledger: EnergyLedger,
   timeSeries: TimeSeries,
