@@ -85,6 +85,14 @@ export function buildDisaggregation(
   if (decoding.kind === 'beam') throw fail('/cluster/decoding', 'beam search is not modelled with disaggregated serving');
   if (c.power_controller !== 'none') throw fail('/cluster/power_controller', 'power controllers are not modelled with disaggregated serving (pools of different GPUs)');
   if (scenario.facility !== undefined) throw fail('/facility', 'node, facility and grid accounting are not modelled with disaggregated serving yet (pools of different node types)');
+  // A flag the run would ignore is a mistake: the pools have their own counts and routers.
+  const ownSetting = [
+    ['/cluster/replicas', 'replica count (--prefill-replicas, --decode-replicas)'],
+    ['/cluster/router', 'router (disaggregation.prefill.router, .decode.router)'],
+  ] as const;
+  for (const [pointer, what] of ownSetting) {
+    if (flagPlaces?.[pointer] !== undefined) throw fail(pointer, `with disaggregated serving each pool has its own ${what}`);
+  }
   if (c.profile !== undefined) throw fail('/cluster/profile', 'a profile file belongs to one GPU; with disaggregated serving each pool takes its own calibrated profile');
 
   const pool = (role: PoolRole): BuiltPool => {

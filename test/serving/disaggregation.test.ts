@@ -249,6 +249,10 @@ describe('impossible setups: one line, exit 2', () => {
     expect(await oneLineError('run', file)).toMatch(/link\.json:\/cluster\/disaggregation\/link/);
   });
 
+  it('a flag the pools would ignore', async () => {
+    expect(await oneLineError('run', '--link', 'infiniband', '--replicas', '3')).toMatch(/--replicas: with disaggregated serving each pool has its own replica count/);
+  });
+
   it('NVLink between different GPUs, or on a GPU without it', async () => {
     expect(await oneLineError('run', '--link', 'nvlink', '--decode-gpu', 'a100-sxm')).toMatch(/--link: NVLink joins GPUs inside one node/);
     expect(await oneLineError('run', '--link', 'nvlink', '--gpu', 'l40s')).toMatch(/l40s has no NVLink/);
