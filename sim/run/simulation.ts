@@ -12,7 +12,7 @@ import { LiveRequest } from '../serving/liveRequest.js';
 import type { AdmissionPolicy, Router } from '../serving/policyApi.js';
 import { PowerControl, type PowerControlSetup } from '../serving/powerControl.js';
 import { Replica, type ReplicaContext, type ReplicaPower, type WorkObserver } from '../serving/replica.js';
-import { LiveReplicaView, type ReplicaSite } from '../serving/replicaView.js';
+import { LiveReplicaView, PoolReplicaView, type ReplicaSite } from '../serving/replicaView.js';
 import { builtinRouter, type RouterKind } from '../serving/router.js';
 import type { Scheduler } from '../serving/scheduler.js';
 import type { WorkAccounting } from '../serving/workAccounting.js';
@@ -333,7 +333,7 @@ function buildPools(
     const scheduler = new DecodeOnlyScheduler(d.decode.config, (r, t) => metrics.onFinished(r, t, index), (t) => handoff!.reserve(j, t));
     decode.push({ replica: new Replica(index, scheduler, d.decode.costModel, d.decode.idleWattsPerReplica, context), scheduler });
   }
-  const decodeViews = decode.map((x) => new LiveReplicaView(x.replica));
+  const decodeViews = decode.map((x, j) => new PoolReplicaView(x.replica, j));
   const routing = d.decode.router;
   const routeDecode = (r: LiveRequest, now: number): number => {
     const view = { ...specView(r.spec), generatedTokens: r.generatedTokens };

@@ -49,3 +49,16 @@ export class LiveReplicaView implements ReplicaView {
     return this.replica.setting;
   }
 }
+
+/** A replica of a disaggregated pool: its index is its place in the pool (what the pool's router returns). */
+export class PoolReplicaView extends LiveReplicaView {
+  constructor(
+    replica: Replica,
+    private readonly poolIndex: number,
+  ) {
+    super(replica);
+  }
+  override get index(): number {
+    return this.poolIndex;
+  }
+}
