@@ -210,7 +210,7 @@ describe('reachable from compare --vary', () => {
 });
 
 describe('reachable from sweeps', () => {
-  it('a sweep varies the link and the decode pool, and the bundled Splitwise sweep plans its 40 variants', async () => {
+  it('a sweep varies the link and the decode pool, and the bundled Splitwise sweep plans its 63 variants (9 designs × 7 workloads)', async () => {
     const dir = tempDir('disagg-sweep');
     const file = join(dir, 'sweep.json');
     const base = { ...loaded, workload: { ...loaded.workload, count: 20 } };
@@ -228,7 +228,7 @@ describe('reachable from sweeps', () => {
     const merged = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as { variants: { summary: { disaggregation: { decode_pool: { gpu: string } } } }[] };
     expect(merged.variants[3].summary.disaggregation.decode_pool.gpu).toBe('a100-sxm');
     const splitwise = await planSweep(loadSweep(join(import.meta.dirname, '..', '..', 'examples', 'sweeps', 'splitwise.json')));
-    expect(splitwise.plan.variants).toHaveLength(40);
+    expect(splitwise.plan.variants).toHaveLength(63);
   }, 120_000);
 });
 
