@@ -56,6 +56,10 @@ export abstract class PagedBatcher implements Scheduler {
     return this.waiting.length;
   }
 
+  freeKvBlocks(): number {
+    return this.pool.freeBlocks;
+  }
+
   protected resetStep(): void {
     this.chunkRequests = [];
     this.chunkTokens = [];

@@ -48,6 +48,9 @@ export class LiveReplicaView implements ReplicaView {
   get gpu(): ReplicaView['gpu'] {
     return this.replica.setting;
   }
+  get freeKvBlocks(): number | undefined {
+    return this.replica.scheduler.freeKvBlocks?.();
+  }
 }
 
 /** A replica of a disaggregated pool: its index is its place in the pool (what the pool's router returns). */

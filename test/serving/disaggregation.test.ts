@@ -11,6 +11,7 @@ import { runScenario } from '../../sim/run/runScenario.js';
 import { parseScenario } from '../../sim/scenario/loadScenario.js';
 import { PrefillOnlyScheduler } from '../../sim/serving/prefillOnlyScheduler.js';
 import { DecodeOnlyScheduler } from '../../sim/serving/decodeOnlyScheduler.js';
+import { mostFreeKvRouter } from '../../sim/policies/router/mostFreeKv.js';
 import { LiveRequest as Live } from '../../sim/serving/liveRequest.js';
 import type { ContinuousConfig } from '../../sim/serving/continuousScheduler.js';
 import { cli, oneLineError, tempDir } from '../compare/helpers.js';
@@ -187,6 +188,24 @@ describe('conservation and determinism', () => {
     expect(slow.ttft_s.p99).toBeCloseTo(fast.ttft_s.p99, 9);
     expect(slow.disaggregation!.link_busy_s).toBeCloseTo(fast.disaggregation!.link_busy_s, 12);
   }, 120_000);
+});
+
+describe('the most_free_kv router', () => {
+  it('picks the replica with the most free KV blocks; ties by load, then index; views without a cache last', () => {
+    const view = (index: number, freeKvBlocks: number | undefined, outstanding: number) => ({ index, outstanding, running: 0, queued: 0, state: 'awake' as const, idleSinceSeconds: null, gpu: { smClockMhz: null, powerLimitWatts: 700 }, phase: null, lastDecodeStepSeconds: null, ...(freeKvBlocks !== undefined ? { freeKvBlocks } : {}) });
+    const r = mostFreeKvRouter();
+    const req = { id: 0, arrivalSeconds: 0, inputTokens: 10, outputTokens: 10, generatedTokens: 1, preemptions: 0 };
+    expect(r.route(req, [view(0, 10, 0), view(1, 30, 5), view(2, 20, 0)], 0)).toBe(1);
+    expect(r.route(req, [view(0, 30, 3), view(1, 30, 2), view(2, 30, 2)], 0)).toBe(1);
+    expect(r.route(req, [view(0, undefined, 0), view(1, 0, 9)], 0)).toBe(1);
+  });
+
+  it('as the decode pool’s router: every request finishes, energy is conserved', () => {
+    const d = run({ ...loaded, cluster: { ...loaded.cluster, disaggregation: { ...loaded.cluster.disaggregation, decode: { ...loaded.cluster.disaggregation.decode, router: 'most_free_kv' } } } });
+    expect(d.summary.requests_completed).toBe(150);
+    expect(d.summary.disaggregation!.decode_pool.router).toBe('most_free_kv');
+    expect(d.summary.attributed_energy_j + d.summary.energy_breakdown_j.idle).toBeCloseTo(d.summary.energy_j, 6);
+  });
 });
 
 describe('the report', () => {
