@@ -13,6 +13,8 @@ export class EnergyLedger {
   readonly perReplica: PhaseJoules[];
   readonly busySeconds: Float64Array;
   readonly idleSeconds: Float64Array;
+  /** KV-cache transfers between disaggregated pools: not any replica's, attributed to the request moved. */
+  transferJoules = 0;
 
   constructor(replicas: number) {
     this.perReplica = Array.from({ length: replicas }, () => ({ prefill: 0, decode: 0, idle: 0 }));
@@ -32,14 +34,31 @@ export class EnergyLedger {
     this.idleSeconds[replica] += seconds;
   }
 
-  totals(): PhaseJoules & { total: number } {
+  addTransfer(joules: number): void {
+    this.transferJoules += joules;
+  }
+
+  /** Replicas [from, to): one pool of a disaggregated cluster. */
+  poolTotals(from: number, to: number): PhaseJoules & { total: number } {
     const t = { prefill: 0, decode: 0, idle: 0, total: 0 };
-    for (const e of this.perReplica) {
+    for (let i = from; i < to; i++) {
+      const e = this.perReplica[i];
       t.prefill += e.prefill;
       t.decode += e.decode;
       t.idle += e.idle;
     }
     t.total = t.prefill + t.decode + t.idle;
+    return t;
+  }
+
+  totals(): PhaseJoules & { transfer: number; total: number } {
+    const t = { prefill: 0, decode: 0, idle: 0, transfer: this.transferJoules, total: 0 };
+    for (const e of this.perReplica) {
+      t.prefill += e.prefill;
+      t.decode += e.decode;
+      t.idle += e.idle;
+    }
+    t.total = t.prefill + t.decode + t.idle + t.transfer;
     return t;
   }
 }

@@ -16,6 +16,8 @@ export interface TimeSeriesRow {
   /** Per replica: time-averaged running and queued requests over the interval. */
   readonly running: readonly number[];
   readonly queued: readonly number[];
+  /** KV-cache transfers between disaggregated pools within the interval (absent when the run has none). */
+  readonly transferJoules?: number;
 }
 
 export class TimeSeries {
@@ -25,6 +27,8 @@ export class TimeSeries {
   private readonly idle: number[][];
   private readonly runningArea: number[][];
   private readonly queuedArea: number[][];
+  /** One cluster-wide series (index 0) for KV-cache transfers, when the run disaggregates prefill and decode. */
+  private readonly transfer: number[][] = [[]];
   private readonly lastCountSeconds: Float64Array;
   private readonly lastRunning: Float64Array;
   private readonly lastQueued: Float64Array;
@@ -33,6 +37,7 @@ export class TimeSeries {
     private readonly replicas: number,
     intervalSeconds: number,
     private readonly maxIntervals: number,
+    private readonly withTransfers = false,
   ) {
     this.widthSeconds = intervalSeconds;
     const make = () => Array.from({ length: replicas }, () => [] as number[]);
@@ -53,8 +58,8 @@ export class TimeSeries {
   /** Make sure time t falls inside the kept range, doubling the interval as often as needed. */
   private cover(t: number): void {
     while (t >= this.widthSeconds * this.maxIntervals) {
-      for (const series of [this.prefill, this.decode, this.idle, this.runningArea, this.queuedArea]) {
-        for (let r = 0; r < this.replicas; r++) {
+      for (const series of [this.prefill, this.decode, this.idle, this.runningArea, this.queuedArea, this.transfer]) {
+        for (let r = 0; r < series.length; r++) {
           const old = series[r];
           const merged: number[] = new Array(Math.ceil(old.length / 2)).fill(0);
           for (let i = 0; i < old.length; i++) merged[i >> 1] += old[i];
@@ -123,6 +128,11 @@ export class TimeSeries {
     this.add(this.decode, replica, b1, joules - done);
   }
 
+  /** A KV-cache transfer over [t0, t1] (constant power). */
+  addTransfer(t0: number, t1: number, joules: number): void {
+    this.spread(this.transfer, 0, t0, t1, joules);
+  }
+
   /** The replica's running / queued counts change at time t. */
   setCounts(replica: number, t: number, running: number, queued: number): void {
     const last = this.lastCountSeconds[replica];
@@ -158,6 +168,7 @@ export class TimeSeries {
         idleJoules: pick(this.idle),
         running: avg(this.runningArea),
         queued: avg(this.queuedArea),
+        ...(this.withTransfers ? { transferJoules: at(this.transfer, 0, b) } : {}),
       });
     }
     return out;

@@ -1,6 +1,7 @@
 /**
  * The `joulesim` command line. Bad input of any kind ends in one line on stderr and exit code 2, never a trace.
  */
+import { LINK_KINDS } from '../model/kvTransfer.js';
 import { KV_CACHE_DTYPES, WEIGHT_DTYPES } from '../model/precision.js';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -89,6 +90,13 @@ export interface RunFlags {
   lifetimeYears?: number;
   weightDtype?: string;
   kvCacheDtype?: string;
+  link?: string;
+  prefillGpu?: string;
+  prefillTp?: number;
+  prefillReplicas?: number;
+  decodeGpu?: string;
+  decodeTp?: number;
+  decodeReplicas?: number;
   prefixCaching?: boolean;
 }
 
@@ -143,6 +151,13 @@ const FLAG_PLACES: readonly [keyof RunFlags, string, string][] = [
   ['powerCapW', '--power-cap-w', '/cluster/power_cap_w'],
   ['costModel', '--cost-model', '/cluster/cost_model'],
   ['allReduce', '--all-reduce', '/cluster/all_reduce'],
+  ['link', '--link', '/cluster/disaggregation/link'],
+  ['prefillGpu', '--prefill-gpu', '/cluster/disaggregation/prefill/gpu'],
+  ['prefillTp', '--prefill-tp', '/cluster/disaggregation/prefill/tp'],
+  ['prefillReplicas', '--prefill-replicas', '/cluster/disaggregation/prefill/replicas'],
+  ['decodeGpu', '--decode-gpu', '/cluster/disaggregation/decode/gpu'],
+  ['decodeTp', '--decode-tp', '/cluster/disaggregation/decode/tp'],
+  ['decodeReplicas', '--decode-replicas', '/cluster/disaggregation/decode/replicas'],
   ['scheduler', '--scheduler', '/cluster/scheduler/kind'],
   ['batchSize', '--batch-size', '/cluster/scheduler/batch_size'],
   ['maxRunSteps', '--max-run-steps', '/cluster/scheduler/max_run_steps'],
@@ -210,6 +225,24 @@ function facilityFromFlags(f: RunFlags): Record<string, unknown> | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
+/** The pool and link flags as a partial `cluster.disaggregation` (merged over the file's). */
+function disaggregationFromFlags(f: RunFlags): Record<string, unknown> | undefined {
+  const pool = (gpu?: string, tp?: number, replicas?: number) => {
+    const p: Record<string, unknown> = {};
+    if (gpu !== undefined) p.gpu = gpu;
+    if (tp !== undefined) p.tp = tp;
+    if (replicas !== undefined) p.replicas = replicas;
+    return Object.keys(p).length ? p : undefined;
+  };
+  const out: Record<string, unknown> = {};
+  if (f.link !== undefined) out.link = f.link;
+  const prefill = pool(f.prefillGpu, f.prefillTp, f.prefillReplicas);
+  const decode = pool(f.decodeGpu, f.decodeTp, f.decodeReplicas);
+  if (prefill) out.prefill = prefill;
+  if (decode) out.decode = decode;
+  return Object.keys(out).length ? out : undefined;
+}
+
 function nonNegativeNumber(flag: string) {
   return (value: string): number => {
     const x = Number(value);
@@ -240,6 +273,8 @@ export function overridesFromFlags(f: RunFlags): { overrides: Record<string, unk
   if (f.weightDtype !== undefined) cluster.weight_dtype = f.weightDtype;
   if (f.kvCacheDtype !== undefined) cluster.kv_cache_dtype = f.kvCacheDtype;
   if (f.prefixCaching !== undefined) scheduler.prefix_caching = f.prefixCaching;
+  const disaggregation = disaggregationFromFlags(f);
+  if (disaggregation) cluster.disaggregation = disaggregation;
   if (f.scheduler !== undefined) scheduler.kind = f.scheduler;
   if (f.batchSize !== undefined) scheduler.batch_size = f.batchSize;
   if (f.maxRunSteps !== undefined) scheduler.max_run_steps = f.maxRunSteps;
@@ -394,6 +429,13 @@ export function buildProgram(): Command {
     .addOption(new Option('--weight-dtype <dtype>', 'precision of the linear-layer weights (fp8: W8A8 where the GPU has fp8 tensor cores; int4: weight-only); calibrations are bf16, the summary lists what is carried over').choices([...WEIGHT_DTYPES]))
     .addOption(new Option('--kv-cache-dtype <dtype>', 'precision of the KV cache').choices([...KV_CACHE_DTYPES]))
     .option('--prefix-caching', 'continuous batching: share KV blocks of common prompt prefixes (traces with prefix block ids: Mooncake hash_ids)')
+    .addOption(new Option('--link <kind>', 'disaggregated serving: prefill and decode on separate pools, the KV cache moving over this link (nvlink inside a node; infiniband or ethernet between nodes)').choices([...LINK_KINDS]))
+    .option('--prefill-gpu <id>', 'disaggregated: the prefill pool’s GPU (default: --gpu)')
+    .option('--prefill-tp <n>', 'disaggregated: tensor-parallel GPUs per prefill replica', positiveInteger('--prefill-tp'))
+    .option('--prefill-replicas <n>', 'disaggregated: prefill replicas (default 1)', positiveInteger('--prefill-replicas'))
+    .option('--decode-gpu <id>', 'disaggregated: the decode pool’s GPU (default: --gpu)')
+    .option('--decode-tp <n>', 'disaggregated: tensor-parallel GPUs per decode replica', positiveInteger('--decode-tp'))
+    .option('--decode-replicas <n>', 'disaggregated: decode replicas (default 1)', positiveInteger('--decode-replicas'))
     .option('--max-run-steps <n>', 'longest decode run priced as one event (1 = step-by-step reference path)', positiveInteger('--max-run-steps'))
     .option('--node <id>', 'facility: node type around the GPUs (dgx-h100, dgx-h200, dgx-a100, pcie-server-4gpu); turns on node, facility, carbon and cost accounting')
     .option('--pue <x>', 'facility: power usage effectiveness, facility energy per IT joule (default 1)', positiveNumber('--pue'))

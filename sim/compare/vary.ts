@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import { loadArchitecture } from '../model/architecture.js';
 import { loadGpu } from '../model/gpu.js';
 import { KV_CACHE_DTYPES, WEIGHT_DTYPES } from '../model/precision.js';
+import { LINK_KINDS } from '../model/kvTransfer.js';
 import { loadStack } from '../model/stack.js';
 import { ADMISSION_NAMES } from '../policies/admission/admissionRegistry.js';
 import { POWER_CONTROLLER_NAMES } from '../policies/power/powerRegistry.js';
@@ -37,6 +38,13 @@ export const VARY_KEYS = [
   'weight-dtype',
   'kv-cache-dtype',
   'prefix-caching',
+  'link',
+  'prefill-gpu',
+  'prefill-tp',
+  'prefill-replicas',
+  'decode-gpu',
+  'decode-tp',
+  'decode-replicas',
 ] as const;
 
 export type VaryKey = (typeof VARY_KEYS)[number];
@@ -79,7 +87,11 @@ function choice(key: string, v: VaryValue, allowed: readonly string[]): string {
 export function normalizeVaryValue(key: VaryKey, v: VaryValue): VaryValue {
   switch (key) {
     case 'gpu':
+    case 'prefill-gpu':
+    case 'decode-gpu':
       return loadGpu(String(v).trim(), where(key)).id;
+    case 'link':
+      return choice(key, v, LINK_KINDS);
     case 'model':
       return loadArchitecture(String(v).trim(), where(key)).id;
     case 'stack':
@@ -101,6 +113,10 @@ export function normalizeVaryValue(key: VaryKey, v: VaryValue): VaryValue {
     case 'batch-size':
     case 'tp':
     case 'replicas':
+    case 'prefill-tp':
+    case 'prefill-replicas':
+    case 'decode-tp':
+    case 'decode-replicas':
       return positiveInteger(key, v);
     case 'power-cap-w': {
       const s = String(v).trim();
@@ -178,6 +194,21 @@ function applySetting(into: Record<string, unknown>, key: VaryKey, value: VaryVa
       const o = regionGroupsOverride(parseRegionGroups(String(value), where(key)));
       Object.assign((into.facility ??= {}) as Record<string, unknown>, o.facility);
       cluster.replicas = o.replicas;
+      break;
+    }
+    case 'link':
+      ((cluster.disaggregation ??= {}) as Record<string, unknown>).link = value;
+      break;
+    case 'prefill-gpu':
+    case 'prefill-tp':
+    case 'prefill-replicas':
+    case 'decode-gpu':
+    case 'decode-tp':
+    case 'decode-replicas': {
+      // A pool setting alone leaves the link to the base scenario (which must disaggregate).
+      const [role, field] = key.split('-') as ['prefill' | 'decode', string];
+      const d = (cluster.disaggregation ??= {}) as Record<string, unknown>;
+      ((d[role] ??= {}) as Record<string, unknown>)[field] = value;
       break;
     }
     case 'region':

@@ -190,8 +190,10 @@ class BatchRunner {
 }
 
 export function estimate(loaded: LoadedScenario, opts: EstimateOptions = {}): EstimateResult {
-  const { setup, resolved } = buildSimulation(loaded, { plugins: opts.plugins });
   const file = loaded.file;
+  // The estimator bins requests onto one replica type; a cluster of two pools has no single batch to size.
+  if (loaded.scenario.cluster.disaggregation) throw new InputError(file, '/cluster/disaggregation', 'the estimator models one pool of replicas; run disaggregated serving with `joulesim run` or `compare`');
+  const { setup, resolved } = buildSimulation(loaded, { plugins: opts.plugins });
   const gpu = loadGpu(resolved.gpu, `${file}:/cluster/gpu`);
   const maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
   const flopsChoice = opts.flopsHw ?? 'dense';

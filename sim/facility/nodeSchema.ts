@@ -19,6 +19,18 @@ const sourcedNumber = {
   },
 } as const;
 
+/** One inter-node fabric as one GPU of this node sees it (its share of the node's adapters). */
+const fabricSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['gbit_s_per_gpu', 'latency_us', 'energy_pj_per_bit_per_end'],
+  properties: {
+    gbit_s_per_gpu: { ...sourcedNumber, description: 'Line rate available to one GPU, one direction, Gb/s.' },
+    latency_us: { ...sourcedNumber, description: 'Fixed cost of one transfer (setup, one switch hop), microseconds.' },
+    energy_pj_per_bit_per_end: { ...sourcedNumber, description: 'Energy per bit at one end (one adapter), picojoules.' },
+  },
+} as const;
+
 export const nodeSchema = {
   type: 'object',
   additionalProperties: false,
@@ -47,6 +59,12 @@ export const nodeSchema = {
         },
       },
     },
+    network: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'The inter-node fabrics a KV-cache transfer between disaggregated prefill and decode pools can take (absent: none on file).',
+      properties: { infiniband: fabricSchema, ethernet: fabricSchema },
+    },
     max_system_w: { ...sourcedNumber, description: 'Rated maximum of the whole node (a sanity bound, not used).' },
     embodied_kgco2e: { ...sourcedNumber, description: 'Manufacture of the node without its GPUs.' },
     lifetime_years: { ...sourcedNumber, description: 'Years the embodied carbon is spread over (node and GPUs).' },
@@ -57,4 +75,5 @@ export const nodeSchema = {
 
 export type NodeType = FromSchema<typeof nodeSchema>;
 export type SourcedNumber = FromSchema<typeof sourcedNumber>;
+export type Fabric = FromSchema<typeof fabricSchema>;
 export type NumberBasis = (typeof numberBases)[number];

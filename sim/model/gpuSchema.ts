@@ -74,7 +74,13 @@ export const gpuSchema = {
         latency_us: { ...positiveNumber, description: 'Fixed cost of one small collective, microseconds.' },
         source: { type: 'string', minLength: 1 },
         confidence,
+        energy_pj_per_bit: {
+          ...positiveNumber,
+          description: 'Energy of moving one bit GPU to GPU over this link (both ends and any switch hop), picojoules: what a KV-cache transfer between disaggregated pools costs on it. Absent: this link cannot carry such transfers.',
+        },
+        energy_source: { type: 'string', minLength: 1, description: 'Where energy_pj_per_bit comes from, and its basis (measured, vendor or modelled).' },
       },
+      dependencies: { energy_pj_per_bit: ['energy_source'] },
     },
     sm_clocks: {
       type: 'object',

@@ -34,9 +34,11 @@ export class RequestCsvWriter implements RequestRowWriter {
   constructor(
     path: string,
     private readonly withShares = false,
+    /** Disaggregated serving: a `handoff_s` column (prefill done; first_token_s is when the KV cache landed). */
+    private readonly withHandoff = false,
   ) {
     this.file = new OutputFile(path);
-    this.buffer = REQUEST_COLUMNS + (withShares ? ',' + REQUEST_FACILITY_COLUMNS : '') + '\n';
+    this.buffer = REQUEST_COLUMNS + (withShares ? ',' + REQUEST_FACILITY_COLUMNS : '') + (withHandoff ? ',handoff_s' : '') + '\n';
   }
 
   private sharesCells(r: LiveRequest | null): string {
@@ -60,12 +62,12 @@ export class RequestCsvWriter implements RequestRowWriter {
     const s = r.spec;
     const tpot = s.outputTokens > 1 ? (finishSeconds - r.firstTokenSeconds) / (s.outputTokens - 1) : Number.NaN;
     this.write(
-      `${s.id},${replica},completed,${num(s.arrivalSeconds)},${num(r.admittedSeconds)},${num(r.firstTokenSeconds)},${num(finishSeconds)},${s.inputTokens},${s.outputTokens},${num(r.firstTokenSeconds - s.arrivalSeconds)},${num(tpot)},${num(finishSeconds - s.arrivalSeconds)},${num(r.energyJoules)},${r.preemptions},${this.sharesCells(r)}\n`,
+      `${s.id},${replica},completed,${num(s.arrivalSeconds)},${num(r.admittedSeconds)},${num(r.firstTokenSeconds)},${num(finishSeconds)},${s.inputTokens},${s.outputTokens},${num(r.firstTokenSeconds - s.arrivalSeconds)},${num(tpot)},${num(finishSeconds - s.arrivalSeconds)},${num(r.energyJoules)},${r.preemptions},${this.sharesCells(r)}${this.withHandoff ? `,${num(r.handoffSeconds)}` : ''}\n`,
     );
   }
 
   rejected(s: RequestSpec, reason: string, replica: number): void {
-    this.write(`${s.id},${replica},rejected,${num(s.arrivalSeconds)},,,,${s.inputTokens},${s.outputTokens},,,,0,0,${csvField(reason)}${this.sharesCells(null)}\n`);
+    this.write(`${s.id},${replica},rejected,${num(s.arrivalSeconds)},,,,${s.inputTokens},${s.outputTokens},,,,0,0,${csvField(reason)}${this.sharesCells(null)}${this.withHandoff ? ',' : ''}\n`);
   }
 
   /** Writes what is buffered; the file keeps its temporary name until committed with the run's other outputs. */
@@ -80,7 +82,8 @@ export class RequestCsvWriter implements RequestRowWriter {
  * always had): node and IT and facility power and energy, carbon, cost, and the signals averaged over the interval.
  */
 export function timeSeriesCsv(rows: readonly TimeSeriesRow[], replicas: number, facility?: readonly FacilityIntervalRow[]): string {
-  const header = ['start_s', 'end_s', 'power_w', 'prefill_j', 'decode_j', 'idle_j', 'cumulative_energy_j', 'running', 'queued'];
+  const transfers = rows.length > 0 && rows[0].transferJoules !== undefined;
+  const header = ['start_s', 'end_s', 'power_w', 'prefill_j', 'decode_j', 'idle_j', ...(transfers ? ['transfer_j'] : []), 'cumulative_energy_j', 'running', 'queued'];
   for (let r = 0; r < replicas; r++) header.push(`replica${r}_power_w`, `replica${r}_running`, `replica${r}_queued`);
   if (facility) {
     header.push('node_j', 'it_j', 'facility_j', 'it_power_w', 'facility_power_w', 'operational_gco2e', 'cost_usd', 'pue', 'carbon_g_per_kwh', 'price_usd_per_kwh');
@@ -104,7 +107,8 @@ export function timeSeriesCsv(rows: readonly TimeSeriesRow[], replicas: number, 
       queued += row.queued[r];
       perReplica.push(num(span > 0 ? joules / span : 0), num(row.running[r]), num(row.queued[r]));
     }
-    const total = prefill + decode + idle;
+    const transfer = row.transferJoules ?? 0;
+    const total = prefill + decode + idle + transfer;
     cumulative += total;
     const f = facility?.[lines.length - 1];
     if (f) {
@@ -113,7 +117,7 @@ export function timeSeriesCsv(rows: readonly TimeSeriesRow[], replicas: number, 
       perReplica.push(num(f.nodeJoules), num(it), num(f.facilityJoules), w(it), w(f.facilityJoules), num(f.carbonGrams), num(f.costUsd), num(f.pue), num(f.carbonGPerKwh), num(f.priceUsdPerKwh));
     }
     lines.push(
-      [num(row.startSeconds), num(row.endSeconds), num(span > 0 ? total / span : 0), num(prefill), num(decode), num(idle), num(cumulative), num(running), num(queued), ...perReplica].join(','),
+      [num(row.startSeconds), num(row.endSeconds), num(span > 0 ? total / span : 0), num(prefill), num(decode), num(idle), ...(transfers ? [num(transfer)] : []), num(cumulative), num(running), num(queued), ...perReplica].join(','),
     );
   }
   return lines.join('\n') + '\n';

@@ -239,6 +239,8 @@ export function seriesData(rows: readonly TimeSeriesRow[], replicas: number, max
       s.running.push(span > 0 ? running / span : 0);
       s.queued.push(span > 0 ? queued / span : 0);
     }
+    // KV transfers between disaggregated pools belong to no replica, but to the run's energy.
+    for (let i = g; i <= last; i++) cumulative += rows[i].transferJoules ?? 0;
     cumulativeJoules.push(cumulative);
   }
   return { startSeconds, endSeconds, replicas: per, cumulativeJoules };

@@ -34,7 +34,8 @@ export interface Summary {
   readonly energy_per_output_token_j: number;
   readonly energy_per_request_j: number;
   readonly avg_power_w: number;
-  readonly energy_breakdown_j: { prefill: number; decode: number; idle: number };
+  /** `transfer`: KV-cache transfers between disaggregated pools (present only then). */
+  readonly energy_breakdown_j: { prefill: number; decode: number; idle: number; transfer?: number };
   readonly attributed_energy_j: number;
   readonly ttft_s: Quantiles;
   readonly tpot_s: Quantiles;
@@ -48,6 +49,8 @@ export interface Summary {
   readonly quantization?: QuantizationSummary;
   /** Present when prefix caching is on. */
   readonly prefix_cache?: PrefixCacheSummary;
+  /** Present when prefill and decode run on separate pools. */
+  readonly disaggregation?: DisaggregationSummary;
   readonly warnings: string[];
   /** Node, IT and facility energy, carbon and cost: present when the scenario has a facility section. */
   readonly facility?: FacilitySummary;
@@ -72,6 +75,37 @@ export interface PrefixCacheSummary {
   /** Each hit's skipped prefill priced as a step of its own (the whole prompt minus the rest over the cached part). */
   readonly prefill_energy_saved_j: number;
   readonly evictions: number;
+}
+
+export interface PoolSummary {
+  readonly gpu: string;
+  readonly stack: string;
+  readonly tp: number;
+  readonly replicas: number;
+  readonly router: string;
+  readonly node: string | null;
+  readonly cost_model: string;
+  readonly scheduler: Record<string, unknown>;
+  /** Everything the pool's replicas drew, idle included. */
+  readonly energy_j: number;
+  readonly energy_breakdown_j: { prefill: number; decode: number; idle: number };
+}
+
+export interface DisaggregationSummary {
+  readonly prefill_pool: PoolSummary;
+  readonly decode_pool: PoolSummary;
+  readonly link: { readonly kind: string; readonly description: string; readonly basis: string };
+  readonly kv_bytes_per_token: number;
+  readonly transfers: number;
+  readonly transfer_bytes: number;
+  /** Attributed to the requests moved; prefill_pool + decode_pool + transfer = the run's energy. */
+  readonly transfer_energy_j: number;
+  /** Summed over the links (one per prefill replica). */
+  readonly link_busy_s: number;
+  /** link_busy_s / (links × makespan). */
+  readonly link_utilisation: number;
+  /** Mean time from a prompt's last step to its decode blocks being reserved (waiting for decode memory). */
+  readonly mean_reservation_wait_s: number;
 }
 
 export interface SloSummary {
@@ -123,7 +157,10 @@ export function summaryTable(s: Summary): string {
     ['tokens', `${count(s.input_tokens)} in, ${count(s.output_tokens)} out`],
     ['makespan', formatDuration(s.makespan_s)],
     ['energy', `${formatEnergy(s.energy_j)} = ${formatNumber(s.energy_kwh)} kWh`],
-    ['  prefill / decode / idle', `${formatEnergy(b.prefill)} (${pct(b.prefill)}) / ${formatEnergy(b.decode)} (${pct(b.decode)}) / ${formatEnergy(b.idle)} (${pct(b.idle)})`],
+    [
+      b.transfer !== undefined ? '  prefill / decode / idle / KV transfer' : '  prefill / decode / idle',
+      `${formatEnergy(b.prefill)} (${pct(b.prefill)}) / ${formatEnergy(b.decode)} (${pct(b.decode)}) / ${formatEnergy(b.idle)} (${pct(b.idle)})${b.transfer !== undefined ? ` / ${formatEnergy(b.transfer)} (${pct(b.transfer)})` : ''}`,
+    ],
     ['energy per output token', formatEnergy(s.energy_per_output_token_j)],
     ['energy per request', formatEnergy(s.energy_per_request_j)],
     ['average power', formatPower(s.avg_power_w)],
@@ -141,6 +178,7 @@ export function summaryTable(s: Summary): string {
     const p = s.prefix_cache;
     rows.push(['prefix cache', `${(100 * p.hit_rate).toFixed(1)}% of prompt tokens hit (${count(p.hit_admissions)} of ${count(p.lookups)} admissions), ${count(p.prefill_tokens_saved)} prefill tokens saved, ~${formatEnergy(p.prefill_energy_saved_j)} prefill energy saved, ${count(p.evictions)} blocks evicted`]);
   }
+  if (s.disaggregation) rows.push(...disaggregationRows(s.disaggregation));
   if (s.power_controller) rows.push(['power controller', `${s.power_controller.name}: ${formatNumber(s.power_controller.asleep_s)} replica-seconds asleep, ${s.power_controller.wakeups} wake-ups`]);
   if (s.admission) rows.push(['admission', s.admission.name]);
   if (s.facility) rows.push(...facilityRows(s.facility));
@@ -148,6 +186,21 @@ export function summaryTable(s: Summary): string {
   for (const w of s.warnings) rows.push(['warning', w]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}
+
+/** The pools, the link and the transfers. */
+function disaggregationRows(d: DisaggregationSummary): [string, string][] {
+  const pool = (p: PoolSummary) =>
+    `${p.replicas} × ${p.gpu}${p.tp > 1 ? ` (tp ${p.tp})` : ''}, ${p.stack}, ${p.cost_model}: ${formatEnergy(p.energy_j)} (prefill ${formatEnergy(p.energy_breakdown_j.prefill)}, decode ${formatEnergy(p.energy_breakdown_j.decode)}, idle ${formatEnergy(p.energy_breakdown_j.idle)})`;
+  return [
+    ['prefill pool', pool(d.prefill_pool)],
+    ['decode pool', pool(d.decode_pool)],
+    ['KV link', `${d.link.description} (${d.link.basis})`],
+    [
+      'KV transfers',
+      `${count(d.transfers)} (${formatNumber(d.transfer_bytes / 1e9)} GB), ${formatEnergy(d.transfer_energy_j)}; links busy ${formatDuration(d.link_busy_s)} (${(100 * d.link_utilisation).toFixed(2)}%); mean wait for decode blocks ${formatDuration(d.mean_reservation_wait_s)}`,
+    ],
+  ];
 }
 
 /** The facility lines of the table: energy by level, carbon, cost, per token, and where the numbers come from. */

@@ -31,6 +31,7 @@ import type { LoadedScenario } from '../scenario/loadScenario.js';
 import { schedulerPairingProblem, SPECULATIVE_ONLY_FIELDS } from '../scenario/schedulerPairing.js';
 import { inputErrorAt, sourceLabel, sourceOf } from '../inputSource.js';
 import { tensorParallelProblem } from '../model/tensorParallel.js';
+import { buildDisaggregation, type ResolvedDisaggregation } from './buildDisaggregation.js';
 
 export type { SpeculativeSettings } from '../policies/scheduler/schedulerPolicy.js';
 export { DEFAULT_ACCEPTANCE, DEFAULT_GAMMA } from '../policies/scheduler/speculativePolicy.js';
@@ -59,6 +60,8 @@ export interface ResolvedConfig {
   readonly slo?: { readonly ttftSeconds?: number; readonly tpotSeconds?: number };
   /** Why this run's numbers are extrapolated beyond what the stack or profile covers (empty when they are not). */
   readonly extrapolations: readonly string[];
+  /** Prefill and decode pools and the link between them, when the cluster disaggregates them. */
+  readonly disaggregation?: ResolvedDisaggregation;
 }
 
 export interface BuildOptions {
@@ -104,6 +107,7 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
   }
   const decoding = c.decoding as DecodingStrategy;
   const precision: Precision = { weights: c.weight_dtype, kvCache: c.kv_cache_dtype };
+  if (c.disaggregation) return buildDisaggregated(loaded, opts, arch, precision, decoding);
   const selection = (powerCapWatts: number | undefined): CostModelSelection => ({
     gpu,
     arch,
@@ -259,6 +263,63 @@ export function buildSimulation(loaded: LoadedScenario, opts: BuildOptions = {})
     slo: resolved.slo ?? null,
     observer: opts.observer ?? null,
     onProgress: opts.onProgress,
+  };
+  return { setup, resolved };
+}
+
+/** A cluster whose prefill and decode run on separate pools (sim/run/buildDisaggregation.ts). */
+function buildDisaggregated(
+  loaded: LoadedScenario,
+  opts: BuildOptions,
+  arch: ReturnType<typeof loadArchitecture>,
+  precision: Precision,
+  decoding: DecodingStrategy,
+): { setup: SimulationSetup; resolved: ResolvedConfig } {
+  const { scenario, file } = loaded;
+  const c = scenario.cluster;
+  const plugins = opts.plugins ?? {};
+  const built = buildDisaggregation(loaded, arch, precision, decoding);
+  const { prefill, decode } = built.resolved;
+  const admission = resolveReference('admission', c.admission as PolicyReference, admissionEntries, plugins, { file, place: '/cluster/admission' });
+  const source = createRequestSource(scenario.workload, { baseDir: loaded.baseDir, seed: scenario.seed, file, sourceOf: (pointer) => sourceOf(file, loaded.flagPlaces, pointer) });
+  const slo = scenario.slo;
+  const replicas = prefill.replicas + decode.replicas;
+  const resolved: ResolvedConfig = {
+    gpu: prefill.gpu === decode.gpu ? prefill.gpu : `${prefill.gpu}/${decode.gpu}`,
+    model: arch.id,
+    stack: prefill.stack === decode.stack ? prefill.stack : `${prefill.stack}/${decode.stack}`,
+    tp: prefill.tp,
+    replicas,
+    router: `${prefill.router}/${decode.router}`,
+    admission: { name: admission.name, options: admission.options },
+    powerController: { name: 'none', options: {} },
+    scheduler: built.scheduler,
+    cost: built.cost,
+    seed: scenario.seed,
+    decoding,
+    precision,
+    ...(slo && (slo.ttft_s !== undefined || slo.tpot_s !== undefined) ? { slo: { ttftSeconds: slo.ttft_s, tpotSeconds: slo.tpot_s } } : {}),
+    extrapolations: [],
+    disaggregation: built.resolved,
+  };
+  const setup: SimulationSetup = {
+    source,
+    replicas,
+    router: built.setup.prefill.router,
+    admission: buildAdmission(admission, scenario.seed, prefill.replicas),
+    power: null,
+    makeScheduler: () => {
+      throw new Error('internal: a disaggregated run builds its schedulers per pool');
+    },
+    costModel: built.setup.prefill.costModel,
+    idleWattsPerReplica: built.setup.prefill.idleWattsPerReplica,
+    intervalSeconds: scenario.output.interval_s,
+    maxIntervals: scenario.output.max_intervals,
+    rowWriter: opts.rowWriter ?? null,
+    slo: resolved.slo ?? null,
+    observer: opts.observer ?? null,
+    onProgress: opts.onProgress,
+    disaggregation: built.setup,
   };
   return { setup, resolved };
 }

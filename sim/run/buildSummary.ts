@@ -3,7 +3,8 @@
  * keys (the `--json` output and summary.json; rendered by sim/report/summary.ts).
  */
 import type { FacilitySummary } from '../report/facilitySummary.js';
-import type { PrefixCacheSummary, QuantizationSummary, Summary } from '../report/summary.js';
+import type { DisaggregationSummary, PoolSummary, PrefixCacheSummary, QuantizationSummary, Summary } from '../report/summary.js';
+import type { ResolvedPool } from './buildDisaggregation.js';
 import type { ResolvedConfig } from './buildSimulation.js';
 import type { SimulationResult } from './simulation.js';
 import { displayPath } from '../io/displayPath.js';
@@ -65,7 +66,7 @@ export function buildSummary(
     energy_per_output_token_j: m.outputTokens > 0 ? e.total / m.outputTokens : 0,
     energy_per_request_j: m.completed > 0 ? e.total / m.completed : 0,
     avg_power_w: makespan > 0 ? e.total / makespan : 0,
-    energy_breakdown_j: { prefill: e.prefill, decode: e.decode, idle: e.idle },
+    energy_breakdown_j: { prefill: e.prefill, decode: e.decode, idle: e.idle, ...(result.disaggregation ? { transfer: e.transfer } : {}) },
     attributed_energy_j: m.attributedJoules,
     ttft_s: m.ttftSeconds.summary(),
     tpot_s: m.tpotSeconds.summary(),
@@ -86,6 +87,7 @@ export function buildSummary(
       : {}),
     ...quantizationSummary(resolved),
     ...prefixCacheSummary(resolved, warnings),
+    ...disaggregationSummary(result, resolved),
     warnings,
     ...(facility ? { facility } : {}),
   };
@@ -100,7 +102,7 @@ function quantizationSummary(r: ResolvedConfig): { quantization?: QuantizationSu
 function prefixCacheSummary(r: ResolvedConfig, warnings: string[]): { prefix_cache?: PrefixCacheSummary } {
   const p = r.scheduler.prefixCacheStats;
   if (!p) return {};
-  if (p.lookups === 0) warnings.push('prefix caching is on, but no request names its prefix blocks (Mooncake traces carry hash_ids; other formats do not)');
+  if (p.lookups === 0) warnings.push('prefix caching is on, but no request names its prefix blocks (Mooncake traces carry hash_ids, plain CSV traces prefix_id and prefix_tokens columns; other formats do not)');
   return {
     prefix_cache: {
       lookups: p.lookups,
@@ -109,6 +111,44 @@ function prefixCacheSummary(r: ResolvedConfig, warnings: string[]): { prefix_cac
       prefill_tokens_saved: p.hitTokens,
       prefill_energy_saved_j: p.savedJoules,
       evictions: p.evictions,
+    },
+  };
+}
+
+function disaggregationSummary(result: SimulationResult, resolved: ResolvedConfig): { disaggregation?: DisaggregationSummary } {
+  const d = result.disaggregation;
+  const r = resolved.disaggregation;
+  if (!d || !r) return {};
+  const pool = (p: ResolvedPool, from: number, to: number): PoolSummary => {
+    const e = result.ledger.poolTotals(from, to);
+    return {
+      gpu: p.gpu,
+      stack: p.stack,
+      tp: p.tp,
+      replicas: p.replicas,
+      router: p.router,
+      node: p.node,
+      cost_model: p.costKind,
+      scheduler: p.scheduler,
+      energy_j: e.total,
+      energy_breakdown_j: { prefill: e.prefill, decode: e.decode, idle: e.idle },
+    };
+  };
+  const busy = d.links.reduce((a, l) => a + l.busySeconds, 0);
+  const transfers = d.links.reduce((a, l) => a + l.transfers, 0);
+  const makespan = result.makespanSeconds;
+  return {
+    disaggregation: {
+      prefill_pool: pool(r.prefill, 0, d.prefillReplicas),
+      decode_pool: pool(r.decode, d.prefillReplicas, d.prefillReplicas + d.decodeReplicas),
+      link: { kind: d.link.kind, description: d.link.description, basis: d.link.basis },
+      kv_bytes_per_token: r.kvBytesPerToken,
+      transfers,
+      transfer_bytes: d.links.reduce((a, l) => a + l.bytes, 0),
+      transfer_energy_j: d.transferJoules,
+      link_busy_s: busy,
+      link_utilisation: makespan > 0 ? busy / (d.links.length * makespan) : 0,
+      mean_reservation_wait_s: transfers > 0 ? d.reservationWaitSeconds / transfers : 0,
     },
   };
 }

@@ -68,7 +68,7 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
     for (const f of streamed) f.discard();
   };
   try {
-    csvWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv'), loaded.scenario.facility !== undefined) : null;
+    csvWriter = opts.outDir ? new RequestCsvWriter(join(opts.outDir, 'requests.csv'), loaded.scenario.facility !== undefined, loaded.scenario.cluster.disaggregation !== undefined) : null;
     if (csvWriter) streamed.push(csvWriter.file);
     trace = opts.traceEventsFile !== undefined ? new TraceEventWriter(opts.traceEventsFile) : null;
     if (trace) streamed.push(trace.file);

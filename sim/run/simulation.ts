@@ -11,13 +11,53 @@ import { PolicyError, callPlugin } from '../policyError.js';
 import { LiveRequest } from '../serving/liveRequest.js';
 import type { AdmissionPolicy, Router } from '../serving/policyApi.js';
 import { PowerControl, type PowerControlSetup } from '../serving/powerControl.js';
-import { Replica, type ReplicaPower, type WorkObserver } from '../serving/replica.js';
-import { LiveReplicaView, type ReplicaSite } from '../serving/replicaView.js';
+import { Replica, type ReplicaContext, type ReplicaPower, type WorkObserver } from '../serving/replica.js';
+import { LiveReplicaView, PoolReplicaView, type ReplicaSite } from '../serving/replicaView.js';
 import { builtinRouter, type RouterKind } from '../serving/router.js';
 import type { Scheduler } from '../serving/scheduler.js';
 import type { WorkAccounting } from '../serving/workAccounting.js';
 import type { RequestSource, RequestSpec, WorkloadReport } from '../workload/request.js';
+import type { ContinuousConfig } from '../serving/continuousScheduler.js';
+import { DecodeOnlyScheduler } from '../serving/decodeOnlyScheduler.js';
+import { KvHandoff } from '../serving/kvHandoff.js';
+import { PrefillOnlyScheduler } from '../serving/prefillOnlyScheduler.js';
+import type { KvLink } from '../model/kvTransfer.js';
+import { InputError } from '../errors.js';
 import { EventQueue, type EventTarget } from '../engine/eventQueue.js';
+
+/** One pool of a disaggregated cluster: its replicas run the continuous (vLLM) policy in one role. */
+export interface PoolSetup {
+  readonly replicas: number;
+  readonly costModel: StepCostModel;
+  readonly idleWattsPerReplica: number;
+  readonly config: ContinuousConfig;
+  /** The pool's router (a registry entry or plug-in) and the name messages give it. */
+  readonly router: { readonly router: Router; readonly name: string };
+}
+
+/**
+ * Prefill and decode on separate pools: replicas 0..P-1 are the prefill pool, P..P+D-1 the decode pool. Arrivals go
+ * to the prefill pool's router; `setup.router`, `makeScheduler`, `costModel` and `idleWattsPerReplica` are not used.
+ */
+export interface DisaggregationSetup {
+  readonly prefill: PoolSetup;
+  readonly decode: PoolSetup;
+  readonly link: KvLink;
+  /** KV-cache bytes per prompt token (every layer and head, in the run's KV-cache precision). */
+  readonly kvBytesPerToken: number;
+  /** Names the decode pool in a message when a request can never fit a decode replica. */
+  readonly decodeSource: { readonly file: string; readonly place: string };
+}
+
+export interface DisaggregationResult {
+  readonly prefillReplicas: number;
+  readonly decodeReplicas: number;
+  readonly link: KvLink;
+  /** Per prefill replica's link: seconds busy, transfers, bytes. */
+  readonly links: readonly { readonly busySeconds: number; readonly transfers: number; readonly bytes: number }[];
+  readonly transferJoules: number;
+  readonly reservationWaitSeconds: number;
+}
 
 export interface SimulationSetup {
   readonly source: RequestSource;
@@ -43,6 +83,8 @@ export interface SimulationSetup {
   /** Each replica's grid region and signals, shown to routers, admission policies and controllers (ReplicaView). */
   readonly sites?: readonly ReplicaSite[] | null;
   readonly onProgress?: (eventsFired: number, simulatedSeconds: number, completed: number) => void;
+  /** Prefill and decode on separate pools (sim/serving/kvHandoff.ts), when the scenario disaggregates them. */
+  readonly disaggregation?: DisaggregationSetup | null;
 }
 
 export interface SimulationResult {
@@ -56,6 +98,7 @@ export interface SimulationResult {
   readonly requestsArrived: number;
   /** Per replica: seconds asleep and wake-ups (all zero without a power controller that sleeps replicas). */
   readonly replicaStates: readonly { readonly asleepSeconds: number; readonly wakeups: number }[];
+  readonly disaggregation?: DisaggregationResult;
 }
 
 /** An arriving request as routers and admission policies see it. */
@@ -130,7 +173,8 @@ export async function simulateInSlices(setup: SimulationSetup, eventsPerSlice = 
 export function startSimulation(setup: SimulationSetup): SteppedSimulation {
   const events = new EventQueue();
   const ledger = new EnergyLedger(setup.replicas);
-  const timeSeries = new TimeSeries(setup.replicas, setup.intervalSeconds, setup.maxIntervals);
+  const disagg = setup.disaggregation ?? null;
+  const timeSeries = new TimeSeries(setup.replicas, setup.intervalSeconds, setup.maxIntervals, disagg !== null);
   const metrics = new RequestMetrics(setup.rowWriter ?? null, setup.slo ?? null);
   const pendingStarts: Replica[] = [];
   let control: PowerControl | null = null;
@@ -145,21 +189,32 @@ export function startSimulation(setup: SimulationSetup): SteppedSimulation {
     beforeWork: (r: Replica, now: number) => control?.beforeWork(now, r.index),
   };
   const replicas: Replica[] = [];
-  for (let i = 0; i < setup.replicas; i++) {
-    const scheduler = setup.makeScheduler((r, t) => metrics.onFinished(r, t, i), i);
-    replicas.push(new Replica(i, scheduler, setup.costModel, setup.idleWattsPerReplica, context, setup.power?.replica ?? null));
+  let handoff: KvHandoff | null = null;
+  /** Arrivals go to these replicas (the prefill pool when disaggregated); routers and admission see only them. */
+  let entry: Replica[] = replicas;
+  if (disagg) {
+    const built = buildPools(disagg, events, context, metrics, ledger, timeSeries);
+    replicas.push(...built.replicas);
+    entry = built.prefill;
+    handoff = built.handoff;
+  } else {
+    for (let i = 0; i < setup.replicas; i++) {
+      const scheduler = setup.makeScheduler((r, t) => metrics.onFinished(r, t, i), i);
+      replicas.push(new Replica(i, scheduler, setup.costModel, setup.idleWattsPerReplica, context, setup.power?.replica ?? null));
+    }
   }
   const now = () => events.nowSeconds;
-  const views = replicas.map((r, i) => new LiveReplicaView(r, setup.sites?.[i] ?? null, now));
-  const routing = typeof setup.router === 'string' ? { router: builtinRouter(setup.router), name: `router '${setup.router}'` } : setup.router;
+  const views = entry.map((r, i) => new LiveReplicaView(r, setup.sites?.[i] ?? null, now));
+  const routing = disagg ? disagg.prefill.router : typeof setup.router === 'string' ? { router: builtinRouter(setup.router), name: `router '${setup.router}'` } : setup.router;
   const route = (spec: RequestSpec, now: number): number => {
     const view = specView(spec);
     const index = callPlugin(routing.name, 'route()', () => routing.router.route(view, views, now));
-    if (!Number.isInteger(index) || index < 0 || index >= replicas.length) {
-      throw new PolicyError(routing.name, `route() at t = ${now} s sent request ${spec.id} to replica ${JSON.stringify(index)}; there are ${replicas.length}`);
+    if (!Number.isInteger(index) || index < 0 || index >= entry.length) {
+      throw new PolicyError(routing.name, `route() at t = ${now} s sent request ${spec.id} to replica ${JSON.stringify(index)}; there are ${entry.length}`);
     }
     return index;
   };
+  const decodeFit = disagg ? (replicas[disagg.prefill.replicas].scheduler as DecodeOnlyScheduler) : null;
   const admission = setup.admission ?? null;
   const admit = (spec: RequestSpec, now: number): string | null => {
     if (admission === null) return null;
@@ -181,8 +236,13 @@ export function startSimulation(setup: SimulationSetup): SteppedSimulation {
         metrics.onRejected(spec, refused, -1);
         return;
       }
+      if (decodeFit) {
+        // A request no decode replica can ever hold would wait for blocks forever: the decode pool is too small.
+        const why = decodeFit.cannotHold(spec.inputTokens, spec.outputTokens);
+        if (why) throw new InputError(disagg!.decodeSource.file, disagg!.decodeSource.place, `request ${spec.id} (${spec.inputTokens} + ${spec.outputTokens} tokens) ${why}; give the decode pool more memory (tp, gpu) or a fp8 KV cache`);
+      }
       const index = route(spec, now);
-      const reason = replicas[index].arrive(new LiveRequest(spec), now);
+      const reason = entry[index].arrive(new LiveRequest(spec), now);
       if (reason !== null) metrics.onRejected(spec, reason, index);
     },
     (now) => {
@@ -201,7 +261,7 @@ export function startSimulation(setup: SimulationSetup): SteppedSimulation {
     },
     finish(): SimulationResult {
       if (!done) throw new Error('internal: finish() before the simulation ran out of events');
-      return finishSimulation(replicas, metrics, feeder, events, timeSeries, ledger, setup);
+      return finishSimulation(replicas, metrics, feeder, events, timeSeries, ledger, setup, handoff);
     },
   };
 }
@@ -214,12 +274,14 @@ function finishSimulation(
   timeSeries: TimeSeries,
   ledger: EnergyLedger,
   setup: SimulationSetup,
+  handoff: KvHandoff | null,
 ): SimulationResult {
   for (const r of replicas) {
     const why = r.scheduler.stuckReason?.();
     if (why) throw new PolicyError(r.scheduler.policyName ?? 'scheduler', why);
   }
-  const stuck = replicas.reduce((sum, r) => sum + r.outstanding(), 0);
+  let stuck = replicas.reduce((sum, r) => sum + r.outstanding(), 0);
+  if (handoff) stuck += handoff.pending();
   if (stuck > 0 || metrics.completed + metrics.rejected !== feeder.arrived) {
     throw new Error(`internal: ${stuck} requests never finished (${metrics.completed} done, ${metrics.rejected} rejected, ${feeder.arrived} arrived)`);
   }
@@ -235,5 +297,58 @@ function finishSimulation(
     workload: setup.source.report,
     requestsArrived: feeder.arrived,
     replicaStates: replicas.map((r) => ({ asleepSeconds: r.asleepSeconds, wakeups: r.wakeups })),
+    ...(handoff && setup.disaggregation
+      ? {
+          disaggregation: {
+            prefillReplicas: setup.disaggregation.prefill.replicas,
+            decodeReplicas: setup.disaggregation.decode.replicas,
+            link: setup.disaggregation.link,
+            links: handoff.links.map((l) => ({ busySeconds: l.busySeconds, transfers: l.transfers, bytes: l.bytes })),
+            transferJoules: handoff.transferJoules,
+            reservationWaitSeconds: handoff.reservationWaitSeconds,
+          },
+        }
+      : {}),
   };
+}
+
+/** The two pools' replicas (prefill first) and the hand-off between them. */
+function buildPools(
+  d: DisaggregationSetup,
+  events: EventQueue,
+  context: ReplicaContext,
+  metrics: RequestMetrics,
+  ledger: EnergyLedger,
+  timeSeries: TimeSeries,
+): { replicas: Replica[]; prefill: Replica[]; handoff: KvHandoff } {
+  const prefill: { replica: Replica; scheduler: PrefillOnlyScheduler }[] = [];
+  const decode: { replica: Replica; scheduler: DecodeOnlyScheduler }[] = [];
+  let handoff: KvHandoff | null = null;
+  for (let i = 0; i < d.prefill.replicas; i++) {
+    const scheduler = new PrefillOnlyScheduler(d.prefill.config, (r, t) => metrics.onFinished(r, t, i), (r, t) => handoff!.handOff(i, r, t));
+    prefill.push({ replica: new Replica(i, scheduler, d.prefill.costModel, d.prefill.idleWattsPerReplica, context), scheduler });
+  }
+  for (let j = 0; j < d.decode.replicas; j++) {
+    const index = d.prefill.replicas + j;
+    const scheduler = new DecodeOnlyScheduler(d.decode.config, (r, t) => metrics.onFinished(r, t, index), (t) => handoff!.reserve(j, t));
+    decode.push({ replica: new Replica(index, scheduler, d.decode.costModel, d.decode.idleWattsPerReplica, context), scheduler });
+  }
+  const decodeViews = decode.map((x, j) => new PoolReplicaView(x.replica, j));
+  const routing = d.decode.router;
+  const routeDecode = (r: LiveRequest, now: number): number => {
+    const view = { ...specView(r.spec), generatedTokens: r.generatedTokens };
+    const index = callPlugin(routing.name, 'route()', () => routing.router.route(view, decodeViews, now));
+    if (!Number.isInteger(index) || index < 0 || index >= decode.length) {
+      throw new PolicyError(routing.name, `route() at t = ${now} s sent request ${r.spec.id} to decode replica ${JSON.stringify(index)}; there are ${decode.length}`);
+    }
+    return index;
+  };
+  const book = {
+    transfer: (t0: number, t1: number, joules: number) => {
+      ledger.addTransfer(joules);
+      timeSeries.addTransfer(t0, t1, joules);
+    },
+  };
+  handoff = new KvHandoff(events, prefill, decode, routeDecode, d.link, (r) => r.spec.inputTokens * d.kvBytesPerToken, book);
+  return { replicas: [...prefill.map((p) => p.replica), ...decode.map((x) => x.replica)], prefill: prefill.map((p) => p.replica), handoff };
 }

@@ -11,6 +11,7 @@ import { SCHEDULER_NAMES, schedulerOptionProperties } from '../policies/schedule
 import { KV_CACHE_DTYPES, WEIGHT_DTYPES } from '../model/precision.js';
 import { workloadSchema } from '../workload/workloadSchema.js';
 import { facilitySchema } from '../facility/facilitySchema.js';
+import { LINK_KINDS } from '../model/kvTransfer.js';
 
 export { acceptanceSchema } from '../policies/scheduler/speculativePolicy.js';
 
@@ -62,6 +63,51 @@ export const schedulerSchema = {
   },
 } as const;
 
+/** One pool of a disaggregated cluster; what it leaves out it takes from the cluster block. */
+function poolSchema(role: 'prefill' | 'decode') {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    description: `The ${role} pool: its own GPU type, count, TP degree and stack (defaults: the cluster's gpu, tp and stack, one replica).`,
+    properties: {
+      gpu: { type: 'string', description: "GPU id (default: the cluster's)." },
+      stack: { type: 'string', description: "Serving stack id (default: the cluster's); its batching must be vLLM's continuous policy." },
+      tp: { type: 'integer', minimum: 1, description: "Tensor-parallel GPUs per replica (default: the cluster's)." },
+      replicas: { type: 'integer', minimum: 1, maximum: 4096, default: 1 },
+      power_cap_w: { type: 'number', exclusiveMinimum: 0, description: "Per-GPU power limit (default: the cluster's, else the TDP)." },
+      node: { type: 'string', description: 'Node type whose InfiniBand / Ethernet adapters this pool uses (default: the node type in models/nodes/ built around its GPU).' },
+      batch_size: { type: 'integer', minimum: 1, description: "Cap on running sequences per replica (default: the cluster scheduler's)." },
+      router: {
+        description: `How the ${role} pool picks a replica: a router of the registry (${ROUTER_NAMES.join(', ')}), or {"kind": name, "options": {...}}.`,
+        default: 'least_outstanding',
+        anyOf: [
+          { enum: ROUTER_NAMES },
+          { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { enum: ROUTER_NAMES }, options: { type: 'object' } } },
+        ],
+      },
+    },
+  } as const;
+}
+
+/** Prefill and decode on separate pools, the KV cache moving between them over a link (docs/MECHANISMS.md). */
+export const disaggregationSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['link'],
+  description:
+    "Disaggregated serving (Splitwise, DistServe): prompts run on the prefill pool, each request's KV cache then crosses the link to a replica of the decode pool, which produces the rest of its tokens. Replaces the cluster's gpu / tp / replicas / router for serving; the model, precision, scheduler options and cost-model choice are shared.",
+  properties: {
+    prefill: poolSchema('prefill'),
+    decode: poolSchema('decode'),
+    link: {
+      enum: LINK_KINDS,
+      description:
+        'nvlink: both pools inside one node (same GPU; the GPU file’s NVLink). infiniband / ethernet: between nodes (each pool’s node file’s adapters; the slower end sets the rate).',
+    },
+  },
+} as const;
+
 export const clusterSchema = {
   type: 'object',
   additionalProperties: false,
@@ -107,6 +153,7 @@ export const clusterSchema = {
     },
     kv_cache_dtype: { enum: KV_CACHE_DTYPES, default: 'bf16', description: 'Precision of the KV cache (fp8 halves its bytes and doubles its capacity).' },
     scheduler: { ...schedulerSchema, default: {} },
+    disaggregation: disaggregationSchema,
   },
 } as const;
 

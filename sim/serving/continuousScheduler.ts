@@ -38,7 +38,7 @@ export class ContinuousScheduler extends PagedBatcher {
   private cache: PrefixCache | null = null;
 
   constructor(
-    private readonly config: ContinuousConfig,
+    protected readonly config: ContinuousConfig,
     onFinished: (request: LiveRequest, finishSeconds: number) => void,
   ) {
     super(config.totalBlocks, config.blockTokens, config.maxRunSteps, onFinished);
@@ -47,7 +47,12 @@ export class ContinuousScheduler extends PagedBatcher {
   /** With nobody waiting and a free seat, an arrival joins at the next step; a waiting head that is blocked (seats
    *  or blocks) stays blocked until a finish, which ends the run anyway, and arrivals queue behind it. */
   protected admitsArrivalsNow(): boolean {
-    return this.waiting.length === 0 && this.running.size < this.config.maxRunningSequences;
+    return this.waiting.length === 0 && this.seatsTaken() < this.config.maxRunningSequences;
+  }
+
+  /** Running sequences, and any seat promised ahead (a decode-only replica's KV transfers in flight). */
+  protected seatsTaken(): number {
+    return this.running.size;
   }
 
   enqueue(request: LiveRequest): string | null {
@@ -117,7 +122,7 @@ export class ContinuousScheduler extends PagedBatcher {
       this.chunkTokens.push(take);
       budget -= take;
     }
-    while (budget > 0 && this.waiting.length > 0 && this.running.size < this.config.maxRunningSequences) {
+    while (budget > 0 && this.waiting.length > 0 && this.seatsTaken() < this.config.maxRunningSequences) {
       const r = this.waiting.peek()!;
       const cache = this.cacheFor(r.spec);
       const ids = r.spec.prefixBlockIds;

@@ -17,6 +17,8 @@ export class LiveRequest {
   /** Node, facility, carbon and cost shares (requestShares.ts), when the run has a facility model. */
   shares: Float64Array | null = null;
   preemptions = 0;
+  /** Disaggregated serving: when its prefill replica handed it off for decoding (NaN otherwise). */
+  handoffSeconds = Number.NaN;
   /** When the replica admitted it (batch start for static batching): queueing delay ends here. */
   admittedSeconds = Number.NaN;
 

@@ -56,6 +56,10 @@ export abstract class PagedBatcher implements Scheduler {
     return this.waiting.length;
   }
 
+  freeKvBlocks(): number {
+    return this.pool.freeBlocks;
+  }
+
   protected resetStep(): void {
     this.chunkRequests = [];
     this.chunkTokens = [];
@@ -116,12 +120,17 @@ export abstract class PagedBatcher implements Scheduler {
         r.generatedTokens++;
         if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
         if (r.generatedTokens >= r.spec.outputTokens) this.finish(r, now, r.promptTokens);
-        else this.decodes.join(r);
+        else this.afterFirstToken(r, now);
       }
       if (anyPromptDone) this.prefilling = this.prefilling.filter((r) => r.prefilledTokens < r.promptTokens);
     }
     this.resetStep();
     this.decodes.popFinished((r, tokensInCache) => this.finish(r, now, tokensInCache));
+  }
+
+  /** r has its first token and more to produce: it decodes here (a prefill-only replica hands it off instead). */
+  protected afterFirstToken(r: LiveRequest, _nowSeconds: number): void {
+    this.decodes.join(r);
   }
 
   /** Called when a request finishes, before it is reported (a policy may reopen admission). */
@@ -135,7 +144,7 @@ export abstract class PagedBatcher implements Scheduler {
     this.pool.release(this.pool.blocksFor(tokensInCache));
   }
 
-  private finish(r: LiveRequest, now: number, tokensInCache: number): void {
+  protected finish(r: LiveRequest, now: number, tokensInCache: number): void {
     this.releaseKv(r, tokensInCache);
     this.running.remove(r);
     this.onRequestFinished(r);

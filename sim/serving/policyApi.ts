@@ -82,6 +82,9 @@ export interface ReplicaView {
    *  signals now. Absent without a facility section. */
   readonly region?: string;
   readonly grid?: GridView;
+  /** KV-cache blocks an allocation could take now (blocks reserved for KV transfers count as taken); absent when
+   *  its batching policy keeps no paged KV cache. */
+  readonly freeKvBlocks?: number;
 }
 
 export interface Router {

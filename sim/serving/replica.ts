@@ -223,6 +223,13 @@ export class Replica implements EventTarget {
     this.reportCounts(nowSeconds);
   }
 
+  /** Room came free outside the scheduler's own work (a KV transfer ended and released blocks): plan again if idle. */
+  resume(nowSeconds: number): void {
+    if (this.work !== null || this.state !== 'awake' || this.waitEvent !== null) return;
+    this.startNext(nowSeconds);
+    this.reportCounts(nowSeconds);
+  }
+
   /** Account idle power up to the end of the simulation. */
   close(endSeconds: number): void {
     this.accountIdle(endSeconds);
@@ -301,7 +308,8 @@ export class Replica implements EventTarget {
     if (w.kind === 'step') {
       const prefill = prefillTokens(w.step);
       if (prefill === 0 && w.step.chunkNewTokens.length === 0) this.lastDecodeStepSeconds = seconds;
-      const prefillJoules = (joules * prefill) / (prefill + w.step.decodeCount);
+      // A prompt-only step is all prefill (exactly: the ratio would leave a rounding residue as decode energy).
+      const prefillJoules = w.step.decodeCount === 0 ? joules : (joules * prefill) / (prefill + w.step.decodeCount);
       ctx.ledger.addBusy(this.index, seconds, prefillJoules, joules - prefillJoules);
       if (ctx.timeSeries) {
         ctx.timeSeries.addEnergy(this.index, 'prefill', start, endSeconds, prefillJoules);

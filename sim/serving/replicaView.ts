@@ -48,4 +48,20 @@ export class LiveReplicaView implements ReplicaView {
   get gpu(): ReplicaView['gpu'] {
     return this.replica.setting;
   }
+  get freeKvBlocks(): number | undefined {
+    return this.replica.scheduler.freeKvBlocks?.();
+  }
+}
+
+/** A replica of a disaggregated pool: its index is its place in the pool (what the pool's router returns). */
+export class PoolReplicaView extends LiveReplicaView {
+  constructor(
+    replica: Replica,
+    private readonly poolIndex: number,
+  ) {
+    super(replica);
+  }
+  override get index(): number {
+    return this.poolIndex;
+  }
 }

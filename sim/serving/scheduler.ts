@@ -18,6 +18,8 @@ export interface Scheduler {
   queuedCount(): number;
   /** When the run ends with requests still here: why (a plug-in policy that never starts them). */
   stuckReason?(): string | null;
+  /** KV-cache blocks free now, for policies with a paged KV cache (routers may read it). */
+  freeKvBlocks?(): number;
   /** The policy's name for such messages (a plug-in's module). */
   readonly policyName?: string;
 }

@@ -32,7 +32,7 @@ describe('scenario loading and building', () => {
   it('schema violations name the JSON path', () => {
     expect(parseError({ workload, cluster: { replicas: 0 } }).message).toBe('s.json:/cluster/replicas: must be >= 1');
     expect(parseError({ workload }, { cluster: { tp: 1.5 } }).message).toBe('s.json:/cluster/tp: must be an integer, found the number 1.5');
-    expect(parseError({ workload, cluster: { router: 'random' } }).message).toBe('s.json:/cluster/router: must be one of "round_robin", "least_outstanding", "pack", "prefix_affinity", "carbon_aware"');
+    expect(parseError({ workload, cluster: { router: 'random' } }).message).toBe('s.json:/cluster/router: must be one of "round_robin", "least_outstanding", "pack", "prefix_affinity", "carbon_aware", "most_free_kv"');
     expect(parseError({}).message).toBe("s.json:/: missing required property 'workload'");
     expect(parseError({ workload: { kind: 'magic' } }).message).toMatch(/^s\.json:\/workload\/kind: unknown kind "magic"/);
   });

@@ -26,7 +26,7 @@ export const continuousOptionsSchema = {
     prefix_caching: {
       type: 'boolean',
       description:
-        "Continuous: share the KV blocks of common prompt prefixes (vLLM's automatic prefix caching) for requests whose trace names their prefix blocks (Mooncake hash_ids); LRU eviction of unused cached blocks. Default false.",
+        "Continuous: share the KV blocks of common prompt prefixes (vLLM's automatic prefix caching) for requests whose trace names their prefix blocks (Mooncake hash_ids, or a plain CSV's prefix_id and prefix_tokens columns); LRU eviction of unused cached blocks. Default false.",
     },
   },
 } as const;
