@@ -171,7 +171,7 @@ export class Replica implements EventTarget {
   }
 
   private cancelWait(): void {
-    if (this.waitEvent) this.context.events.cancel(this.waitEvent);
+    if (this.waitEvent !== null) this.context.events.cancel(this.waitEvent);
     this.waitEvent = null;
   }
 
@@ -295,7 +295,7 @@ export class Replica implements EventTarget {
     this.plannedSteps = steps;
     this.workCost = { seconds: curve.secondsUpTo(steps), joules: curve.joules(0, steps) };
     this.token++;
-    if (this.pendingEvent) this.context.events.cancel(this.pendingEvent);
+    if (this.pendingEvent !== null) this.context.events.cancel(this.pendingEvent);
     // The cut lands at or after now; rounding in the closed-form sum must not put it a hair before.
     this.pendingEvent = this.context.events.schedule(Math.max(nowSeconds, this.workStartSeconds + this.workCost.seconds), this, this.token);
   }
