@@ -21,8 +21,8 @@ export class BeamStepCostModel extends StepCostModel {
     super(work, params);
   }
 
-  override decodeRun(n: number, contextSum0: number, masked = false): DecodeRunCurve {
-    return super.decodeRun(n * this.width, contextSum0 * this.width, masked);
+  override decodeRun(n: number, contextSum0: number, masked = false, into?: DecodeRunCurve): DecodeRunCurve {
+    return super.decodeRun(n * this.width, contextSum0 * this.width, masked, into);
   }
 
   /** The step as the GPU runs it: each prompt chunk prefillWidth times, each decode sequence width times. */

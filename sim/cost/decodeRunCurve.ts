@@ -11,54 +11,122 @@ export interface Line {
 }
 
 export class DecodeRunCurve {
-  /** First step of each envelope piece (ascending, starting at 0); piece i uses line i until the next start. */
-  private readonly starts: number[] = [];
-  private readonly slopes: number[] = [];
-  private readonly intercepts: number[] = [];
+  /** Envelope pieces in use; piece i uses line i from starts[i] until the next start. */
+  private pieces = 0;
+  /** First step of each envelope piece (ascending, starting at 0). */
+  private starts = new Float64Array(8);
+  private slopes = new Float64Array(8);
+  private intercepts = new Float64Array(8);
   /** Seconds of all steps before each piece's first step. */
-  private readonly secondsBefore: number[] = [];
+  private secondsBefore = new Float64Array(8);
+  // Scratch for the lines in k and their crossing points: a curve is re-pointed at each new run without allocating.
+  private lineA = new Float64Array(4);
+  private lineB = new Float64Array(4);
+  private cuts = new Float64Array(8);
+  private dynamicA = 0;
+  private dynamicB = 0;
+  /** Replica joules = gpus · (busyBaseWatts · seconds + dynamic joules per GPU). */
+  private gpus = 1;
+  private busyBaseWatts = 0;
 
-  constructor(
-    timeLines: readonly Line[],
-    private readonly dynamicJoules: Line,
-    /** Replica joules = gpus · (busyBaseWatts · seconds + dynamic joules per GPU). */
-    private readonly gpus: number,
-    private readonly busyBaseWatts: number,
-  ) {
-    // Every point where two lines swap order is a candidate piece boundary.
-    const cuts = [0];
+  constructor(timeLines: readonly Line[] = [], dynamicJoules: Line = { a: 0, b: 0 }, gpus = 1, busyBaseWatts = 0) {
+    this.reserve(timeLines.length);
     for (let i = 0; i < timeLines.length; i++) {
-      for (let j = i + 1; j < timeLines.length; j++) {
-        const db = timeLines[i].b - timeLines[j].b;
+      this.lineA[i] = timeLines[i].a;
+      this.lineB[i] = timeLines[i].b;
+    }
+    this.build(timeLines.length, dynamicJoules.a, dynamicJoules.b, gpus, busyBaseWatts);
+  }
+
+  /**
+   * Re-points the curve at a run of n sequences from context sum contextSum0, given lines in the context sum x
+   * (a + b·x): in the step index k they are (a + b·contextSum0) + (b·n)·k. Allocates nothing.
+   */
+  setRun(
+    xA: ArrayLike<number>,
+    xB: ArrayLike<number>,
+    lines: number,
+    dynamicXA: number,
+    dynamicXB: number,
+    n: number,
+    contextSum0: number,
+    gpus: number,
+    busyBaseWatts: number,
+  ): this {
+    this.reserve(lines);
+    for (let i = 0; i < lines; i++) {
+      this.lineA[i] = xA[i] + xB[i] * contextSum0;
+      this.lineB[i] = xB[i] * n;
+    }
+    this.build(lines, dynamicXA + dynamicXB * contextSum0, dynamicXB * n, gpus, busyBaseWatts);
+    return this;
+  }
+
+  private reserve(lines: number): void {
+    if (lines <= this.lineA.length) return;
+    const pieces = 1 + (lines * (lines - 1)) / 2;
+    this.lineA = new Float64Array(lines);
+    this.lineB = new Float64Array(lines);
+    this.cuts = new Float64Array(pieces);
+    this.starts = new Float64Array(pieces);
+    this.slopes = new Float64Array(pieces);
+    this.intercepts = new Float64Array(pieces);
+    this.secondsBefore = new Float64Array(pieces);
+  }
+
+  private build(lines: number, dynamicA: number, dynamicB: number, gpus: number, busyBaseWatts: number): void {
+    this.dynamicA = dynamicA;
+    this.dynamicB = dynamicB;
+    this.gpus = gpus;
+    this.busyBaseWatts = busyBaseWatts;
+    this.pieces = 0;
+    const la = this.lineA;
+    const lb = this.lineB;
+    const cuts = this.cuts;
+    // Every point where two lines swap order is a candidate piece boundary.
+    let cutCount = 0;
+    cuts[cutCount++] = 0;
+    for (let i = 0; i < lines; i++) {
+      for (let j = i + 1; j < lines; j++) {
+        const db = lb[i] - lb[j];
         if (db === 0) continue;
-        const c = Math.ceil((timeLines[j].a - timeLines[i].a) / db);
-        if (c > 0 && Number.isFinite(c)) cuts.push(c);
+        const c = Math.ceil((la[j] - la[i]) / db);
+        if (c > 0 && Number.isFinite(c)) cuts[cutCount++] = c;
       }
     }
-    cuts.sort((x, y) => x - y);
+    // Insertion sort: a handful of cuts.
+    for (let i = 1; i < cutCount; i++) {
+      const x = cuts[i];
+      let j = i - 1;
+      while (j >= 0 && cuts[j] > x) {
+        cuts[j + 1] = cuts[j];
+        j--;
+      }
+      cuts[j + 1] = x;
+    }
     let total = 0;
-    for (let m = 0; m < cuts.length; m++) {
+    for (let m = 0; m < cutCount; m++) {
       const k = cuts[m];
       if (m > 0 && k === cuts[m - 1]) continue;
       // The line on top over the whole piece [k, next cut): pick it inside the piece, not at k, where two lines
       // crossing exactly at the integer k tie and the first of them need not be the one on top at k + 1.
       let next = Infinity;
-      for (let j = m + 1; j < cuts.length && next === Infinity; j++) if (cuts[j] > k) next = cuts[j];
+      for (let j = m + 1; j < cutCount && next === Infinity; j++) if (cuts[j] > k) next = cuts[j];
       const at = next === k + 1 ? k : k + 0.5;
-      let top = timeLines[0];
-      for (let i = 1; i < timeLines.length; i++) {
-        const l = timeLines[i];
-        if (l.a + l.b * at > top.a + top.b * at) top = l;
+      let top = 0;
+      for (let i = 1; i < lines; i++) {
+        if (la[i] + lb[i] * at > la[top] + lb[top] * at) top = i;
       }
-      const n = this.starts.length;
+      const n = this.pieces;
       if (n > 0) {
-        if (this.slopes[n - 1] === top.b && this.intercepts[n - 1] === top.a) continue;
+        if (this.slopes[n - 1] === lb[top] && this.intercepts[n - 1] === la[top]) continue;
         total += this.series(n - 1, this.starts[n - 1], k);
       }
-      this.starts.push(k);
-      this.slopes.push(top.b);
-      this.intercepts.push(top.a);
-      this.secondsBefore.push(total);
+      this.starts[n] = k;
+      this.slopes[n] = lb[top];
+      this.intercepts[n] = la[top];
+      this.secondsBefore[n] = total;
+      this.pieces = n + 1;
     }
   }
 
@@ -69,7 +137,7 @@ export class DecodeRunCurve {
   }
 
   private pieceOf(k: number): number {
-    let i = this.starts.length - 1;
+    let i = this.pieces - 1;
     while (i > 0 && this.starts[i] > k) i--;
     return i;
   }
@@ -95,7 +163,7 @@ export class DecodeRunCurve {
   /** Replica joules of steps k0 .. k1-1. */
   joules(k0: number, k1: number): number {
     const count = k1 - k0;
-    const dynamic = this.dynamicJoules.a * count + this.dynamicJoules.b * ((count * (k0 + k1 - 1)) / 2);
+    const dynamic = this.dynamicA * count + this.dynamicB * ((count * (k0 + k1 - 1)) / 2);
     return this.gpus * (this.busyBaseWatts * this.seconds(k0, k1) + dynamic);
   }
 

@@ -35,6 +35,13 @@ export interface StepCost {
 interface DecodeRunLines {
   readonly timeLines: readonly Line[];
   readonly dynamicJoules: Line;
+  /** timeLines' intercepts and slopes as arrays (what DecodeRunCurve.setRun reads). */
+  readonly timeA: Float64Array;
+  readonly timeB: Float64Array;
+}
+
+function withArrays(lines: { timeLines: readonly Line[]; dynamicJoules: Line }): DecodeRunLines {
+  return { ...lines, timeA: Float64Array.from(lines.timeLines, (l) => l.a), timeB: Float64Array.from(lines.timeLines, (l) => l.b) };
 }
 
 export class StepCostModel {
@@ -42,6 +49,7 @@ export class StepCostModel {
   /** Headroom between the busy floor and the cap: dynamic power above it stretches the step. */
   private readonly capHeadroomWatts: number;
   private readonly lineCache = new Map<number, DecodeRunLines>();
+  private readonly scratchCurve = new DecodeRunCurve();
   /** Bytes moved per cached KV byte read (CostParameters.kvTrafficFactor), unmasked and masked. */
   private readonly kvTraffic: number;
   private readonly maskedKvTraffic: number;
@@ -180,7 +188,7 @@ export class StepCostModel {
   }
 
   /** Decode-run lines of the kernel-class model: every part is a line in the context sum x (exact). */
-  private kernelClassDecodeLines(kc: KernelClassParameters, n: number, masked: boolean): DecodeRunLines {
+  private kernelClassDecodeLines(kc: KernelClassParameters, n: number, masked: boolean): { timeLines: readonly Line[]; dynamicJoules: Line } {
     const at = (x: number) => this.kernelClassParts(kc, { ...decodeOnlyStep(n, x), masked });
     const a = at(0);
     const b = at(1);
@@ -206,7 +214,7 @@ export class StepCostModel {
     let cached = this.lineCache.get(key);
     if (cached) return cached;
     if (this.kc) {
-      cached = this.kernelClassDecodeLines(this.kc, n, masked);
+      cached = withArrays(this.kernelClassDecodeLines(this.kc, n, masked));
       this.lineCache.set(key, cached);
       return cached;
     }
@@ -229,8 +237,8 @@ export class StepCostModel {
     // A cold shape's serial plan time lifts every time line; its energy is at idle, not the busy floor, so the
     // replica-joules line (gpus · (busyBase · seconds + dynamic)) takes (idle − busyBase) · cold off per step.
     const cold = this.coldSeconds;
-    cached = {
-      // Lines in x here; decodeRunCost re-expresses them in k.
+    cached = withArrays({
+      // Lines in x here; decodeRun re-expresses them in k.
       timeLines: [
         { a: cold + overhead + (f0 + slow.flops) / p.computeFlopsPerSecond, b: f1 / p.computeFlopsPerSecond },
         { a: cold + overhead + (b0 + slow.bytes) / p.memoryBytesPerSecond, b: b1 / p.memoryBytesPerSecond },
@@ -239,21 +247,26 @@ export class StepCostModel {
         { a: cold + this.hostSeconds(n), b: 0 },
       ],
       dynamicJoules: cold === 0 ? { a: d0, b: d1 } : { a: d0 + (p.idleWatts - p.busyBaseWatts) * cold, b: d1 },
-    };
+    });
     this.lineCache.set(key, cached);
     return cached;
   }
 
-  /** The cost curve of a decode run of n sequences starting at context sum contextSum0, in the step index k. */
-  decodeRun(n: number, contextSum0: number, masked = false): DecodeRunCurve {
+  /**
+   * The cost curve of a decode run of n sequences starting at context sum contextSum0, in the step index k. With
+   * `into`, that curve is re-pointed at this run instead of a new one being made (a replica keeps one for its runs).
+   */
+  decodeRun(n: number, contextSum0: number, masked = false, into?: DecodeRunCurve): DecodeRunCurve {
     const base = this.decodeLines(n, masked);
-    const inK = (l: Line): Line => ({ a: l.a + l.b * contextSum0, b: l.b * n });
-    return new DecodeRunCurve(base.timeLines.map(inK), inK(base.dynamicJoules), this.tp, this.params.busyBaseWatts);
+    const curve = into ?? new DecodeRunCurve();
+    const d = base.dynamicJoules;
+    return curve.setRun(base.timeA, base.timeB, base.timeA.length, d.a, d.b, n, contextSum0, this.tp, this.params.busyBaseWatts);
   }
 
   /** Seconds and replica joules of decode steps k0 .. k1-1 of a run (k = 0 has context sum contextSum0). */
   decodeRunCost(n: number, contextSum0: number, k0: number, k1: number, masked = false): StepCost {
-    const curve = this.decodeRun(n, contextSum0, masked);
+    // Read synchronously and not kept: one scratch curve serves every call.
+    const curve = this.decodeRun(n, contextSum0, masked, this.scratchCurve);
     return { seconds: curve.seconds(k0, k1), joules: curve.joules(k0, k1) };
   }
 

@@ -3,8 +3,8 @@
  * and energy. Between work it draws idle power. An arrival may cut a decode run short at the next step boundary
  * when the scheduler would admit it there.
  */
-import type { DecodeRunCurve } from '../cost/decodeRunCurve.js';
-import type { StepCost, StepCostModel } from '../cost/stepCostModel.js';
+import { DecodeRunCurve } from '../cost/decodeRunCurve.js';
+import type { StepCostModel } from '../cost/stepCostModel.js';
 import { prefillTokens } from '../cost/step.js';
 import type { EventHandle, EventQueue, EventTarget } from '../engine/eventQueue.js';
 import type { LiveRequest } from './liveRequest.js';
@@ -66,9 +66,12 @@ export class Replica implements EventTarget {
   private work: AnyWork | null = null;
   private workStartSeconds = 0;
   private plannedSteps = 0;
-  private workCost: StepCost = { seconds: 0, joules: 0 };
-  /** The cost curve of the decode run in flight (cuts and interval splits query it). */
-  private runCurve: DecodeRunCurve | null = null;
+  private workSeconds = 0;
+  private workJoules = 0;
+  /** The cost curve of the decode run in flight (cuts and interval splits query it), re-pointed at each new run. */
+  private readonly runCurve = new DecodeRunCurve();
+  /** Replica joules of the run in flight in its first `elapsed` seconds (one function for every run). */
+  private readonly runJoulesAt = (elapsed: number): number => this.runCurve.joulesAt(elapsed, this.plannedSteps);
   /** Identifies the latest scheduled completion (a guard: a cut run's old completion is cancelled, not left). */
   private token = 0;
   private pendingEvent: EventHandle | null = null;
@@ -270,40 +273,45 @@ export class Replica implements EventTarget {
     if (w.kind !== 'priced') this.context.beforeWork?.(this, nowSeconds);
     if (w.kind === 'step') {
       this.plannedSteps = 1;
-      this.workCost = this.cost.stepCost(w.step);
+      const c = this.cost.stepCost(w.step);
+      this.workSeconds = c.seconds;
+      this.workJoules = c.joules;
     } else if (w.kind === 'priced') {
       this.plannedSteps = 1;
-      this.workCost = { seconds: w.seconds, joules: w.joules };
+      this.workSeconds = w.seconds;
+      this.workJoules = w.joules;
     } else {
       this.plannedSteps = w.steps;
-      const curve = this.cost.decodeRun(w.sequences, w.contextSum0, w.masked ?? false);
-      this.runCurve = curve;
-      this.workCost = { seconds: curve.secondsUpTo(w.steps), joules: curve.joules(0, w.steps) };
+      const curve = this.cost.decodeRun(w.sequences, w.contextSum0, w.masked ?? false, this.runCurve);
+      this.workSeconds = curve.secondsUpTo(w.steps);
+      this.workJoules = curve.joules(0, w.steps);
     }
     this.workStartSeconds = nowSeconds;
     this.token++;
-    this.pendingEvent = this.context.events.schedule(nowSeconds + this.workCost.seconds, this, this.token);
+    this.pendingEvent = this.context.events.schedule(nowSeconds + this.workSeconds, this, this.token);
   }
 
   /** Stop the running decode run at the first step boundary at or after now. */
   private cutRunAt(nowSeconds: number): void {
     const w = this.work;
     if (w === null || w.kind !== 'decodeRun') return;
-    const curve = this.runCurve!;
+    const curve = this.runCurve;
     const steps = curve.stepsToReach(nowSeconds - this.workStartSeconds, this.plannedSteps);
     if (steps >= this.plannedSteps) return;
     this.plannedSteps = steps;
-    this.workCost = { seconds: curve.secondsUpTo(steps), joules: curve.joules(0, steps) };
+    this.workSeconds = curve.secondsUpTo(steps);
+    this.workJoules = curve.joules(0, steps);
     this.token++;
     if (this.pendingEvent !== null) this.context.events.cancel(this.pendingEvent);
     // The cut lands at or after now; rounding in the closed-form sum must not put it a hair before.
-    this.pendingEvent = this.context.events.schedule(Math.max(nowSeconds, this.workStartSeconds + this.workCost.seconds), this, this.token);
+    this.pendingEvent = this.context.events.schedule(Math.max(nowSeconds, this.workStartSeconds + this.workSeconds), this, this.token);
   }
 
   private finishWork(endSeconds: number): void {
     const w = this.work as Work | PricedWork;
     const start = this.workStartSeconds;
-    const { seconds, joules } = this.workCost;
+    const seconds = this.workSeconds;
+    const joules = this.workJoules;
     const ctx = this.context;
     if (w.kind === 'step') {
       const prefill = prefillTokens(w.step);
@@ -325,15 +333,12 @@ export class Replica implements EventTarget {
       ctx.ledger.addBusy(this.index, seconds, 0, joules);
       const steps = this.plannedSteps;
       if (steps > 0) this.lastDecodeStepSeconds = seconds / steps;
-      const curve = this.runCurve!;
-      ctx.timeSeries?.addDecodeRun(this.index, start, endSeconds, joules, (elapsed) => curve.joulesAt(elapsed, steps));
+      ctx.timeSeries?.addDecodeRun(this.index, start, endSeconds, joules, this.runJoulesAt);
     }
     ctx.observer?.work(this.index, start, endSeconds, w, this.plannedSteps, joules);
     let shares: Float64Array | undefined;
     if (ctx.accounting) {
-      const curve = w.kind === 'decodeRun' ? this.runCurve! : null;
-      const steps = this.plannedSteps;
-      shares = ctx.accounting.busy(this.index, start, endSeconds, w, steps, joules, curve ? (elapsed) => curve.joulesAt(elapsed, steps) : undefined);
+      shares = ctx.accounting.busy(this.index, start, endSeconds, w, this.plannedSteps, joules, w.kind === 'decodeRun' ? this.runJoulesAt : undefined);
     }
     this.lastBusyEndSeconds = endSeconds;
     this.work = null;
