@@ -8,6 +8,10 @@ import { prefillTokens } from '../cost/step.js';
 import type { WorkObserver } from '../serving/replica.js';
 import type { Work } from '../serving/work.js';
 
+function outside(x: number, r: readonly [number, number]): boolean {
+  return x < r[0] || x > r[1];
+}
+
 export class FittedRangeCheck implements WorkObserver {
   private steps = 0;
   private batchOutside = 0;
@@ -15,14 +19,19 @@ export class FittedRangeCheck implements WorkObserver {
   private contextOutside = 0;
   private anyOutside = 0;
 
+  /** Forwards count changes to the next observer when it wants them. */
+  readonly counts?: (replica: number, t: number, running: number, queued: number) => void;
+
   constructor(
     private readonly range: FittedRange,
     private readonly next: WorkObserver | null = null,
-  ) {}
+  ) {
+    const forward = next?.counts;
+    if (forward) this.counts = (replica, t, running, queued) => forward.call(next, replica, t, running, queued);
+  }
 
   work(replica: number, start: number, end: number, w: Work, stepsDone: number, joules: number): void {
     this.next?.work(replica, start, end, w, stepsDone, joules);
-    const outside = (x: number, r: readonly [number, number]) => x < r[0] || x > r[1];
     let batch: number;
     let tokens: number;
     let contextSteps: number;
@@ -76,19 +85,26 @@ export class FittedRangeCheck implements WorkObserver {
  * only grows with k, so the steps below lo are a prefix and those above hi a suffix, each found by a binary search on
  * the same expression a single step is judged by: O(log steps), and equal to judging each step.
  */
-export function runStepsOutside(contextSum0: number, n: number, steps: number, [lo, hi]: readonly [number, number]): number {
-  const mean = (k: number) => (contextSum0 + n * k) / n;
-  const firstWhere = (pred: (k: number) => boolean) => {
-    let a = 0;
-    let b = steps;
-    while (a < b) {
-      const mid = a + Math.floor((b - a) / 2);
-      if (pred(mid)) b = mid;
-      else a = mid + 1;
-    }
-    return a;
-  };
-  const below = firstWhere((k) => mean(k) >= lo);
-  const above = steps - firstWhere((k) => mean(k) > hi);
+export function runStepsOutside(contextSum0: number, n: number, steps: number, range: readonly [number, number]): number {
+  const lo = range[0];
+  const hi = range[1];
+  // First k with mean(k) >= lo (the steps before it are below the range).
+  let a = 0;
+  let b = steps;
+  while (a < b) {
+    const mid = a + Math.floor((b - a) / 2);
+    if ((contextSum0 + n * mid) / n >= lo) b = mid;
+    else a = mid + 1;
+  }
+  const below = a;
+  // First k with mean(k) > hi (it and the steps after it are above the range).
+  a = 0;
+  b = steps;
+  while (a < b) {
+    const mid = a + Math.floor((b - a) / 2);
+    if ((contextSum0 + n * mid) / n > hi) b = mid;
+    else a = mid + 1;
+  }
+  const above = steps - a;
   return Math.min(steps, below + above);
 }

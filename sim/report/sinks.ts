@@ -23,9 +23,17 @@ export function teeRowWriters(writers: readonly (RequestRowWriter | null)[]): Re
 export function combineObservers(observers: readonly (WorkObserver | null)[]): WorkObserver | null {
   const list = observers.filter((o): o is WorkObserver => o !== null);
   if (list.length <= 1) return list[0] ?? null;
+  const counting = list.filter((o) => o.counts !== undefined);
   return {
     work(replica: number, start: number, end: number, w: RunnableWork, stepsDone: number, joules: number): void {
       for (const o of list) o.work(replica, start, end, w, stepsDone, joules);
     },
+    ...(counting.length > 0
+      ? {
+          counts(replica: number, t: number, running: number, queued: number): void {
+            for (const o of counting) o.counts!(replica, t, running, queued);
+          },
+        }
+      : {}),
   };
 }

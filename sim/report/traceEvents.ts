@@ -6,17 +6,14 @@
  *   - counters ("ph":"C") per replica: `power` (W, whole replica: the work's average power, idle power between
  *     work), `queued requests` and `running requests`.
  *
- * Timestamps are microseconds of simulated time. Slices stream to the file as work finishes (a buffered writer, so a
- * long run never holds them); the request counters are rebuilt at the end from each request's arrival, admission and
- * finish times (first admission: a preempted request waiting for recompute counts as running).
+ * Timestamps are microseconds of simulated time. Everything streams to the file as the run goes (a buffered writer):
+ * slices as work finishes, counters as the replica's counts change (the counts timeseries.csv averages: a preempted
+ * request waiting for recompute is queued again), so memory stays the same whatever the number of requests.
  */
 import { prefillTokens } from '../cost/step.js';
 import { OutputFile } from '../io/outputFile.js';
-import type { LiveRequest } from '../serving/liveRequest.js';
 import type { WorkObserver } from '../serving/replica.js';
 import type { RunnableWork } from '../serving/work.js';
-import type { RequestSpec } from '../workload/request.js';
-import type { RequestRowWriter } from '../accounting/requestMetrics.js';
 
 /** Microseconds with nanosecond resolution; a fixed rounding keeps the file byte-identical run to run. */
 function us(seconds: number): string {
@@ -41,8 +38,13 @@ export class TraceEventWriter implements WorkObserver {
   private idleWatts = 0;
   /** Per replica: when its idle power starts (t = 0, then each work's end), written once the next work starts later. */
   private idleFrom: number[] = [];
-  /** Request state changes per replica: [time, Δqueued, Δrunning] triples. */
-  private changes: number[][] = [];
+  // Per replica: the counts at the latest instant (not written until time moves on, so an instant's intermediate
+  // counts never show), and the counts last written.
+  private countsAt = new Float64Array(0);
+  private pendingQueued = new Float64Array(0);
+  private pendingRunning = new Float64Array(0);
+  private writtenQueued = new Float64Array(0);
+  private writtenRunning = new Float64Array(0);
 
   constructor(readonly path: string) {
     this.file = new OutputFile(path, 'cannot write the trace-event file');
@@ -54,7 +56,11 @@ export class TraceEventWriter implements WorkObserver {
     this.replicas = replicas;
     this.idleWatts = info.idleWatts;
     this.idleFrom = new Array<number>(replicas).fill(0);
-    this.changes = Array.from({ length: replicas }, () => []);
+    this.countsAt = new Float64Array(replicas);
+    this.pendingQueued = new Float64Array(replicas);
+    this.pendingRunning = new Float64Array(replicas);
+    this.writtenQueued = new Float64Array(replicas);
+    this.writtenRunning = new Float64Array(replicas);
     for (let r = 0; r < replicas; r++) {
       const pid = r + 1;
       this.event(`{"name":"process_name","ph":"M","pid":${pid},"tid":0,"args":{"name":${JSON.stringify(`replica ${r}: ${info.description}`)}}}`);
@@ -113,16 +119,25 @@ export class TraceEventWriter implements WorkObserver {
     this.idleFrom[replica] = end;
   }
 
-  /** The request sink that records queue and running counts (feed it every finished and rejected request). */
-  readonly requests: RequestRowWriter = {
-    finished: (r: LiveRequest, finishSeconds: number, replica: number) => {
-      const c = this.changes[replica];
-      if (!c) return;
-      const admitted = Number.isNaN(r.admittedSeconds) ? r.spec.arrivalSeconds : r.admittedSeconds;
-      c.push(r.spec.arrivalSeconds, 1, 0, admitted, -1, 1, finishSeconds, 0, -1);
-    },
-    rejected: (_spec: RequestSpec, _reason: string, _replica: number) => {},
-  };
+  counts(replica: number, t: number, running: number, queued: number): void {
+    if (replica >= this.replicas) return;
+    if (t > this.countsAt[replica]) this.writeCounts(replica);
+    this.countsAt[replica] = t;
+    this.pendingQueued[replica] = queued;
+    this.pendingRunning[replica] = running;
+  }
+
+  /** Writes the replica's counts of its latest instant where they differ from those last written. */
+  private writeCounts(r: number): void {
+    const pid = r + 1;
+    const t = this.countsAt[r];
+    const queued = this.pendingQueued[r];
+    const running = this.pendingRunning[r];
+    if (queued !== this.writtenQueued[r]) this.event(`{"name":"queued requests","ph":"C","pid":${pid},"tid":0,"ts":${us(t)},"args":{"queued":${queued}}}`);
+    if (running !== this.writtenRunning[r]) this.event(`{"name":"running requests","ph":"C","pid":${pid},"tid":0,"ts":${us(t)},"args":{"running":${running}}}`);
+    this.writtenQueued[r] = queued;
+    this.writtenRunning[r] = running;
+  }
 
   /**
    * Writes the idle tails and request counters and closes the JSON; the file keeps its temporary name until
@@ -135,25 +150,7 @@ export class TraceEventWriter implements WorkObserver {
       if (makespanSeconds >= this.idleFrom[r]) {
         this.event(`{"name":"power","ph":"C","pid":${pid},"tid":0,"ts":${us(this.idleFrom[r])},"args":{"watts":${n(this.idleWatts)}}}`);
       }
-      const c = this.changes[r];
-      const count = c.length / 3;
-      const order = Array.from({ length: count }, (_, i) => i);
-      // By time; every change at one instant is applied before the counts are written.
-      order.sort((a, b) => c[3 * a] - c[3 * b] || a - b);
-      let queued = 0;
-      let running = 0;
-      for (let k = 0; k < count; ) {
-        const t = c[3 * order[k]];
-        const q0 = queued;
-        const r0 = running;
-        while (k < count && c[3 * order[k]] === t) {
-          queued += c[3 * order[k] + 1];
-          running += c[3 * order[k] + 2];
-          k++;
-        }
-        if (queued !== q0) this.event(`{"name":"queued requests","ph":"C","pid":${pid},"tid":0,"ts":${us(t)},"args":{"queued":${queued}}}`);
-        if (running !== r0) this.event(`{"name":"running requests","ph":"C","pid":${pid},"tid":0,"ts":${us(t)},"args":{"running":${running}}}`);
-      }
+      this.writeCounts(r);
     }
     this.buffer += `\n],\n"displayTimeUnit":"ms",\n"otherData":{"producer":"joulesim","time":"simulated seconds x 1e6 (microseconds)"}}\n`;
     this.flush();

@@ -77,7 +77,7 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
     throw e;
   }
   const collector = (opts.report ?? !!opts.outDir) ? new ReportCollector() : null;
-  const rowWriter = teeRowWriters([csvWriter, collector, trace?.requests ?? null, opts.requestSink ?? null]);
+  const rowWriter = teeRowWriters([csvWriter, collector, opts.requestSink ?? null]);
   let built: ReturnType<typeof buildSimulation>;
   let facility: BuiltFacility | undefined;
   try {

@@ -16,6 +16,8 @@ import type { WorkAccounting } from './workAccounting.js';
 /** Sees every piece of work a replica runs (the trace-event exporter, range checks). */
 export interface WorkObserver {
   work(replica: number, startSeconds: number, endSeconds: number, work: Work | PricedWork, stepsDone: number, joules: number): void;
+  /** The replica's running and queued counts at time t (called at every change, possibly more than once per instant). */
+  counts?(replica: number, t: number, running: number, queued: number): void;
 }
 
 /**
@@ -240,7 +242,12 @@ export class Replica implements EventTarget {
   }
 
   private reportCounts(nowSeconds: number): void {
-    this.context.timeSeries?.setCounts(this.index, nowSeconds, this.scheduler.runningCount(), this.scheduler.queuedCount());
+    const ctx = this.context;
+    if (ctx.timeSeries === null && ctx.observer?.counts === undefined) return;
+    const running = this.scheduler.runningCount();
+    const queued = this.scheduler.queuedCount();
+    ctx.timeSeries?.setCounts(this.index, nowSeconds, running, queued);
+    ctx.observer?.counts?.(this.index, nowSeconds, running, queued);
   }
 
   private accountIdle(untilSeconds: number): void {

@@ -88,7 +88,6 @@ function runHandCase(path: string): void {
     idleWattsPerReplica: 100,
     intervalSeconds: 1,
     maxIntervals: 100,
-    rowWriter: trace.requests,
     observer: trace,
   });
   trace.finish(result.makespanSeconds).commit();
