@@ -101,15 +101,19 @@ function cdfOf(samples: SampleList): Cdf {
   return { values, fractions, count: n };
 }
 
+/** The run's latency samples (RequestMetrics keeps them; the report reads the same lists, never a copy). */
+export interface LatencySamples {
+  readonly ttftSeconds: SampleList;
+  readonly tpotSeconds: SampleList;
+  readonly e2eSeconds: SampleList;
+}
+
 /**
- * A request-row sink that keeps what the report needs: latencies (one float64 each) and every stride-th request's
+ * A request-row sink that keeps what the report needs beyond the run's latency samples: every stride-th request's
  * energy and tokens, the stride doubling whenever more than MAX_SCATTER_POINTS would be kept. Deterministic: the
  * sample depends only on finish order.
  */
 export class ReportCollector implements RequestRowWriter {
-  private readonly ttft = new SampleList();
-  private readonly tpot = new SampleList();
-  private readonly e2e = new SampleList();
   private input: number[] = [];
   private output: number[] = [];
   private energy: number[] = [];
@@ -118,11 +122,8 @@ export class ReportCollector implements RequestRowWriter {
 
   constructor(private readonly maxPoints = MAX_SCATTER_POINTS) {}
 
-  finished(r: LiveRequest, finishSeconds: number): void {
+  finished(r: LiveRequest): void {
     const s = r.spec;
-    this.ttft.push(r.firstTokenSeconds - s.arrivalSeconds);
-    this.e2e.push(finishSeconds - s.arrivalSeconds);
-    if (s.outputTokens > 1) this.tpot.push((finishSeconds - r.firstTokenSeconds) / (s.outputTokens - 1));
     if (this.seen % this.stride === 0) {
       this.input.push(s.inputTokens);
       this.output.push(s.outputTokens);
@@ -141,12 +142,18 @@ export class ReportCollector implements RequestRowWriter {
 
   rejected(_spec: RequestSpec, _reason: string, _replica: number): void {}
 
-  build(rows: readonly TimeSeriesRow[], replicas: number, meta: Pick<RunReportData, 'powerCapWatts' | 'gpusPerReplica' | 'idleWattsPerReplica'>): RunReportData {
+  build(
+    rows: readonly TimeSeriesRow[],
+    replicas: number,
+    meta: Pick<RunReportData, 'powerCapWatts' | 'gpusPerReplica' | 'idleWattsPerReplica'>,
+    latencies: LatencySamples,
+  ): RunReportData {
     return {
       series: seriesData(rows, replicas),
-      ttft: cdfOf(this.ttft),
-      tpot: cdfOf(this.tpot),
-      e2e: cdfOf(this.e2e),
+      // One sorted copy at a time, dropped once its CDF is read.
+      ttft: cdfOf(latencies.ttftSeconds),
+      tpot: cdfOf(latencies.tpotSeconds),
+      e2e: cdfOf(latencies.e2eSeconds),
       scatter: { inputTokens: this.input, outputTokens: this.output, energyJoules: this.energy, total: this.seen, stride: this.stride },
       ...meta,
     };

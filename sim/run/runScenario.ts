@@ -138,7 +138,7 @@ function prepareRun(loaded: LoadedScenario, opts: RunOptions): PreparedRun {
         powerCapWatts: resolved.cost.powerCapWatts,
         gpusPerReplica: resolved.tp,
         idleWattsPerReplica: built.setup.idleWattsPerReplica,
-      });
+      }, result.metrics);
       const report = collected && intervals ? { ...collected, facility: facilitySeriesData(result.timeSeries, intervals) } : collected;
       const whole: { path: string; content: string }[] = [];
       if (opts.outDir) {

@@ -3,6 +3,7 @@ import { ReportCollector, seriesData } from '../../sim/report/reportData.js';
 import { fmtDuration, fmtNumber, linearScale, logScale, niceDomain, niceLogDomain } from '../../sim/report/html/svgChart.js';
 import type { LiveRequest } from '../../sim/serving/liveRequest.js';
 import type { TimeSeriesRow } from '../../sim/accounting/timeSeries.js';
+import { RequestMetrics } from '../../sim/accounting/requestMetrics.js';
 
 function fakeRequest(i: number): LiveRequest {
   return {
@@ -12,11 +13,20 @@ function fakeRequest(i: number): LiveRequest {
   } as unknown as LiveRequest;
 }
 
+const meta = { powerCapWatts: 700, gpusPerReplica: 1, idleWattsPerReplica: 100 };
+
+/** The run's metrics with the collector behind them, as runScenario wires them. */
+function collecting(maxPoints?: number) {
+  const collector = new ReportCollector(maxPoints);
+  const metrics = new RequestMetrics(collector);
+  return { finished: (r: LiveRequest, t: number) => metrics.onFinished(r, t, 0), build: () => collector.build([], 1, meta, metrics) };
+}
+
 describe('ReportCollector', () => {
   it('keeps every stride-th request in finish order, at most the limit, deterministically', () => {
-    const c = new ReportCollector(5000);
+    const c = collecting(5000);
     for (let i = 0; i < 12345; i++) c.finished(fakeRequest(i), i + 1);
-    const d = c.build([], 1, { powerCapWatts: 700, gpusPerReplica: 1, idleWattsPerReplica: 100 });
+    const d = c.build();
     expect(d.scatter.total).toBe(12345);
     expect(d.scatter.stride).toBe(4);
     expect(d.scatter.inputTokens.length).toBe(Math.ceil(12345 / 4));
@@ -26,16 +36,16 @@ describe('ReportCollector', () => {
   });
 
   it('keeps small runs whole, and CDFs as sorted samples or fixed quantiles', () => {
-    const c = new ReportCollector();
+    const c = collecting();
     for (let i = 0; i < 10; i++) c.finished(fakeRequest(9 - i), 20 - i);
-    const d = c.build([], 1, { powerCapWatts: 700, gpusPerReplica: 1, idleWattsPerReplica: 100 });
+    const d = c.build();
     expect(d.scatter.inputTokens).toHaveLength(10);
     expect(d.ttft.values.every((v) => Math.abs(v - 0.1) < 1e-9)).toBe(true);
     expect(d.ttft.fractions.at(-1)).toBe(1);
     expect(d.e2e.values).toEqual([...d.e2e.values].sort((a, b) => a - b));
-    const big = new ReportCollector();
+    const big = collecting();
     for (let i = 0; i < 3000; i++) big.finished(fakeRequest(i), i + 1 + (i % 10));
-    const b = big.build([], 1, { powerCapWatts: 700, gpusPerReplica: 1, idleWattsPerReplica: 100 });
+    const b = big.build();
     expect(b.e2e.values).toHaveLength(1001);
     expect(b.e2e.values[0]).toBe(1);
     expect(b.e2e.values[1000]).toBe(10);
