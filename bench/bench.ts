@@ -220,7 +220,7 @@ async function main(): Promise<void> {
       memoryRow('10M-row trace streamed, 16 replicas, continuous, `--out`', out10m, '≤ 500 MB', out10m.peak_rss_mb <= 500);
     }
     const queued = runCase({ kind: 'queued', name: 'queued', count: 1_000_000 });
-    out.push('', `Queued request footprint (heap growth per request of 1M waiting requests in a replica's queue, after a full GC): ${queued.bytes_per_request!.toFixed(0)} B; target ≤ 64 B: ${verdict(queued.bytes_per_request! <= 64)}.`);
+    out.push('', `Queued request footprint (growth of JS heap + array buffers per request of 1M waiting requests in a replica's queue, after a full GC): ${queued.bytes_per_request!.toFixed(0)} B; target ≤ 64 B: ${verdict(queued.bytes_per_request! <= 64)}.`);
     }
 
     // 4. Many small simulations, where per-simulation set-up dominates (a 2 MiB latency-sample chunk per list once

@@ -42,6 +42,32 @@ export class LiveRequest {
   constructor(readonly spec: RequestSpec) {
     this.promptTokens = spec.inputTokens;
   }
+
+  /**
+   * Whether it is still exactly as constructed (never admitted, preempted or charged), so a queue may keep only its
+   * spec's numbers and build an equal request again later (requestQueue.ts). Any field added above belongs here.
+   */
+  isFresh(): boolean {
+    return (
+      this.promptTokens === this.spec.inputTokens &&
+      this.prefilledTokens === 0 &&
+      this.generatedTokens === 0 &&
+      Number.isNaN(this.firstTokenSeconds) &&
+      this.energyJoules === 0 &&
+      this.shares === null &&
+      this.preemptions === 0 &&
+      Number.isNaN(this.admittedSeconds) &&
+      this.decodeOffset === 0 &&
+      this.finishCounter === 0 &&
+      this.decodeJoulesAtJoin === 0 &&
+      this.sharesAtJoin === null &&
+      !this.inDecodeSet &&
+      this.prefixEntriesHeld === 0 &&
+      this.admitSequence === 0 &&
+      this.prev === null &&
+      this.next === null
+    );
+  }
 }
 
 /** Where finished and rejected requests go (metrics, CSV writer). */

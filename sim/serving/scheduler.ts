@@ -6,7 +6,11 @@ import type { AnyWork, WorkOutcome } from './work.js';
  * Calls alternate: plan() → (replica runs it) → complete(). enqueue() may come at any time.
  */
 export interface Scheduler {
-  /** A request routed here arrives. Returns a reason string when it can never be served (rejected). */
+  /**
+   * A request routed here arrives. Returns a reason string when it can never be served (rejected). The scheduler
+   * takes the request over: one that waits deep in a long queue may be rebuilt, equal, when admitted
+   * (requestQueue.ts), so read a request's outcome from the one onFinished reports.
+   */
   enqueue(request: LiveRequest, nowSeconds: number): string | null;
   /** The next work, or null when there is nothing to do. */
   plan(nowSeconds: number): AnyWork | null;
