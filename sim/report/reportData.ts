@@ -82,10 +82,15 @@ export interface RunReportData {
 
 /** A latency CDF with at most CDF_POINTS + 1 points, from the shared sample store. */
 function cdfOf(samples: SampleList): Cdf {
-  const sorted = samples.sorted();
-  const n = sorted.length;
+  const n = samples.length;
   const values: number[] = [];
   const fractions: number[] = [];
+  if (!samples.copies) {
+    // Too long to copy: the same quantiles, read in place.
+    const qs = Array.from({ length: CDF_POINTS + 1 }, (_, i) => i / CDF_POINTS);
+    return { values: samples.quantiles(qs), fractions: qs, count: n };
+  }
+  const sorted = samples.sorted();
   if (n <= CDF_POINTS) {
     for (let i = 0; i < n; i++) {
       values.push(sorted[i]);

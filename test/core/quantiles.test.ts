@@ -90,4 +90,32 @@ describe('quantiles: linear interpolation between order statistics', () => {
     expect(forward.summary().mean).toBe(backward.summary().mean);
     expect(forward.summary().p99).toBe(backward.summary().p99);
   });
+
+  it('a list too long to copy reads its quantiles in place: exactly what a sort gives, the mean in push order, and again after more pushes', () => {
+    const rng = seedrandom('in-place-quantiles');
+    const qs = [0, 0.001, 0.25, 0.5, 0.9, 0.99, 1];
+    for (let trial = 0; trial < 60; trial++) {
+      // Past several chunks (the first chunks are small), with ties, sorted and reversed runs.
+      const n = 1 + Math.floor(rng() * (trial < 30 ? 3000 : 600_000));
+      const levels = 1 + Math.floor(rng() * 20);
+      const values = Float64Array.from({ length: n }, () => (trial % 3 === 0 ? Math.floor(rng() * levels) : rng() * 1000 - 500));
+      if (trial % 7 === 0) values.sort();
+      if (trial % 11 === 0) values.sort().reverse();
+      const inPlace = new SampleList(0);
+      const copied = new SampleList();
+      for (const x of values) {
+        inPlace.push(x);
+        copied.push(x);
+      }
+      expect(inPlace.copies).toBe(false);
+      const sorted = Float64Array.from(values).sort();
+      const got = inPlace.quantiles(qs);
+      qs.forEach((q, i) => expect(got[i]).toBe(quantileSorted(sorted, q)));
+      expect(inPlace.summary()).toEqual(copied.summary());
+      // Pushing after a read (the chunks are sorted now) still gives the quantiles of every sample.
+      inPlace.push(-1000);
+      copied.push(-1000);
+      expect(inPlace.summary()).toEqual(copied.summary());
+    }
+  });
 });
