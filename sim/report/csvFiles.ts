@@ -4,6 +4,7 @@
  * timeseries.csv from the interval series.
  */
 import { OutputFile } from '../io/outputFile.js';
+import { formatSignificant } from './significantDigits.js';
 import type { FacilityIntervalRow } from '../facility/facilityIntervals.js';
 import type { LiveRequest } from '../serving/liveRequest.js';
 import { SHARE_CARBON_G, SHARE_COST_USD, SHARE_FACILITY_J, SHARE_NODE_J } from '../serving/requestShares.js';
@@ -14,7 +15,7 @@ import type { TimeSeriesRow } from '../accounting/timeSeries.js';
 /** Numbers in CSVs: full precision would be noise; 9 significant digits are plenty and stay deterministic. */
 export function num(x: number): string {
   if (!Number.isFinite(x)) return '';
-  return String(Number(x.toPrecision(9)));
+  return formatSignificant(x, 9);
 }
 
 function csvField(s: string): string {

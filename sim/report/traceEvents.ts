@@ -12,6 +12,7 @@
  */
 import { prefillTokens } from '../cost/step.js';
 import { OutputFile } from '../io/outputFile.js';
+import { formatSignificant } from './significantDigits.js';
 import type { WorkObserver } from '../serving/replica.js';
 import type { RunnableWork } from '../serving/work.js';
 
@@ -20,8 +21,8 @@ function us(seconds: number): string {
   return String(Number((seconds * 1e6).toFixed(3)));
 }
 
-function n(x: number, digits = 6): string {
-  return Number.isFinite(x) ? String(Number(x.toPrecision(digits))) : 'null';
+function n(x: number): string {
+  return Number.isFinite(x) ? formatSignificant(x, 6) : 'null';
 }
 
 export interface TraceReplicaInfo {
