@@ -26,6 +26,9 @@ export interface RoundCost extends StepCost {
 }
 
 export class SpeculativeRoundCost {
+  /** γ + 1 repeated, for as many sequences as the largest round so far (a round's verify step reads a prefix view). */
+  private verifyTokens = new Int32Array(0);
+
   constructor(
     readonly target: StepCostModel,
     readonly draft: StepCostModel,
@@ -55,7 +58,16 @@ export class SpeculativeRoundCost {
     let sum = 0;
     for (let i = 0; i < n; i++) sum += contexts[i];
     const d = this.draft.decodeRunCost(n, sum, 0, this.gamma, masked);
-    const v = this.target.stepCost(this.verifyStep(contexts, masked));
+    // verifyStep's step, without copying the contexts: priced at once and not kept.
+    if (this.verifyTokens.length < n) this.verifyTokens = new Int32Array(Math.max(n, 2 * this.verifyTokens.length)).fill(this.gamma + 1);
+    const v = this.target.stepCost({
+      chunkNewTokens: this.verifyTokens.subarray(0, n),
+      chunkCachedTokens: contexts,
+      chunksProducingToken: n * (this.gamma + 1),
+      decodeCount: 0,
+      decodeContextSum: 0,
+      ...(masked ? { masked: true } : {}),
+    });
     return {
       seconds: d.seconds + v.seconds,
       joules: d.joules + v.joules,

@@ -52,13 +52,26 @@ export function describeAcceptance(c: AcceptanceConfig): string {
   return `α per request from ${d.kind === 'beta' ? `beta(${d.a}, ${d.b})` : `uniform(${d.lo}, ${d.hi})`}, then per token`;
 }
 
-interface Stream {
-  readonly random: Random;
-  readonly alpha: number;
+/** One request's draws: its acceptance rate and its own seeded stream. */
+export class AcceptanceStream {
+  constructor(
+    private readonly random: Random,
+    readonly alpha: number,
+    private readonly gamma: number,
+  ) {}
+
+  /** Tokens the next round yields: accepted drafts (0 … γ) + the target's own token. */
+  tokensThisRound(): number {
+    const alpha = this.alpha;
+    const gamma = this.gamma;
+    let accepted = 0;
+    while (accepted < gamma && this.random.uniform() < alpha) accepted++;
+    return accepted + 1;
+  }
 }
 
 export class AcceptanceSampler {
-  private readonly streams = new Map<number, Stream>();
+  private readonly streams = new Map<number, AcceptanceStream>();
 
   constructor(
     readonly config: AcceptanceConfig,
@@ -66,11 +79,12 @@ export class AcceptanceSampler {
     readonly seed: number,
   ) {}
 
-  private stream(requestId: number): Stream {
+  /** The request's stream (made on first use); a scheduler may keep it while the request runs. */
+  stream(requestId: number): AcceptanceStream {
     let s = this.streams.get(requestId);
     if (s) return s;
     const random = new Random(`${this.seed}/speculative/${requestId}`);
-    s = { random, alpha: this.drawAlpha(random) };
+    s = new AcceptanceStream(random, this.drawAlpha(random), this.gamma);
     this.streams.set(requestId, s);
     return s;
   }
@@ -92,10 +106,7 @@ export class AcceptanceSampler {
 
   /** Tokens the next round yields for this request: accepted drafts (0 … γ) + the target's own token. */
   tokensThisRound(requestId: number): number {
-    const s = this.stream(requestId);
-    let accepted = 0;
-    while (accepted < this.gamma && s.random.uniform() < s.alpha) accepted++;
-    return accepted + 1;
+    return this.stream(requestId).tokensThisRound();
   }
 
   /** The request is done: its stream is dropped (a request that comes back restarts nothing: ids are unique). */

@@ -16,7 +16,7 @@
 import type { Step } from '../cost/step.js';
 import type { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
 import type { ContinuousConfig } from './continuousScheduler.js';
-import type { AcceptanceSampler } from './speculativeAcceptance.js';
+import type { AcceptanceSampler, AcceptanceStream } from './speculativeAcceptance.js';
 import { KvBlockPool } from './kvBlockPool.js';
 import type { LiveRequest } from './liveRequest.js';
 import { RequestQueue } from './requestQueue.js';
@@ -24,13 +24,21 @@ import type { Scheduler } from './scheduler.js';
 import type { AnyWork, WorkOutcome } from './work.js';
 import { addShares } from './requestShares.js';
 
-type Planned = { kind: 'prefill'; requests: LiveRequest[]; tokens: number[] } | { kind: 'round'; requests: LiveRequest[] };
+/** A running request, the KV blocks it holds and its acceptance draws (no per-round lookup by id). */
+interface Row {
+  readonly r: LiveRequest;
+  held: number;
+  readonly stream: AcceptanceStream;
+}
+
+type Planned = { kind: 'prefill'; rows: Row[]; tokens: number[] } | { kind: 'round'; rows: Row[] };
 
 export class SpeculativeContinuousScheduler implements Scheduler {
   private readonly waiting = new RequestQueue();
   /** Running requests in admission order: all of them are decoding between steps (prompts run whole). */
-  private running: LiveRequest[] = [];
-  private readonly heldBlocks = new Map<number, number>();
+  private running: Row[] = [];
+  /** Each running row's cached tokens before the round being planned (reused, so a round allocates little). */
+  private contexts: number[] = [];
   private readonly pool: KvBlockPool;
   private readonly gamma: number;
   private planned: Planned | null = null;
@@ -79,12 +87,11 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     return r.spec.inputTokens + r.generatedTokens - 1;
   }
 
-  private setHeld(r: LiveRequest, blocks: number): void {
-    const held = this.heldBlocks.get(r.spec.id) ?? 0;
+  private setHeld(row: Row, blocks: number): void {
+    const held = row.held;
     if (blocks > held) this.pool.allocate(blocks - held);
     else if (blocks < held) this.pool.release(held - blocks);
-    if (blocks > 0) this.heldBlocks.set(r.spec.id, blocks);
-    else this.heldBlocks.delete(r.spec.id);
+    row.held = blocks;
   }
 
   plan(nowSeconds: number): AnyWork | null {
@@ -98,25 +105,26 @@ export class SpeculativeContinuousScheduler implements Scheduler {
   private admit(nowSeconds: number): AnyWork | null {
     const c = this.config;
     let budget = c.maxBatchedTokens;
-    const requests: LiveRequest[] = [];
+    const rows: Row[] = [];
     const tokens: number[] = [];
     while (this.waiting.length > 0 && this.running.length < c.maxRunningSequences) {
       const r = this.waiting.peek()!;
       const take = r.promptTokens;
       // A recomputed prompt may exceed the budget; it then runs alone.
-      if (take > budget && !(r.preemptions > 0 && requests.length === 0)) break;
+      if (take > budget && !(r.preemptions > 0 && rows.length === 0)) break;
       const blocks = this.pool.blocksFor(take);
       const watermark = this.running.length > 0 ? c.admissionWatermarkBlocks : 0;
       if (blocks > this.pool.freeBlocks - watermark) break;
       this.waiting.shift();
-      this.setHeld(r, blocks);
+      const row: Row = { r, held: 0, stream: this.acceptance.stream(r.spec.id) };
+      this.setHeld(row, blocks);
       if (Number.isNaN(r.admittedSeconds)) r.admittedSeconds = nowSeconds;
-      this.running.push(r);
-      requests.push(r);
+      this.running.push(row);
+      rows.push(row);
       tokens.push(take);
       budget -= take;
     }
-    if (requests.length === 0) return null;
+    if (rows.length === 0) return null;
     const step: Step = {
       chunkNewTokens: tokens,
       chunkCachedTokens: new Array<number>(tokens.length).fill(0),
@@ -125,12 +133,12 @@ export class SpeculativeContinuousScheduler implements Scheduler {
       decodeContextSum: 0,
     };
     const cost = this.cost.prefill(step);
-    this.planned = { kind: 'prefill', requests, tokens };
+    this.planned = { kind: 'prefill', rows, tokens };
     return {
       kind: 'priced',
       label: 'speculative prefill (target + draft)',
       phase: 'prefill',
-      sequences: requests.length,
+      sequences: rows.length,
       contextSum0: 0,
       tokens: cost.tokens,
       seconds: cost.seconds,
@@ -141,25 +149,33 @@ export class SpeculativeContinuousScheduler implements Scheduler {
 
   private planRound(): AnyWork {
     // Room for every sequence's γ + 1 verified tokens; preempt the newest until it fits.
+    const g1 = this.gamma + 1;
     for (;;) {
       let need = 0;
-      for (const r of this.running) {
-        need += Math.max(0, this.pool.blocksFor(this.tokensInCache(r) + this.gamma + 1) - (this.heldBlocks.get(r.spec.id) ?? 0));
-      }
+      for (const row of this.running) need += Math.max(0, this.pool.blocksFor(this.tokensInCache(row.r) + g1) - row.held);
       if (need <= this.pool.freeBlocks || this.running.length === 1) break;
       this.preempt(this.running[this.running.length - 1]);
     }
-    const requests = [...this.running];
-    const contexts = requests.map((r) => this.tokensInCache(r));
-    for (const r of requests) this.setHeld(r, this.pool.blocksFor(this.tokensInCache(r) + this.gamma + 1));
+    const rows = this.running.slice();
+    const n = rows.length;
+    const contexts = this.contexts;
+    contexts.length = n;
+    let contextSum = 0;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      const c = this.tokensInCache(row.r);
+      contexts[i] = c;
+      contextSum += c;
+      this.setHeld(row, this.pool.blocksFor(c + g1));
+    }
     const cost = this.cost.round(contexts);
-    this.planned = { kind: 'round', requests };
+    this.planned = { kind: 'round', rows };
     return {
       kind: 'priced',
       label: `speculative round γ=${this.gamma}`,
       phase: 'decode',
-      sequences: requests.length,
-      contextSum0: contexts.reduce((a, b) => a + b, 0),
+      sequences: n,
+      contextSum0: contextSum,
       tokens: cost.tokens,
       seconds: cost.seconds,
       joules: cost.joules,
@@ -167,9 +183,11 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     };
   }
 
-  private preempt(r: LiveRequest): void {
-    this.setHeld(r, 0);
-    this.running = this.running.filter((x) => x !== r);
+  /** The victim is always the newest running request (the last row). */
+  private preempt(row: Row): void {
+    const r = row.r;
+    this.setHeld(row, 0);
+    this.running.pop();
     r.promptTokens = r.spec.inputTokens + r.generatedTokens;
     r.prefilledTokens = 0;
     r.preemptions++;
@@ -181,36 +199,38 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     this.planned = null;
     if (!p) throw new Error('internal: speculative scheduler completed work it did not plan');
     const now = outcome.endSeconds;
-    const finished: LiveRequest[] = [];
+    let finished = 0;
     if (p.kind === 'prefill') {
       const total = p.tokens.reduce((a, b) => a + b, 0);
-      for (let i = 0; i < p.requests.length; i++) {
-        const r = p.requests[i];
+      for (let i = 0; i < p.rows.length; i++) {
+        const r = p.rows[i].r;
         r.energyJoules += (outcome.joules * p.tokens[i]) / total;
         addShares(r, outcome.shares, p.tokens[i] / total);
         r.prefilledTokens = r.promptTokens;
         r.generatedTokens++;
         if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
-        if (r.generatedTokens >= r.spec.outputTokens) finished.push(r);
+        if (r.generatedTokens >= r.spec.outputTokens) finished++;
       }
     } else {
-      const share = outcome.joules / p.requests.length;
-      for (const r of p.requests) {
+      const share = outcome.joules / p.rows.length;
+      for (const row of p.rows) {
+        const r = row.r;
         r.energyJoules += share;
-        addShares(r, outcome.shares, 1 / p.requests.length);
-        r.generatedTokens = Math.min(r.spec.outputTokens, r.generatedTokens + this.acceptance.tokensThisRound(r.spec.id));
-        if (r.generatedTokens >= r.spec.outputTokens) finished.push(r);
+        addShares(r, outcome.shares, 1 / p.rows.length);
+        r.generatedTokens = Math.min(r.spec.outputTokens, r.generatedTokens + row.stream.tokensThisRound());
+        if (r.generatedTokens >= r.spec.outputTokens) finished++;
         // The rejected tokens' KV is dropped: keep only the blocks of what the cache now holds.
-        else this.setHeld(r, this.pool.blocksFor(this.tokensInCache(r)));
+        else this.setHeld(row, this.pool.blocksFor(this.tokensInCache(r)));
       }
     }
-    if (finished.length === 0) return;
-    const gone = new Set(finished);
-    this.running = this.running.filter((r) => !gone.has(r));
-    for (const r of finished) {
-      this.setHeld(r, 0);
-      this.acceptance.release(r.spec.id);
-      this.onFinished(r, now);
+    if (finished === 0) return;
+    // Finished rows leave in the order they ran (admission order), as they are reported.
+    const done = p.rows.filter((row) => row.r.generatedTokens >= row.r.spec.outputTokens);
+    this.running = this.running.filter((row) => row.r.generatedTokens < row.r.spec.outputTokens);
+    for (const row of done) {
+      this.setHeld(row, 0);
+      this.acceptance.release(row.r.spec.id);
+      this.onFinished(row.r, now);
     }
   }
 }

@@ -13,7 +13,7 @@
  * the draft's contiguous KV caches (StaticConfig.kvBytesPerToken is the sum of the two models' per-token bytes).
  */
 import type { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
-import type { AcceptanceSampler } from './speculativeAcceptance.js';
+import type { AcceptanceSampler, AcceptanceStream } from './speculativeAcceptance.js';
 import type { LiveRequest } from './liveRequest.js';
 import { BinnedQueue } from './binnedQueue.js';
 import type { Scheduler } from './scheduler.js';
@@ -28,6 +28,10 @@ export class SpeculativeStaticScheduler implements Scheduler {
   private maxOutputTokens = 0;
   /** Tokens each row has generated so far (parallel to batch). */
   private generated: number[] = [];
+  /** Each row's acceptance draws (parallel to batch). */
+  private streams: AcceptanceStream[] = [];
+  /** Each row's cached tokens before the next round (reused round to round). */
+  private readonly rowContexts: number[] = [];
   private roundsDone = 0;
   /** Prompts of unequal length: left padding, so attention runs with a mask (as StaticScheduler). */
   private padded = false;
@@ -77,23 +81,32 @@ export class SpeculativeStaticScheduler implements Scheduler {
 
 
 
-  /** Tokens in each row's KV cache before the next round; rows that are done stay at their final context. */
-  private contexts(): number[] {
+  /** Tokens in each row's KV cache before the next round (rows that are done stay at their final context), and their sum. */
+  private contexts(): { contexts: number[]; sum: number } {
     const cap = this.maxOutputTokens;
-    return this.generated.map((g) => this.paddedInputTokens + Math.min(g, cap) - 1);
+    const out = this.rowContexts;
+    const n = this.generated.length;
+    out.length = n;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const c = this.paddedInputTokens + Math.min(this.generated[i], cap) - 1;
+      out[i] = c;
+      sum += c;
+    }
+    return { contexts: out, sum };
   }
 
   plan(nowSeconds: number): AnyWork | null {
     const g = this.gamma;
     if (this.batch.length > 0) {
-      const ctx = this.contexts();
-      const c = this.cost.round(ctx, this.padded);
+      const { contexts, sum } = this.contexts();
+      const c = this.cost.round(contexts, this.padded);
       return {
         kind: 'priced',
         label: `speculative round γ=${g}`,
         phase: 'decode',
-        sequences: ctx.length,
-        contextSum0: ctx.reduce((a, b) => a + b, 0),
+        sequences: contexts.length,
+        contextSum0: sum,
         tokens: c.tokens,
         seconds: c.seconds,
         joules: c.joules,
@@ -112,6 +125,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
     this.maxOutputTokens = formed.maxOutputTokens;
     this.padded = formed.padded;
     this.generated = new Array<number>(this.batch.length).fill(0);
+    this.streams = this.batch.map((r) => this.acceptance.stream(r.spec.id));
     this.roundsDone = 0;
     const prompts = new Array<number>(this.batch.length).fill(input);
     const c = this.cost.firstRound(prompts, this.padded);
@@ -137,7 +151,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
       const r = this.batch[i];
       r.energyJoules += share;
       addShares(r, outcome.shares, 1 / rows);
-      if (this.generated[i] < cap) this.generated[i] += this.acceptance.tokensThisRound(r.spec.id);
+      if (this.generated[i] < cap) this.generated[i] += this.streams[i].tokensThisRound();
       if (this.roundsDone === 0) r.firstTokenSeconds = outcome.endSeconds;
       r.generatedTokens = Math.min(this.generated[i], r.spec.outputTokens);
       if (this.generated[i] < cap) allDone = false;
@@ -147,6 +161,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
     const done = this.batch;
     this.batch = [];
     this.generated = [];
+    this.streams = [];
     for (const r of done) {
       r.generatedTokens = r.spec.outputTokens;
       this.acceptance.release(r.spec.id);

@@ -1,37 +1,37 @@
 /**
- * Seeded random variates for synthetic workloads. Every stream comes from `seedrandom(String(seed))` (ARC4,
- * deterministic across platforms); nothing reads Math.random or the clock.
+ * Seeded random variates for synthetic workloads. Every stream is `seedrandom(String(seed))`'s (ARC4,
+ * deterministic across platforms; drawn by Arc4Stream); nothing reads Math.random or the clock.
  */
-import seedrandom from 'seedrandom';
+import { Arc4Stream } from './arc4Stream.js';
 
 export class Random {
-  private readonly prng: seedrandom.PRNG;
+  private readonly stream: Arc4Stream;
   /** Box–Muller yields normals in pairs: the second is kept for the next call. */
   private spare = 0;
   private hasSpare = false;
 
   constructor(readonly seed: string | number) {
-    this.prng = seedrandom(String(seed));
+    this.stream = new Arc4Stream(String(seed));
   }
 
   /** Uniform in [0, 1). */
   uniform(): number {
-    return this.prng();
+    return this.stream.next();
   }
 
   /** Uniform in (0, 1]: safe to take the logarithm of. */
   uniformPositive(): number {
-    return 1 - this.prng();
+    return 1 - this.stream.next();
   }
 
   /** Integer uniform in [0, n). */
   index(n: number): number {
-    return Math.floor(this.prng() * n);
+    return Math.floor(this.stream.next() * n);
   }
 
   /** Integer uniform in [min, max], both inclusive. */
   integer(min: number, max: number): number {
-    return min + Math.floor(this.prng() * (max - min + 1));
+    return min + Math.floor(this.stream.next() * (max - min + 1));
   }
 
   /** Standard normal, by the Box–Muller transform. */
@@ -41,7 +41,7 @@ export class Random {
       return this.spare;
     }
     const r = Math.sqrt(-2 * Math.log(this.uniformPositive()));
-    const theta = 2 * Math.PI * this.prng();
+    const theta = 2 * Math.PI * this.stream.next();
     this.spare = r * Math.sin(theta);
     this.hasSpare = true;
     return r * Math.cos(theta);
