@@ -63,7 +63,7 @@ export class RequestQueue {
     this.freeHeld.push(at);
     this.head = (this.head + 1) % this.capacity;
     this.count--;
-    if (this.count === 0) {
+    if (this.count === 0 && this.held.length > 0) {
       // Nothing held any more: start the side list afresh rather than keep a long free list.
       this.held.length = 0;
       this.freeHeld.length = 0;
