@@ -196,6 +196,45 @@ describe('joulesim run --trace-events', () => {
     expect(readFileSync(again).equals(readFileSync(tracePath))).toBe(true);
   });
 
+  it('the queue and running counters stream the counts timeseries.csv averages (with preemptions): equal time integrals per replica', async () => {
+    const dir = tempDir('trace-counts');
+    const file = join(dir, 's.json');
+    // Long prompts and outputs on a 48 GB card, arriving fast: the KV cache runs out and requests are preempted.
+    writeFileSync(
+      file,
+      JSON.stringify(
+        smallScenario({
+          workload: { kind: 'synthetic', arrival: { process: 'poisson', rate_per_s: 200 }, count: 300, lengths: { kind: 'lognormal', input: { mean: 3000, std: 1000, max: 8000 }, output: { mean: 600, std: 300, max: 2000 } } },
+          cluster: { gpu: 'a6000', model: 'llama-3.1-8b', stack: 'vllm', replicas: 2 },
+        }),
+      ),
+    );
+    const tracePath = join(dir, 'trace.json');
+    const out = join(dir, 'out');
+    const { code, stdout } = await cli('run', file, '--trace-events', tracePath, '--out', out, '--no-progress', '--json');
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout) as { preemptions: number; makespan_s: number };
+    expect(summary.preemptions).toBeGreaterThan(0);
+    const events = (JSON.parse(readFileSync(tracePath, 'utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+    const [header, ...rows] = readFileSync(join(out, 'timeseries.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const column = (name: string) => header.indexOf(name);
+    for (const replica of [0, 1]) {
+      for (const what of ['queued', 'running'] as const) {
+        // The counter is a step function: each value holds until the next change (or the end of the run).
+        const changes = events.filter((e) => e.ph === 'C' && e.pid === replica + 1 && e.name === `${what} requests`).map((e) => [e.ts! / 1e6, Number(Object.values(e.args)[0])]);
+        for (let i = 1; i < changes.length; i++) expect(changes[i][0]).toBeGreaterThanOrEqual(changes[i - 1][0]);
+        let fromCounters = 0;
+        for (let i = 0; i < changes.length; i++) fromCounters += changes[i][1] * ((i + 1 < changes.length ? changes[i + 1][0] : summary.makespan_s) - changes[i][0]);
+        const c = column(`replica${replica}_${what}`);
+        let fromIntervals = 0;
+        for (const row of rows) fromIntervals += Number(row[c]) * (Number(row[column('end_s')]) - Number(row[column('start_s')]));
+        expect(fromCounters).toBeGreaterThan(0);
+        // timeseries.csv writes 9 significant digits and the trace nanosecond timestamps.
+        expect(Math.abs(fromCounters - fromIntervals) / fromIntervals).toBeLessThan(1e-6);
+      }
+    }
+  });
+
   it('an unwritable trace path is one line, exit 2', async () => {
     const { code, stderr } = await cli('run', '--trace-events', '/nonexistent-dir/x.json', '--no-progress');
     expect(code).toBe(2);
