@@ -56,6 +56,7 @@ export class LiveRequest {
       this.energyJoules === 0 &&
       this.shares === null &&
       this.preemptions === 0 &&
+      Number.isNaN(this.handoffSeconds) &&
       Number.isNaN(this.admittedSeconds) &&
       this.decodeOffset === 0 &&
       this.finishCounter === 0 &&
