@@ -30,6 +30,8 @@ export const AJV_SETTINGS = {
   plugin: { useDefaults: true, allErrors: false, strict: false },
   /** sweep files (reproduce). */
   sweep: { useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true },
+  /** `joulesim sweep` files (sim/sweep/). */
+  sweepFile: { allErrors: false, strict: true, allowUnionTypes: true, strictRequired: false },
 } as const satisfies Record<string, Options>;
 
 export type AjvSetting = keyof typeof AJV_SETTINGS;

@@ -25,6 +25,7 @@ import { POWER_CONTROLLERS } from '../sim/policies/power/powerRegistry.js';
 import { ROUTERS } from '../sim/policies/router/routerRegistry.js';
 import { SCHEDULER_POLICIES } from '../sim/policies/scheduler/schedulerRegistry.js';
 import { sweepSchema } from '../sim/reproduce/sweepSchema.js';
+import { sweepSchema as sweepFileSchema } from '../sim/sweep/sweepSchema.js';
 import { scenarioSchema } from '../sim/scenario/scenarioSchema.js';
 import { AJV_SETTINGS, type AjvSetting, precompiledPath, schemaKey } from '../sim/schemaValidator.js';
 
@@ -36,6 +37,7 @@ export function shippedSchemas(): Record<Exclude<AjvSetting, 'plugin'>, readonly
     scenario: [scenarioSchema],
     policyOptions: [...SCHEDULER_POLICIES, ...ROUTERS, ...ADMISSION_POLICIES, ...POWER_CONTROLLERS].map((e) => e.optionsSchema),
     sweep: [sweepSchema],
+    sweepFile: [sweepFileSchema],
   };
 }
 

@@ -3,7 +3,7 @@
  * human-readable table printed on stdout.
  */
 import type { Quantiles } from '../accounting/quantiles.js';
-import { formatDuration, formatEnergy, formatNumber, formatPower } from './units.js';
+import { formatDuration, formatEnergy, formatNumber, formatPower, groupedInteger } from './units.js';
 import type { FacilitySummary } from './facilitySummary.js';
 
 export interface Summary {
@@ -133,7 +133,7 @@ export function summaryJson(s: Summary): string {
   return JSON.stringify(s, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
+const count = (n: number) => groupedInteger(n);
 
 function latencies(q: Quantiles): string {
   return `${formatDuration(q.p50)} / ${formatDuration(q.p90)} / ${formatDuration(q.p99)}`;

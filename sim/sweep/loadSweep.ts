@@ -4,13 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { InputError } from '../errors.js';
+import { schemaValidator } from '../schemaValidator.js';
 import { packageRoot } from '../paths.js';
 import { describeAjvError } from '../scenario/loadScenario.js';
 import { type SweepFile, sweepSchema } from './sweepSchema.js';
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, strictRequired: false });
 let compiled: ValidateFunction | undefined;
 
 export interface LoadedSweep {
@@ -40,7 +40,8 @@ export function readJsonFile(path: string, what: string): unknown {
 }
 
 export function validateSweep(raw: unknown, file: string): SweepFile {
-  compiled ??= ajv.compile(sweepSchema);
+  // Precompiled at build time like every shipped schema: loading ajv here made every CLI run load it.
+  compiled ??= schemaValidator('sweepFile', sweepSchema);
   if (!compiled(raw)) {
     const { place, detail } = describeAjvError(compiled.errors![0]);
     throw new InputError(file, place, detail);

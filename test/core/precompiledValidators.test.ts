@@ -55,6 +55,7 @@ const inputs: Record<Exclude<AjvSetting, 'plugin'>, () => unknown[]> = {
   profile: () => jsonFiles(join(root, 'calibration', 'profiles')).map((f) => JSON.parse(readFileSync(f, 'utf8'))),
   policyOptions: () => [{}, { max_queued: 4 }, { max_queued: -1 }, { unknown: true }, { batch_size: 8 }],
   sweep: () => jsonFiles(join(root, 'scenarios')).filter((f) => f.includes('sweep')).map((f) => JSON.parse(readFileSync(f, 'utf8'))),
+  sweepFile: () => jsonFiles(join(root, 'examples', 'sweeps')).map((f) => JSON.parse(readFileSync(f, 'utf8'))),
 };
 
 describe('precompiled validators', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatEnergy, formatNumber, formatPower } from '../../sim/report/units.js';
+import { formatDuration, formatEnergy, formatNumber, formatPower, groupedInteger } from '../../sim/report/units.js';
 
 describe('number formatting for tables and reports', () => {
   it('significant digits, no exponent, thousands grouped', () => {
@@ -39,5 +39,13 @@ describe('number formatting for tables and reports', () => {
     expect(formatPower(408.8)).toBe('408.8 W');
     expect(formatPower(12_500)).toBe('12.5 kW');
     expect(formatPower(1.28e11)).toBe('128 GW');
+  });
+});
+
+describe('groupedInteger', () => {
+  it('writes integers exactly as toLocaleString("en-US") does', () => {
+    const xs = [0, -0, 1, -1, 12, 999, 1000, -1000, 12345, 999999, 1000000, 1234567, -1234567, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 1e21, 1.5, -2.25, 1234.5678, Number.NaN, Number.POSITIVE_INFINITY];
+    for (let k = 0; k < 2000; k++) xs.push(Math.floor(Math.sin(k + 1) * 10 ** (k % 17)));
+    for (const x of xs) expect(groupedInteger(x)).toBe(x.toLocaleString('en-US'));
   });
 });
