@@ -12,7 +12,8 @@ fail() { log "$*"; exit 1; }
 
 if ! command -v slurmctld >/dev/null 2>&1 || ! command -v slurmd >/dev/null 2>&1 || ! command -v sbatch >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || fail "Slurm is not installed and we cannot install it (needs root and apt-get)"
-  candidate() { apt-cache policy slurmctld 2>/dev/null | grep -q 'Candidate: [0-9]'; }
+  # grep reads to the end (not -q): under pipefail an early exit would fail the pipeline with SIGPIPE (141)
+  candidate() { apt-cache policy slurmctld 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; }
   candidate || timeout 300 apt-get update -qq >/dev/null 2>&1 || true
   candidate || fail "no slurmctld package in the apt sources"
   log "installing Debian's slurmctld, slurmd, slurm-client and munge"
