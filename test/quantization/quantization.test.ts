@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fp8GemmMeasurement } from '../../sim/cost/fp8GemmMeasurement.js';
 import { buildCostModel } from '../../sim/cost/buildCostModel.js';
+import { classSeconds, stepClassWork } from '../../sim/cost/kernelClassCost.js';
+import { modelWorkFor } from '../../sim/cost/modelWorkFor.js';
 import { gemmRateMultiplier } from '../../sim/cost/quantizedRates.js';
 import { decodeOnlyStep } from '../../sim/cost/step.js';
 import { loadArchitecture } from '../../sim/model/architecture.js';
@@ -125,10 +127,19 @@ describe('quantized rates', () => {
     expect(q.params.provenance.description).toContain('models/quantization/fp8-gemm-h200.json');
     expect(q.params.provenance.carriedOverFromBf16).not.toContain('achieved fraction of the GEMM peak');
     expect(q.params.provenance.carriedOverFromBf16).toContain('attention and copy bandwidths');
-    // The GEMM class of a weight-streaming decode step, by hand: weight bytes halve and the fp8 bandwidth is 0.598 of
-    // bf16's, so the GEMM time is 0.5 / 0.598 = 0.836 of bf16's, the measured 1.196x.
-    const gemmSeconds = (k: typeof qk, bytes: number) => bytes / k.rates.gemmBytesPerSecond;
-    expect(gemmSeconds(qk, 0.5) / gemmSeconds(bk, 1)).toBeCloseTo(1 / 1.196, 12);
+    // The GEMM class of a weight-streaming decode step (batch 1, empty cache), by hand: the linear layers' weights
+    // take 1 byte instead of 2 and the fp8 GEMMs stream at 1.196 / 2 of bf16's bandwidth, so the step's GEMM time is
+    // the bf16 bytes' time × (fp8 bytes / bf16 bytes) × 2 / 1.196.
+    const step = decodeOnlyStep(1, 0);
+    const gemm = (k: typeof qk, precision?: Precision) => {
+      const work = modelWorkFor(llama, precision);
+      return classSeconds(k.rates, k.software.kernelsPerStep, stepClassWork(k, work, step)).gemm;
+    };
+    const embedding = 128256 * 4096;
+    const bytesBf16 = 2 * (OTHER - embedding + LINEAR);
+    const bytesFp8 = 2 * (OTHER - embedding) + LINEAR;
+    expect(gemm(bk)).toBeCloseTo(bytesBf16 / bk.rates.gemmBytesPerSecond, 12);
+    expect(gemm(qk, FP8) / gemm(bk)).toBeCloseTo((bytesFp8 / bytesBf16) * (2 / 1.196), 9);
     // The H100 has no fp8 measurement: the datasheet ratio stays.
     expect(gemmRateMultiplier(h100, FP8)).toBeCloseTo(1978.9 / 989.4, 12);
   });
