@@ -3,7 +3,8 @@
  * that identifies it:
  *   A. GPU rates — per record, the torch.profiler time of each kernel class (gemm, attention, copy = repeat_kv +
  *      cache traffic + elementwise) against the class model summed over the profiled execution's steps;
- *   B. host time — the measured wall time of each record against Σ steps max(host, GPU) + serial;
+ *   B. host time — the measured wall time of each record against Σ steps max(host, GPU) + serial, the serial part
+ *      read off GPU-bound profiled records (wall − GPU busy) where there are two or more;
  *   C. power — measured energy = warm idle × wall + Σ class active watts × class seconds, non-negative least squares.
  * The GPU rates are bounded by the datasheet; a coefficient that ends on a bound, or that the loss hardly moves
  * with, says so in `identification`.
@@ -209,14 +210,58 @@ function fitRates(ms: readonly KernelMeasurement[], w: ModelWork, shape: Softwar
   return { v: toV(res.x), kernelsPerStep, loss, bounds };
 }
 
-/** Stage B: host time from wall times, given the GPU model. */
-function fitHost(ms: readonly KernelMeasurement[], p: KernelClassParameters, w: ModelWork): { host_overlapped_s: number; host_per_sequence_s: number; host_serial_s: number; loss: (h: number[]) => number } {
+/** The GPU must be busy this share of a record's wall time for its idle gaps to be the serial host time alone. */
+export const GPU_BOUND_BUSY_SHARE = 0.9;
+
+/**
+ * The serial host time read off the profiler, not fitted: in a record whose GPU is busy nearly all its wall time,
+ * the host's launches all hide under the GPU's work, so what is left of the wall time per forward pass is the part
+ * the GPU waits for (the end-of-step synchronisation and the Python that follows it). Only records whose profiled
+ * execution ran the same steps as the timed one, with at least two forward passes (a lone prefill carries
+ * `generate`'s per-call set-up). The median over such records; null when fewer than two qualify.
+ */
+export function measuredSerialGap(ms: readonly KernelMeasurement[]): { seconds: number; records: string[] } | null {
+  const gaps: { label: string; perForward: number }[] = [];
+  for (const m of ms) {
+    if (!m.profiled || m.record.cold) continue;
+    const forwards = expandSteps(m.record).length;
+    if (forwards < 2 || expandSteps(m.profiled.record).length !== forwards) continue;
+    const busy = m.profiled.gemm + m.profiled.attention + m.profiled.copy;
+    const wall = m.record.seconds;
+    if (!(wall > 0) || busy / wall < GPU_BOUND_BUSY_SHARE) continue;
+    gaps.push({ label: m.label, perForward: Math.max(0, wall - busy) / forwards });
+  }
+  if (gaps.length < 2) return null;
+  const sorted = gaps.map((g) => g.perForward).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const seconds = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { seconds, records: gaps.map((g) => g.label) };
+}
+
+interface HostFit {
+  host_overlapped_s: number;
+  host_per_sequence_s: number;
+  host_serial_s: number;
+  /** How the serial part was found: measured from GPU-bound profiles, or fitted with the rest. */
+  serialSource: string;
+}
+
+function serialNote(gap: ReturnType<typeof measuredSerialGap>): string {
+  return gap
+    ? `measured, not fitted: the median idle gap per forward pass (wall − profiled GPU busy) of ${gap.records.length} records whose GPU was busy ≥ ${GPU_BOUND_BUSY_SHARE * 100}% of the wall time (${gap.records.join('; ')})`
+    : 'fitted on wall times; separated from the overlapped host time only by GPU-bound steps (fewer than two GPU-bound profiled records to measure it from)';
+}
+
+/** Stage B: host time from wall times, given the GPU model; the serial part measured where the profiles allow. */
+function fitHost(ms: readonly KernelMeasurement[], p: KernelClassParameters, w: ModelWork): HostFit & { loss: (h: number[]) => number } {
+  const gap = measuredSerialGap(ms);
   const prepared = ms.map((m) => {
     const c = recordClassSeconds(p, w, m.record);
     return { m, steps: c.steps, gpu: c.perStepGpu };
   });
   const loss = (h: number[]) => {
-    const [ov, seq, serial] = h.map((x) => Math.max(0, x));
+    const [ov, seq] = h.map((x) => Math.max(0, x));
+    const serial = gap ? gap.seconds : Math.max(0, h[2]);
     let sum = 0;
     for (const r of prepared) {
       let t = 0;
@@ -231,9 +276,10 @@ function fitHost(ms: readonly KernelMeasurement[], p: KernelClassParameters, w: 
     }
     return sum;
   };
-  const res = nelderMead(loss, [0.02, 0.0002, 0.005], { step: 0.01, maxEvaluations: 4000, restarts: 4 });
-  const [ov, seq, serial] = res.x.map((x) => Math.max(0, x));
-  return { host_overlapped_s: ov, host_per_sequence_s: seq, host_serial_s: serial, loss };
+  const res = nelderMead(loss, gap ? [0.02, 0.0002] : [0.02, 0.0002, 0.005], { step: 0.01, maxEvaluations: 4000, restarts: 4 });
+  const [ov, seq] = res.x.map((x) => Math.max(0, x));
+  const serial = gap ? gap.seconds : Math.max(0, res.x[2]);
+  return { host_overlapped_s: ov, host_per_sequence_s: seq, host_serial_s: serial, serialSource: serialNote(gap), loss };
 }
 
 /**
@@ -383,7 +429,7 @@ export function fitKernelHostOnly(
       : 'no profiled execution: 0';
   const which = hostMs && hostMs.length ? `the ${hostWarm.length} warm records of the --host-from files (one machine's host CPU)` : 'the warm records';
   identification.host_overlapped_s = `fitted on the wall times of ${which}`;
-  identification.host_serial_s = `fitted on the wall times of ${which}; separated from the overlapped host time only by GPU-bound steps`;
+  identification.host_serial_s = `${host.serialSource}; from ${which}`;
   identification.host_per_sequence_s = host.host_per_sequence_s < 1e-6 ? `on its bound 0: ${which} show no per-sequence host cost` : `fitted on the wall times of ${which}`;
   identification.cold_shape_s = coldSteps ? `cold records’ measured time above the warm model, per step (cuDNN plan builds for new attention shapes)${hostMs && hostMs.length ? ', from the --host-from files' : ''}` : 'no cold records';
   return {
@@ -406,7 +452,7 @@ export function fitKernelProfile(ms: readonly KernelMeasurement[], w: ModelWork,
   const identification = sensitivity(rates.loss, rates.v, rates.bounds);
   identification.kernels_per_step = 'measured: median over profiled executions of kernels per forward pass';
   identification.host_overlapped_s = 'fitted on wall times of steps where the host, not the GPU, sets the pace';
-  identification.host_serial_s = 'fitted on wall times; separated from the overlapped host time only by the GPU-bound steps';
+  identification.host_serial_s = host.serialSource;
   identification.host_per_sequence_s = host.host_per_sequence_s < 1e-6 ? 'on its bound 0: wall times show no per-sequence host cost at these batches' : 'fitted on wall times across batch sizes';
   for (const k of ['gemm_active_w', 'gemm_compute_active_w', 'attention_active_w', 'copy_active_w'] as const) {
     const top = capW - warmIdleW;
@@ -448,7 +494,7 @@ export function refitHostOn(fit: KernelFitResult, hostMs: readonly KernelMeasure
     identification: {
       ...fit.identification,
       host_overlapped_s: note,
-      host_serial_s: `${note}; separated from the overlapped part only by GPU-bound steps`,
+      host_serial_s: `${host.serialSource}; from ${source} only`,
       host_per_sequence_s: host.host_per_sequence_s < 1e-6 ? `on its bound 0: the ${hostMs.length} records show no per-sequence host cost` : note,
     },
   };

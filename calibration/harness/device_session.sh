@@ -151,6 +151,17 @@ h200-s2-paged-shapes)
   timeout 330 python3 $H/measure.py --model llama-3.1-8b --stack hf-paged --batches 8,64,16,32 --inputs 2048,512 \
       --paged-runs cold,warm --profile-kernels --window-s 1.0 --out "$RES/m" --budget-s 315 --idle-s 3
   ;;
+h200-s3-host)
+  # Session 3 (a fresh VM): what makes eager host time jitter (host_jitter.py: per-step times under Python's GC off,
+  # one torch thread, and again; CPU steal from /proc/stat), then the static validation runs at batch 8 and 16 with
+  # three repeats each and a host probe and steal reading per repeat: a third machine for the spread of each run.
+  lscpu | grep -E "Model name|^CPU\(s\)|MHz" > "$RES/lscpu.txt"
+  timeout 170 python3 $H/host_jitter.py --out "$RES/jitter" --budget-s 140
+  timeout 190 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-conv-48.csv --batch-size 8 \
+      --mode offline --warmup full --repeats 3 --budget-s 180 --idle-s 4 --out "$RES/v/hf-eager-static-b8-azure-conv-h200-s3"
+  timeout 130 python3 $H/validate_run.py --stack hf-eager --workload $W/azure-conv-48.csv --batch-size 16 \
+      --mode offline --warmup full --repeats 3 --budget-s 120 --idle-s 4 --out "$RES/v/hf-eager-static-b16-azure-conv-h200-s3"
+  ;;
 *) echo "unknown phase $PHASE"; exit 2 ;;
 esac
 tar czf "$OUT/$PHASE.tgz" -C "$RES" .

@@ -185,6 +185,8 @@ def main():
     import torch
 
     from hf_eager import random_prompts
+    from host_jitter import cpu_share, cpu_ticks
+    from host_probe import host_probe
     from model_builder import build_model
 
     meter = EnergyMeter()
@@ -271,6 +273,10 @@ def main():
                 break
             t_rep = time.time()
             prompts = prompts_for(rep)
+            # the host's speed and the hypervisor's steal around each repeat: eager runs are host-bound, and a lent
+            # VM's host changes between repeats (docs/COST-MODEL.md)
+            probe = host_probe()
+            ticks0 = cpu_ticks()
             e0 = meter.energy_j()
             if args.stack == "hf-eager":
                 res = run_eager_once(model, rows, prompts, args.batch_size, online=(args.mode == "online"))
@@ -278,6 +284,7 @@ def main():
                 arrivals = None if args.mode == "offline" else [r["arrival_s"] for r in rows]
                 res = server.run(prompts, [r["output_tokens"] for r in rows], arrivals_s=arrivals)
             e1 = meter.energy_j()
+            ticks1 = cpu_ticks()
             t0 = res["t0"]
             makespan = max(q["finish_s"] for q in res["requests"])
             rep_doc = {
@@ -288,6 +295,8 @@ def main():
                 "sm_mhz_after": meter.sm_mhz(),
                 "power_samples_w": [p for _, p in meter.power_samples(t0, res["t_end"])],
                 "requests": res["requests"],
+                "host": {"launch_us": probe.get("launch_us"), "python_us": probe.get("python_us"),
+                         "cpu_share": cpu_share(ticks0, ticks1)},
             }
             if args.stack == "hf-eager":
                 rep_doc["batches"] = res["batches"]

@@ -4,7 +4,7 @@
  * and its fit of the checked-in H200 measurements (every rate under the datasheet, every power under the cap).
  */
 import { describe, expect, it } from 'vitest';
-import { boundedLeastSquares } from '../../calibration/fit/fitKernelProfile.js';
+import { boundedLeastSquares, kernelMeasurement, measuredSerialGap } from '../../calibration/fit/fitKernelProfile.js';
 import { fitCommand } from '../../calibration/fit/fitCommand.js';
 import type { KernelClassParameters } from '../../sim/cost/kernelClassCost.js';
 import { decodeOnlyStep } from '../../sim/cost/step.js';
@@ -102,6 +102,49 @@ describe('bounded least squares (class powers)', () => {
     expect(boundedLeastSquares(rows, [1, 2, 3, 6], [0, 0, 0], [10, 10, 10]).map((x) => Number(x.toFixed(9)))).toEqual([1, 2, 3]);
     const clipped = boundedLeastSquares(rows, [1, 2, 30, 33], [0, 0, 0], [10, 10, 10]);
     expect(clipped[2]).toBe(10);
+  });
+});
+
+describe('the serial host time read off GPU-bound profiles', () => {
+  // prefill + a decode run of 2 steps = 3 forward passes; the profiled execution ran the same steps
+  const steps = [
+    { kind: 'prefill', count: 2, new_tokens: 100, cached_tokens: 0 },
+    { kind: 'decode', n: 2, context_sum: 200, repeat: 2 },
+  ];
+  const record = (label: string, wallSeconds: number, classSeconds: [number, number, number], profiledSteps = steps) =>
+    kernelMeasurement(
+      {
+        label,
+        steps,
+        seconds: [wallSeconds],
+        joules: [wallSeconds * 300],
+        seconds_median: wallSeconds,
+        joules_median: wallSeconds * 300,
+        kernel_profile: {
+          steps: profiledSteps,
+          classes: {
+            gemm: { seconds: classSeconds[0], kernels: 10 },
+            attention: { seconds: classSeconds[1], kernels: 4 },
+            elementwise: { seconds: classSeconds[2], kernels: 20 },
+          },
+        },
+      } as never,
+      false,
+    );
+  it('is the median idle gap per forward pass of records whose GPU was busy >= 90% of the wall time', () => {
+    // busy 0.092 of 0.100 s -> 8 ms over 3 passes; busy 0.190 of 0.200 s -> 10 ms over 3; busy 0.05 of 0.1 (host-bound) and
+    // a record whose profile ran other steps are left out
+    const gap = measuredSerialGap([
+      record('a', 0.1, [0.05, 0.02, 0.022]),
+      record('b', 0.2, [0.1, 0.05, 0.04]),
+      record('host-bound', 0.1, [0.03, 0.01, 0.01]),
+      record('other steps', 0.1, [0.05, 0.02, 0.025], [steps[0]]),
+    ]);
+    expect(gap?.records).toEqual(['a', 'b']);
+    expectClose(gap!.seconds, (0.008 / 3 + 0.01 / 3) / 2, 1e-9);
+  });
+  it('is not measured from fewer than two GPU-bound records (the fit then separates it)', () => {
+    expect(measuredSerialGap([record('a', 0.1, [0.05, 0.02, 0.022]), record('host-bound', 0.1, [0.03, 0.01, 0.01])])).toBeNull();
   });
 });
 
