@@ -19,6 +19,7 @@ import { loadGpu } from '../../sim/model/gpu.js';
 import { errorStats, type PreparedRecord, residuals } from './fitProfile.js';
 import { fitKernelHostOnly, fitKernelProfile, kernelMeasurement, type KernelMeasurement, refitHostOn, type SoftwareShape } from './fitKernelProfile.js';
 import type { MeasurementFile } from './measurementSchema.js';
+import { carryRates, type ProfileRates } from '../../sim/cost/kernelRateCarry.js';
 
 /** The kernels each stack runs (what the harness's profiles show; docs/COST-MODEL.md). */
 export function softwareShapeOf(stack: string): SoftwareShape {
@@ -72,33 +73,32 @@ export function fitKernelCommand(
     const src = JSON.parse(readFileSync(opts.ratesFrom, 'utf8')) as { format?: string; gpu?: string; rates: Record<string, number>; software: Record<string, number>; power: Record<string, number> };
     if (src.format !== 'joulesim-profile/2') throw new InputError(opts.ratesFrom, '/format', 'needs a kernel-class profile (joulesim-profile/2)');
     const rel = relative(packageRoot, resolve(opts.ratesFrom));
-    // Rates from another GPU are carried by the datasheet ratios (FLOP legs by bf16 peak, byte legs by bandwidth),
-    // as a transferred profile is; its class powers are then refitted on this GPU's energies.
+    // Rates from another GPU are carried class by class as a transferred profile's are (sim/cost/kernelRateCarry.ts);
+    // its class powers are then refitted on this GPU's energies.
     const other = src.gpu !== gpu.id ? loadGpu(src.gpu ?? '', opts.ratesFrom) : null;
-    const cs = other ? gpu.bf16_dense_tflops / other.bf16_dense_tflops : 1;
-    const bs = other ? gpu.memory_bandwidth_gb_s / other.memory_bandwidth_gb_s : 1;
-    const sr = src.rates;
+    const carried = other ? carryRates(src.rates as unknown as ProfileRates, other, gpu) : null;
+    const sr = (carried ? carried.rates : src.rates) as unknown as Record<string, number>;
     const r = fitKernelHostOnly(
       ms,
       work,
       shape,
       {
         rates: {
-          gemm_tflops: sr.gemm_tflops * cs,
-          gemm_bandwidth_gb_s: sr.gemm_bandwidth_gb_s * bs,
-          attention_tflops: sr.attention_tflops * cs,
-          attention_bandwidth_gb_s: sr.attention_bandwidth_gb_s * bs,
-          masked_attention_tflops: (sr.masked_attention_tflops ?? sr.attention_tflops) * cs,
-          masked_attention_bandwidth_gb_s: (sr.masked_attention_bandwidth_gb_s ?? sr.attention_bandwidth_gb_s) * bs,
-          copy_bandwidth_gb_s: sr.copy_bandwidth_gb_s * bs,
+          gemm_tflops: sr.gemm_tflops,
+          gemm_bandwidth_gb_s: sr.gemm_bandwidth_gb_s,
+          attention_tflops: sr.attention_tflops,
+          attention_bandwidth_gb_s: sr.attention_bandwidth_gb_s,
+          masked_attention_tflops: sr.masked_attention_tflops ?? sr.attention_tflops,
+          masked_attention_bandwidth_gb_s: sr.masked_attention_bandwidth_gb_s ?? sr.attention_bandwidth_gb_s,
+          copy_bandwidth_gb_s: sr.copy_bandwidth_gb_s,
           kernel_floor_us: sr.kernel_floor_us,
           activation_passes_per_layer: src.software.activation_passes_per_layer,
         },
         power: { gemm_active_w: src.power.gemm_active_w, gemm_compute_active_w: src.power.gemm_compute_active_w, attention_active_w: src.power.attention_active_w, copy_active_w: src.power.copy_active_w },
         kernelsPerStep: src.software.kernels_per_step,
-        source: other ? `${rel} (${src.gpu}), carried to ${gpu.id} by the datasheet ratios (FLOP legs × ${cs.toFixed(3)}, byte legs × ${bs.toFixed(3)})` : rel,
+        source: carried ? `${rel} (${src.gpu}), carried to ${gpu.id} class by class (${carried.notes.join('; ')})` : rel,
       },
-      other || opts.refitPower ? { warmIdleW: warmIdle, capW: cap } : undefined,
+      other ? { mode: 'level', warmIdleW: warmIdle, capW: cap } : opts.refitPower ? { mode: 'stack', warmIdleW: warmIdle, capW: cap } : undefined,
       hostMs,
     );
     coldShapeSeconds = r.coldShapeSeconds;

@@ -337,7 +337,9 @@ function solve(A: number[][], b: number[]): number[] | null {
 }
 
 /** Stage C: class active powers. Rows are weighted by 1/energy so every record counts in relative terms. */
-function fitPower(ms: readonly KernelMeasurement[], p: KernelClassParameters, w: ModelWork, warmIdleW: number, capW: number): { gemm_active_w: number; gemm_compute_active_w: number; attention_active_w: number; copy_active_w: number } {
+type ClassPowers = { gemm_active_w: number; gemm_compute_active_w: number; attention_active_w: number; copy_active_w: number };
+
+function fitPower(ms: readonly KernelMeasurement[], p: KernelClassParameters, w: ModelWork, warmIdleW: number, capW: number, gemmHeld?: { gemm_active_w: number; gemm_compute_active_w: number }): ClassPowers {
   const rows: number[][] = [];
   const y: number[] = [];
   for (const m of ms) {
@@ -349,8 +351,42 @@ function fitPower(ms: readonly KernelMeasurement[], p: KernelClassParameters, w:
   }
   // No class can draw more above the warm floor than the board allows.
   const top = capW - warmIdleW;
+  if (gemmHeld) {
+    const [a, cp] = boundedLeastSquares(
+      rows.map((r) => r.slice(2)),
+      y.map((v, i) => v - gemmHeld.gemm_active_w * rows[i][0] - gemmHeld.gemm_compute_active_w * rows[i][1]),
+      [0, 0],
+      [top, top],
+    );
+    return { ...gemmHeld, attention_active_w: a, copy_active_w: cp };
+  }
   const [g, gc, a, cp] = boundedLeastSquares(rows, y, [0, 0, 0, 0], [top, top, top, top]);
   return { gemm_active_w: g, gemm_compute_active_w: gc, attention_active_w: a, copy_active_w: cp };
+}
+
+/**
+ * One power level for every class: the source GPU's class powers × k, with k the least-squares fit (relative errors)
+ * of the records' energy above warm idle; each power then clipped to the board's headroom above warm idle.
+ */
+function fitPowerLevel(ms: readonly KernelMeasurement[], p: KernelClassParameters, w: ModelWork, source: ClassPowers, warmIdleW: number, capW: number): { power: ClassPowers; level: number } {
+  let num = 0;
+  let den = 0;
+  for (const m of ms) {
+    const c = recordClassSeconds(p, w, m.record);
+    const floor = c.steps.length * p.software.kernelsPerStep * p.rates.kernelFloorSeconds;
+    const modelled = source.gemm_active_w * c.gemm + source.gemm_compute_active_w * c.gemmCompute + source.attention_active_w * c.attention + source.copy_active_w * (c.copy + floor);
+    const measured = m.record.joules - warmIdleW * m.record.seconds;
+    const weight = 1 / (m.record.joules * m.record.joules);
+    num += weight * modelled * measured;
+    den += weight * modelled * modelled;
+  }
+  const level = den > 0 ? num / den : 1;
+  const top = capW - warmIdleW;
+  const scaled = (x: number) => Math.min(top, Math.max(0, x * level));
+  return {
+    power: { gemm_active_w: scaled(source.gemm_active_w), gemm_compute_active_w: scaled(source.gemm_compute_active_w), attention_active_w: scaled(source.attention_active_w), copy_active_w: scaled(source.copy_active_w) },
+    level,
+  };
 }
 
 function sensitivity(loss: (v: Record<RateKey, number>) => number, v: Record<RateKey, number>, bounds: Record<RateKey, [number, number]>): Record<string, string> {
@@ -387,8 +423,9 @@ export function fitKernelHostOnly(
   w: ModelWork,
   shape: SoftwareShape,
   gpuPart: FixedGpuPart,
-  /** Fit the class powers too (rates carried from another GPU, or a stack whose kernels differ). */
-  refitPower?: { warmIdleW: number; capW: number },
+  /** Fit class powers too: `level`, one factor on the source's class powers (rates carried from another GPU, records
+   *  without kernel profiles); `stack`, the attention and copy powers of a stack whose kernels differ (GEMMs held). */
+  refitPower?: { mode: 'level' | 'stack'; warmIdleW: number; capW: number },
   /** Fit the host time (and cold-shape cost) on these records only (one machine's CPU); powers use every record. */
   hostMs?: readonly KernelMeasurement[],
 ): KernelFitResult & { coldShapeSeconds: number } {
@@ -413,12 +450,23 @@ export function fitKernelHostOnly(
   const identification: Record<string, string> = {};
   for (const k of RATE_KEYS) identification[k] = `taken from ${gpuPart.source}`;
   let power = gpuPart.power;
-  if (refitPower) {
-    power = fitPower(warm.length ? warm : ms, hp, w, refitPower.warmIdleW, refitPower.capW);
+  if (refitPower?.mode === 'level') {
+    const fitted = fitPowerLevel(warm.length ? warm : ms, hp, w, gpuPart.power, refitPower.warmIdleW, refitPower.capW);
+    power = fitted.power;
     const top = refitPower.capW - refitPower.warmIdleW;
     for (const [k, v] of Object.entries(power)) {
-      identification[k] = v <= 1e-9 ? 'on its bound 0: collinear with the other classes in these records' : v >= top - 1e-6 ? `on its bound ${top.toFixed(0)} W (cap − warm idle)` : 'fitted by bounded least squares on record energies';
+      identification[k] = `${gpuPart.source}: its class power × ${fitted.level.toFixed(3)}, one power level fitted on these records' energies (records without kernel profiles cannot separate the classes, so the class mix is the one measured on the source GPU)${v >= top - 1e-6 ? `; clipped to ${top.toFixed(0)} W (cap − warm idle)` : ''}`;
     }
+  } else if (refitPower) {
+    // The GEMMs are the same cuBLAS kernels whatever the stack: their powers stay the GPU's (the source profile's);
+    // the attention and copy kernels are the stack's own, so their powers are fitted on its records.
+    power = fitPower(warm.length ? warm : ms, hp, w, refitPower.warmIdleW, refitPower.capW, { gemm_active_w: gpuPart.power.gemm_active_w, gemm_compute_active_w: gpuPart.power.gemm_compute_active_w });
+    const top = refitPower.capW - refitPower.warmIdleW;
+    for (const k of ['attention_active_w', 'copy_active_w'] as const) {
+      const v = power[k];
+      identification[k] = v <= 1e-9 ? 'on its bound 0: collinear with the other classes in these records' : v >= top - 1e-6 ? `on its bound ${top.toFixed(0)} W (cap − warm idle)` : 'fitted by bounded least squares on record energies (the stack’s own attention and copy kernels), GEMM powers held';
+    }
+    for (const k of ['gemm_active_w', 'gemm_compute_active_w'] as const) identification[k] = `taken from ${gpuPart.source}: the GEMMs are the same cuBLAS kernels on the same GPU whatever the stack`;
   } else {
     for (const k of Object.keys(gpuPart.power)) identification[k] = `taken from ${gpuPart.source}`;
   }

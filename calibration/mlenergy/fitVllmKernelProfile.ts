@@ -13,6 +13,7 @@
  * is (sim/cost/kernelProfileParameters.ts), and the software's kernel and activation counts are read off vLLM's
  * Llama model code. Every choice is written into the profile's `identification`.
  */
+import { carryRates as carryClassRates } from '../../sim/cost/kernelRateCarry.js';
 import type { CostParameters } from '../../sim/cost/costParameters.js';
 import type { KernelClassParameters } from '../../sim/cost/kernelClassCost.js';
 import type { ModelWork } from '../../sim/cost/modelWork.js';
@@ -62,18 +63,10 @@ export interface VllmFitSetup {
   readonly capW: number;
 }
 
-/** Carries a kernel-class profile's rates from `source` to `target`: FLOP legs by bf16 peak, byte legs by bandwidth. */
+/** Carries a kernel-class profile's rates from `source` to `target`, each class by what bounds it (the simulator's
+ *  own carry, sim/cost/kernelRateCarry.ts). */
 export function carryRates(rates: KernelRates, source: Gpu, target: Gpu): KernelRates {
-  const compute = target.bf16_dense_tflops / source.bf16_dense_tflops;
-  const bandwidth = target.memory_bandwidth_gb_s / source.memory_bandwidth_gb_s;
-  return {
-    gemm_tflops: rates.gemm_tflops * compute,
-    gemm_bandwidth_gb_s: rates.gemm_bandwidth_gb_s * bandwidth,
-    attention_tflops: rates.attention_tflops * compute,
-    attention_bandwidth_gb_s: rates.attention_bandwidth_gb_s * bandwidth,
-    copy_bandwidth_gb_s: rates.copy_bandwidth_gb_s * bandwidth,
-    kernel_floor_us: rates.kernel_floor_us,
-  };
+  return carryClassRates(rates, source, target).rates;
 }
 
 export function kernelClassesOf(setup: VllmFitSetup, v: VllmFitted): KernelClassParameters {

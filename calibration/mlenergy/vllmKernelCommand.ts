@@ -123,9 +123,9 @@ export function kernelFit(gpuId: string): { profile: Record<string, unknown>; su
     },
     identification: {
       gemm_tflops: `carried from ${RATES_SOURCE} (${srcGpu}, torch.profiler GEMM times) by the bf16 dense peak ratio; the rows have no prefill-only step to identify it`,
-      gemm_bandwidth_gb_s: `carried from ${RATES_SOURCE} by the memory bandwidth ratio (cuBLAS weight streaming, the same kernels vLLM runs)`,
+      gemm_bandwidth_gb_s: `carried from ${RATES_SOURCE} class by class (sim/cost/kernelRateCarry.ts): HBM-bound weight streaming, so by the memory bandwidth ratio (cuBLAS, the same kernels vLLM runs)`,
       attention_tflops: `carried from ${RATES_SOURCE} by the bf16 peak ratio (prefill attention is a small share of these rows)`,
-      copy_bandwidth_gb_s: `carried from ${RATES_SOURCE} by the memory bandwidth ratio (measured on transformers' elementwise kernels; vLLM's fused ones may run faster)`,
+      copy_bandwidth_gb_s: `carried from ${RATES_SOURCE} class by class (sim/cost/kernelRateCarry.ts): SM-bound at ~31% of the H200's bandwidth, so by SM throughput where the GPU files give it, else by the bandwidth ratio (measured on transformers' elementwise kernels; vLLM's fused ones may run faster)`,
       kernel_floor_us: `carried from ${RATES_SOURCE} unchanged (a per-kernel minimum on the device)`,
       activation_passes_per_layer: 'counted from vLLM 0.11\'s Llama layer: fused_add_rms_norm ×2 (4 + 4), rotary on q and k (2.5), silu_and_mul (10.5) = 21 hidden-sized vectors per layer per token',
       kernels_per_step: 'counted from vLLM 0.11\'s Llama layer: 10 kernels × 32 layers + ~10 (embedding, final norm, LM head, logits, sampling)',

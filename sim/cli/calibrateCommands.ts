@@ -14,9 +14,9 @@ export function registerCalibrateCommands(program: Command): void {
     .option('--gpu <id>', 'GPU id, when the measurement files do not name it')
     .option('--holdout <regex>', 'keep records whose label matches out of the fit and report their error')
     .option('--fix <key=value...>', 'hold a coefficient at a value instead of fitting it (e.g. per_sequence_overhead_s=0)')
-    .option('--rates-from <profile>', 'kernel-class fit: take the GPU rates and class powers from this profile of the same GPU (another stack) and fit only the host time')
+    .option('--rates-from <profile>', 'kernel-class fit: take the GPU rates and class powers from this profile and fit only the host time (of another GPU: rates carried class by class, and one power level fitted on these records)')
     .option('--host-from <measurements...>', 'kernel-class fit: fit the host time on the records of these files only (of those given; one machine), the GPU rates and powers on all')
-    .option('--refit-power', 'with --rates-from: fit the class powers on these records too (a stack whose kernels differ from the source profile’s)')
+    .option('--refit-power', 'with --rates-from of the same GPU: fit the attention and copy powers on these records (a stack whose attention and copy kernels differ; GEMM powers stay the GPU’s)')
     .action((files: string[], o: { out: string; gpu?: string; holdout?: string; fix?: string[]; ratesFrom?: string; hostFrom?: string[]; refitPower?: boolean }) => {
       outputPath('--out', o.out);
       process.stdout.write(fitCommand(files, { ...o, fixed: parseFixed(o.fix ?? []) }).summary);

@@ -8,20 +8,20 @@ import type { Gpu } from '../model/gpu.js';
 import type { CostParameters } from './costParameters.js';
 import type { KernelClassParameters } from './kernelClassCost.js';
 import type { KernelProfile } from './kernelProfileSchema.js';
+import { carryRates } from './kernelRateCarry.js';
 
-function kernelClasses(p: KernelProfile, computeScale: number, bandwidthScale: number, powerScale: number): KernelClassParameters {
-  const r = p.rates;
+function kernelClasses(p: KernelProfile, r: KernelProfile['rates'], powerScale: number): KernelClassParameters {
   const w = p.power;
   const s = p.software;
   return {
     rates: {
-      gemmFlopsPerSecond: r.gemm_tflops * 1e12 * computeScale,
-      gemmBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9 * bandwidthScale,
-      attentionFlopsPerSecond: r.attention_tflops * 1e12 * computeScale,
-      attentionBytesPerSecond: r.attention_bandwidth_gb_s * 1e9 * bandwidthScale,
-      ...(r.masked_attention_tflops !== undefined ? { maskedAttentionFlopsPerSecond: r.masked_attention_tflops * 1e12 * computeScale } : {}),
-      ...(r.masked_attention_bandwidth_gb_s !== undefined ? { maskedAttentionBytesPerSecond: r.masked_attention_bandwidth_gb_s * 1e9 * bandwidthScale } : {}),
-      copyBytesPerSecond: r.copy_bandwidth_gb_s * 1e9 * bandwidthScale,
+      gemmFlopsPerSecond: r.gemm_tflops * 1e12,
+      gemmBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9,
+      attentionFlopsPerSecond: r.attention_tflops * 1e12,
+      attentionBytesPerSecond: r.attention_bandwidth_gb_s * 1e9,
+      ...(r.masked_attention_tflops !== undefined ? { maskedAttentionFlopsPerSecond: r.masked_attention_tflops * 1e12 } : {}),
+      ...(r.masked_attention_bandwidth_gb_s !== undefined ? { maskedAttentionBytesPerSecond: r.masked_attention_bandwidth_gb_s * 1e9 } : {}),
+      copyBytesPerSecond: r.copy_bandwidth_gb_s * 1e9,
       kernelFloorSeconds: r.kernel_floor_us * 1e-6,
     },
     powers: {
@@ -76,7 +76,7 @@ function quality(p: KernelProfile): string {
 }
 
 export function kernelCalibratedParameters(p: KernelProfile, gpu: Gpu, tp: number, powerCapWatts: number | undefined, path: string): CostParameters {
-  const kc = kernelClasses(p, 1, 1, 1);
+  const kc = kernelClasses(p, p.rates, 1);
   const r = p.fitted_range;
   const cold = p.software.cold_shape_s;
   return {
@@ -99,25 +99,25 @@ export function kernelCalibratedParameters(p: KernelProfile, gpu: Gpu, tp: numbe
 
 /**
  * Carries a kernel-class profile from `source` to `target`. Assumptions (stated in the provenance):
- *   - each class keeps its achieved fraction of the bound that limits it: FLOP legs scale with the dense bf16 peak,
- *     byte legs with the memory bandwidth; the small-kernel floor stays (same launch path);
+ *   - each class is carried by what bounds it (kernelRateCarry.ts): FLOP legs by the dense bf16 peak, HBM-bound byte
+ *     legs by the memory bandwidth, SM-bound byte legs by SM throughput; the small-kernel floor stays (same launch
+ *     path);
  *   - host time is the host's: unchanged;
  *   - idle is the target's (its GPU file); warm idle keeps the source's margin over idle;
  *   - each class's active power scales with the target's idle-to-TDP span over the source's.
  */
 export function kernelTransferredParameters(p: KernelProfile, source: Gpu, target: Gpu, tp: number, powerCapWatts: number | undefined, path: string): CostParameters {
-  const computeScale = target.bf16_dense_tflops / source.bf16_dense_tflops;
-  const bandwidthScale = target.memory_bandwidth_gb_s / source.memory_bandwidth_gb_s;
+  const carried = carryRates(p.rates, source, target);
   const powerScale = (target.tdp_w - target.idle_w) / (source.tdp_w - p.power.idle_w);
-  const kc = kernelClasses(p, computeScale, bandwidthScale, powerScale);
+  const kc = kernelClasses(p, carried.rates, powerScale);
   const warm = target.idle_w + (p.power.warm_idle_w - p.power.idle_w);
   const cold = p.software.cold_shape_s;
   return {
     provenance: {
       kind: 'transferred',
       description:
-        `${p.gpu} kernel-class profile of ${p.model} with ${p.stack} carried to ${target.id}: FLOP legs × ${computeScale.toFixed(2)} (bf16 peak), ` +
-        `byte legs × ${bandwidthScale.toFixed(2)} (memory bandwidth), host time unchanged, idle ${target.idle_w} W from the ${target.id} GPU file, ` +
+        `${p.gpu} kernel-class profile of ${p.model} with ${p.stack} carried to ${target.id}: ${carried.notes.join('; ')}; ` +
+        `host time unchanged, idle ${target.idle_w} W from the ${target.id} GPU file, ` +
         `class active powers × ${powerScale.toFixed(2)} (idle-to-TDP span); not measured on ${target.id}`,
       profilePath: path,
     },

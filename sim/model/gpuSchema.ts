@@ -82,6 +82,19 @@ export const gpuSchema = {
       },
       dependencies: { energy_pj_per_bit: ['energy_source'] },
     },
+    streaming_multiprocessors: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['count', 'boost_mhz', 'source', 'confidence'],
+      description:
+        'The SMs and their top clock: what bounds kernels that reach only a small share of the memory bandwidth (elementwise copies, attention over small heads), so a profile carried to another GPU scales those by SM throughput (sim/cost/kernelRateCarry.ts). Absent: such kernels are carried by the memory bandwidth ratio.',
+      properties: {
+        count: { type: 'integer', minimum: 1 },
+        boost_mhz: positiveNumber,
+        source: { type: 'string', minLength: 1 },
+        confidence,
+      },
+    },
     sm_clocks: {
       type: 'object',
       additionalProperties: false,
