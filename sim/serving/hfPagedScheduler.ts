@@ -39,6 +39,8 @@ export interface HfPagedConfig {
   readonly maxContextTokens: number;
   /** Longest decode run planned as one unit; 1 gives the step-by-step reference path. */
   readonly maxRunSteps: number;
+  /** The max_memory_percent the cache was sized with, when the scenario set one (reported in the summary). */
+  readonly maxMemoryPercent?: number;
 }
 
 export class HfPagedScheduler extends PagedBatcher {

@@ -247,3 +247,36 @@ describe('hf-paged fast path = step-by-step path', () => {
     expect(preemptions).toBeGreaterThan(0);
   });
 });
+
+describe("transformers' KV cache size and max_memory_percent (sim/serving/hfPagedMemory.ts)", () => {
+  it('sizes the H200 cache within 2% of the block counts transformers resolved at 0.9 and at 0.5', async () => {
+    const { hfPagedBlockCount } = await import('../../sim/serving/hfPagedMemory.js');
+    const { loadGpu } = await import('../../sim/model/gpu.js');
+    const { loadArchitecture } = await import('../../sim/model/architecture.js');
+    const gpu = loadGpu('h200', 'test');
+    const arch = loadArchitecture('llama-3.1-8b', 'test');
+    // resolved by the running manager (calibration/measurements/h200/llama-3.1-8b/hf-paged.json: 3057 blocks at the
+    // default; hf-paged-cuda-graphs.json: 1646 blocks with max_memory_percent 0.5)
+    const atDefault = hfPagedBlockCount(gpu, arch, 1, 256, 8192);
+    const atHalf = hfPagedBlockCount(gpu, arch, 1, 256, 8192, undefined, 0.5);
+    expect(Math.abs(atDefault / 3057 - 1)).toBeLessThan(0.02);
+    expect(Math.abs(atHalf / 1646 - 1)).toBeLessThan(0.02);
+    expect(atHalf).toBeLessThan(atDefault);
+  });
+
+  it('a scenario sets it for the transformers-cb scheduler, and the summary reports it', async () => {
+    const { parseScenario } = await import('../../sim/scenario/loadScenario.js');
+    const { runScenario } = await import('../../sim/run/runScenario.js');
+    const { scenariosDir } = await import('../../sim/paths.js');
+    const scenario = (over: Record<string, unknown>) => ({
+      seed: 1,
+      workload: { kind: 'synthetic', arrival: { process: 'poisson', rate_per_s: 5 }, duration_s: 4, lengths: { kind: 'fixed', input_tokens: 256, output_tokens: 32 } },
+      cluster: { gpu: 'h200', model: 'llama-3.1-8b', stack: 'hf-paged', scheduler: { kind: 'transformers-cb', ...over } },
+    });
+    const half = runScenario(parseScenario(scenario({ max_memory_percent: 0.5 }), 'test', scenariosDir)).summary as unknown as { scheduler: { kv_blocks: number; max_memory_percent?: number } };
+    const full = runScenario(parseScenario(scenario({}), 'test', scenariosDir)).summary as unknown as { scheduler: { kv_blocks: number; max_memory_percent?: number } };
+    expect(half.scheduler.max_memory_percent).toBe(0.5);
+    expect(full.scheduler.max_memory_percent).toBeUndefined();
+    expect(half.scheduler.kv_blocks).toBeLessThan(full.scheduler.kv_blocks);
+  });
+});
