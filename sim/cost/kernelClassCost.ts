@@ -15,7 +15,7 @@
  * This file holds the parameters and the pure functions; StepCostModel drives them.
  */
 import type { ModelWork } from './modelWork.js';
-import type { Step } from './step.js';
+import { chunkTotals, type ChunkTotals, type Step, type StepDecodePart } from './step.js';
 
 /** What bounds each kernel class on one GPU (achieved, not datasheet, rates). */
 export interface KernelClassRates {
@@ -138,17 +138,14 @@ export function kvBytesByClass(
 
 /** Work by class of a general step (whole replica; divide by the GPUs for per-GPU work). */
 export function stepClassWork(p: KernelClassParameters, w: ModelWork, step: Step): ClassWork & { tokens: number; sequences: number } {
-  let newTokens = 0;
-  let cachedTokens = 0;
-  let pairs = step.decodeContextSum + step.decodeCount;
-  const chunks = step.chunkNewTokens.length;
-  for (let i = 0; i < chunks; i++) {
-    const n = step.chunkNewTokens[i];
-    const c = step.chunkCachedTokens[i];
-    newTokens += n;
-    cachedTokens += c;
-    pairs += n * c + (n * (n + 1)) / 2;
-  }
+  return chunkClassWork(p, w, chunkTotals(step), step);
+}
+
+/** stepClassWork from the step's chunk totals (step.ts) and its decode part. */
+export function chunkClassWork(p: KernelClassParameters, w: ModelWork, t: ChunkTotals, step: StepDecodePart): ClassWork & { tokens: number; sequences: number } {
+  const newTokens = t.newTokens;
+  const cachedTokens = t.cachedTokens;
+  let pairs = step.decodeContextSum + step.decodeCount + t.attentionPairs;
   const tokens = newTokens + step.decodeCount;
   const keys = cachedTokens + newTokens + step.decodeContextSum + step.decodeCount;
   if (p.software.attention === 'packed-masked-materialized') pairs = tokens * keys;
@@ -166,7 +163,7 @@ export function stepClassWork(p: KernelClassParameters, w: ModelWork, step: Step
       (w.sampledTokenBytes ?? 0) * sampled +
       (w.kvReorderBytesPerToken ?? 0) * keys,
     tokens,
-    sequences: chunks + step.decodeCount,
+    sequences: t.chunks + step.decodeCount,
   };
 }
 

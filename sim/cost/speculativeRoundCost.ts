@@ -26,9 +26,6 @@ export interface RoundCost extends StepCost {
 }
 
 export class SpeculativeRoundCost {
-  /** γ + 1 repeated, for as many sequences as the largest round so far (a round's verify step reads a prefix view). */
-  private verifyTokens = new Int32Array(0);
-
   constructor(
     readonly target: StepCostModel,
     readonly draft: StepCostModel,
@@ -57,17 +54,18 @@ export class SpeculativeRoundCost {
     const n = contexts.length;
     let sum = 0;
     for (let i = 0; i < n; i++) sum += contexts[i];
-    const d = this.draft.decodeRunCost(n, sum, 0, this.gamma, masked);
-    // verifyStep's step, without copying the contexts: priced at once and not kept.
-    if (this.verifyTokens.length < n) this.verifyTokens = new Int32Array(Math.max(n, 2 * this.verifyTokens.length)).fill(this.gamma + 1);
-    const v = this.target.stepCost({
-      chunkNewTokens: this.verifyTokens.subarray(0, n),
-      chunkCachedTokens: contexts,
-      chunksProducingToken: n * (this.gamma + 1),
-      decodeCount: 0,
-      decodeContextSum: 0,
-      ...(masked ? { masked: true } : {}),
-    });
+    return this.roundOf(n, sum, masked);
+  }
+
+  /**
+   * One round of n sequences holding contextSum tokens in all: a round's cost reads nothing else of the contexts
+   * (the draft's decode steps price the context sum; the verification's attention pairs are (γ + 1) · Σ L_i +
+   * n (γ + 1)(γ + 2) / 2), so it is O(1) whatever the batch, and equal to round(contexts).
+   */
+  roundOf(n: number, contextSum: number, masked = false): RoundCost {
+    const g1 = this.gamma + 1;
+    const d = this.draft.decodeRunCost(n, contextSum, 0, this.gamma, masked);
+    const v = this.target.uniformChunksCost(n, g1, contextSum, n * g1, masked);
     return {
       seconds: d.seconds + v.seconds,
       joules: d.joules + v.joules,

@@ -21,9 +21,11 @@ import {
   gpuSeconds,
   hostSeconds as classHostSeconds,
   type KernelClassParameters,
-  stepClassWork,
+  chunkClassWork,
 } from './kernelClassCost.js';
-import { decodeOnlyStep } from './step.js';
+import { type ChunkTotals, chunkTotals, decodeOnlyStep, type StepDecodePart, uniformChunkTotals } from './step.js';
+
+const NO_CHUNKS: ChunkTotals = { chunks: 0, newTokens: 0, cachedTokens: 0, attentionPairs: 0 };
 
 export interface StepCost {
   readonly seconds: number;
@@ -124,19 +126,14 @@ export class StepCostModel {
 
   /** FLOPs and bytes of a general step (prefill chunks and decode sequences), whole replica. */
   stepWork(step: Step): { flops: number; bytes: number; tokens: number; sequences: number } {
+    return this.chunkStepWork(chunkTotals(step), step);
+  }
+
+  private chunkStepWork(t: ChunkTotals, step: StepDecodePart): { flops: number; bytes: number; tokens: number; sequences: number } {
     const w = this.work;
-    let newTokens = 0;
-    let cachedTokens = 0;
-    let attentionPairs = step.decodeContextSum + step.decodeCount;
-    const chunks = step.chunkNewTokens.length;
-    for (let i = 0; i < chunks; i++) {
-      const p = step.chunkNewTokens[i];
-      const c = step.chunkCachedTokens[i];
-      newTokens += p;
-      cachedTokens += c;
-      // Causal attention: the j-th new token (1-based) attends to c + j keys.
-      attentionPairs += p * c + (p * (p + 1)) / 2;
-    }
+    const newTokens = t.newTokens;
+    const cachedTokens = t.cachedTokens;
+    let attentionPairs = step.decodeContextSum + step.decodeCount + t.attentionPairs;
     const tokens = newTokens + step.decodeCount;
     // Packed attention: one dense masked call over every new token × every key of the step.
     if (this.packed > 0) attentionPairs = this.packed * tokens * (cachedTokens + step.decodeContextSum + tokens);
@@ -148,20 +145,34 @@ export class StepCostModel {
       w.kvBytesPerToken * ((step.masked ? this.maskedKvTraffic : this.kvTraffic) * (cachedTokens + step.decodeContextSum) + tokens) +
       (w.sampledTokenBytes ?? 0) * sampling +
       (w.kvReorderBytesPerToken ?? 0) * (cachedTokens + step.decodeContextSum + tokens);
-    return { flops, bytes, tokens, sequences: chunks + step.decodeCount };
+    return { flops, bytes, tokens, sequences: t.chunks + step.decodeCount };
   }
 
   stepCost(step: Step): StepCost {
     if (step.chunkNewTokens.length === 0) return this.decodeRunCost(step.decodeCount, step.decodeContextSum, 0, 1, step.masked);
-    if (this.kc) return this.kernelClassStepCost(this.kc, step);
-    const { flops, bytes, tokens, sequences } = this.stepWork(step);
+    return this.chunkStepCost(chunkTotals(step), step);
+  }
+
+  /**
+   * A step of `chunks` prefill chunks of `newPerChunk` new tokens each on `cachedSum` cached tokens in all, with
+   * `chunksProducingToken` LM-head rows (a speculative verification): exactly stepCost of the per-chunk arrays, in
+   * O(1) whatever the number of chunks.
+   */
+  uniformChunksCost(chunks: number, newPerChunk: number, cachedSum: number, chunksProducingToken: number, masked = false): StepCost {
+    const rest: StepDecodePart = { chunksProducingToken, decodeCount: 0, decodeContextSum: 0, ...(masked ? { masked: true } : {}) };
+    return this.chunkStepCost(uniformChunkTotals(chunks, newPerChunk, cachedSum), rest);
+  }
+
+  private chunkStepCost(t: ChunkTotals, step: StepDecodePart): StepCost {
+    if (this.kc) return this.kernelClassStepCost(this.kc, t, step);
+    const { flops, bytes, tokens, sequences } = this.chunkStepWork(t, step);
     return this.secondsAndJoules(flops / this.tp, bytes / this.tp, this.overheadSeconds(sequences, tokens), tokens, sequences);
   }
 
   /** Per-GPU seconds by class, GPU seconds and dynamic joules of a step under the kernel-class model. */
-  private kernelClassParts(kc: KernelClassParameters, step: Step): { gpu: number; dynamic: number; host: number } {
+  private kernelClassParts(kc: KernelClassParameters, t: ChunkTotals, step: StepDecodePart): { gpu: number; dynamic: number; host: number } {
     const tp = this.tp;
-    const w = stepClassWork(kc, this.work, step);
+    const w = chunkClassWork(kc, this.work, t, step);
     const perGpu = {
       attentionMasked: w.attentionMasked,
       gemmFlops: w.gemmFlops / tp,
@@ -179,9 +190,9 @@ export class StepCostModel {
     };
   }
 
-  private kernelClassStepCost(kc: KernelClassParameters, step: Step): StepCost {
+  private kernelClassStepCost(kc: KernelClassParameters, t: ChunkTotals, step: StepDecodePart): StepCost {
     const p = this.params;
-    const { gpu, dynamic, host } = this.kernelClassParts(kc, step);
+    const { gpu, dynamic, host } = this.kernelClassParts(kc, t, step);
     const busy = Math.max(host, gpu, dynamic / this.capHeadroomWatts) + kc.software.hostSerialSeconds;
     const cold = this.coldSeconds;
     return { seconds: busy + cold, joules: this.tp * (p.busyBaseWatts * busy + p.idleWatts * cold + dynamic) };
@@ -189,7 +200,7 @@ export class StepCostModel {
 
   /** Decode-run lines of the kernel-class model: every part is a line in the context sum x (exact). */
   private kernelClassDecodeLines(kc: KernelClassParameters, n: number, masked: boolean): { timeLines: readonly Line[]; dynamicJoules: Line } {
-    const at = (x: number) => this.kernelClassParts(kc, { ...decodeOnlyStep(n, x), masked });
+    const at = (x: number) => this.kernelClassParts(kc, NO_CHUNKS, { ...decodeOnlyStep(n, x), masked });
     const a = at(0);
     const b = at(1);
     const serial = kc.software.hostSerialSeconds + this.coldSeconds;

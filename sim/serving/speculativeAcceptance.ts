@@ -11,9 +11,14 @@
  *   per_request          — each request draws its own α once, from beta(a, b) or uniform(lo, hi), then its tokens
  *                          draw against it (some prompts are easy for the draft, some are not).
  *
- * Every request has its own seeded stream (seedrandom via Random, keyed by the scenario seed and the request id),
- * so its draws do not depend on which replica, batch or round it lands in: runs are deterministic, and two
- * configurations of the same workload see the same acceptance sequences (common random numbers).
+ * One uniform per round, by inverse CDF: P(accepted ≥ j) = α^j, so a round with uniform u accepts
+ * #{j ≤ γ : u < α^j} drafts — the same distribution as γ per-token draws stopped at the first rejection, for a
+ * fifth of the draws. The uniform of a request's k-th round is a counter-based hash of (scenario seed, request id,
+ * k): u = h / 2^32 with h = fmix32(fmix32(k ⊕ key₁) + key₂ mod 2^32), fmix32 being MurmurHash3's 32-bit finaliser and the
+ * two keys hashed from the seed and the id. So a request's draws do not depend on which replica, batch or round it
+ * lands in (runs are deterministic; two configurations of the same workload see the same acceptance sequences:
+ * common random numbers), and drawing one costs a few integer multiplies. A per-request α is drawn once from the
+ * request's own seedrandom stream (`seed/speculative/id`).
  */
 import { Random } from '../workload/random.js';
 
@@ -52,39 +57,98 @@ export function describeAcceptance(c: AcceptanceConfig): string {
   return `α per request from ${d.kind === 'beta' ? `beta(${d.a}, ${d.b})` : `uniform(${d.lo}, ${d.hi})`}, then per token`;
 }
 
-/** One request's draws: its acceptance rate and its own seeded stream. */
+/** MurmurHash3's 32-bit finaliser: a bijection of 32-bit integers with full avalanche (as a signed int32, so it
+ *  stays a small integer for the engine; the bits are the same). */
+function fmix32(x: number): number {
+  let h = x | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+/** FNV-1a over the string's UTF-16 code units, finalised. */
+function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return fmix32(h);
+}
+
+const TWO_TO_32 = 4294967296;
+
+/** One request's draws: its acceptance rate and the keys of its round uniforms. */
 export class AcceptanceStream {
+  /** Rounds drawn so far by tokensThisRound (the next round's counter). */
+  private round = 0;
+
   constructor(
-    private readonly random: Random,
+    private readonly key1: number,
+    private readonly key2: number,
     readonly alpha: number,
-    private readonly gamma: number,
+    /** α^j · 2^32 − 2^31 for j = 1 … γ: a round accepts j drafts or more when its hash h (an unsigned 32-bit
+     *  number, compared here as h − 2^31 so that it stays a signed int32) is below the j-th. */
+    private readonly thresholds: Float64Array,
   ) {}
 
-  /** Tokens the next round yields: accepted drafts (0 … γ) + the target's own token. */
-  tokensThisRound(): number {
-    const alpha = this.alpha;
-    const gamma = this.gamma;
+  /** Tokens the request's k-th round yields (k = 0, 1, …): accepted drafts (0 … γ) + the target's own token. */
+  tokensOfRound(k: number): number {
+    // h ⊕ 2^31 as a signed int32 is h − 2^31: unsigned order becomes signed order.
+    const h = fmix32(fmix32(k ^ this.key1) + this.key2) ^ 0x80000000;
+    const t = this.thresholds;
+    const gamma = t.length;
     let accepted = 0;
-    while (accepted < gamma && this.random.uniform() < alpha) accepted++;
+    while (accepted < gamma && h < t[accepted]) accepted++;
     return accepted + 1;
   }
+
+  /** Tokens the next round yields (its rounds in order, from the first). */
+  tokensThisRound(): number {
+    return this.tokensOfRound(this.round++);
+  }
+}
+
+/** α^j · 2^32 − 2^31 for j = 1 … γ (see AcceptanceStream). */
+function acceptanceThresholds(alpha: number, gamma: number): Float64Array {
+  const t = new Float64Array(gamma);
+  let p = 1;
+  for (let j = 0; j < gamma; j++) {
+    p *= alpha;
+    t[j] = p * TWO_TO_32 - 2 ** 31;
+  }
+  return t;
 }
 
 export class AcceptanceSampler {
   private readonly streams = new Map<number, AcceptanceStream>();
+  /** The seed's part of every request's keys. */
+  private readonly seedKey: number;
+  /** Thresholds of the fixed α (constant / per_token), shared by every stream. */
+  private readonly fixedThresholds: Float64Array | null;
 
   constructor(
     readonly config: AcceptanceConfig,
     readonly gamma: number,
     readonly seed: number,
-  ) {}
+  ) {
+    this.seedKey = hashString(`${seed}/speculative`);
+    this.fixedThresholds = config.kind === 'per_request' ? null : acceptanceThresholds(config.rate, gamma);
+  }
 
   /** The request's stream (made on first use); a scheduler may keep it while the request runs. */
   stream(requestId: number): AcceptanceStream {
     let s = this.streams.get(requestId);
     if (s) return s;
-    const random = new Random(`${this.seed}/speculative/${requestId}`);
-    s = new AcceptanceStream(random, this.drawAlpha(random), this.gamma);
+    const key1 = fmix32(this.seedKey ^ fmix32((requestId >>> 0) ^ 0x9e3779b9));
+    const key2 = fmix32(key1 + (Math.floor(requestId / TWO_TO_32) >>> 0) + 0x7f4a7c15);
+    const c = this.config;
+    if (c.kind === 'per_request') {
+      const alpha = this.drawAlpha(new Random(`${this.seed}/speculative/${requestId}`));
+      s = new AcceptanceStream(key1, key2, alpha, acceptanceThresholds(alpha, this.gamma));
+    } else {
+      s = new AcceptanceStream(key1, key2, c.rate, this.fixedThresholds!);
+    }
     this.streams.set(requestId, s);
     return s;
   }

@@ -12,7 +12,17 @@
  * preempted by recompute (its KV dropped; it re-queues first with its output so far as prompt), as vLLM does.
  * Round energy is shared equally among the round's sequences (each processes the same γ + γ + 1 tokens); prompt
  * energy by prompt tokens.
+ *
+ * No round does work per sequence. A sequence's draws come from its own stream, so when it joins the rounds its
+ * whole future is fixed: its tokens per round (drawn then, the same draws in the same order as drawing round by
+ * round), the round it finishes in, and its context and KV blocks in every round up to it. It adds its share of
+ * each round into RoundTotals (what the context sum grows by, the blocks it needs for the γ + 1 verified tokens,
+ * what its held blocks grow by), and waits in a heap keyed by its finish round. A round then reads those totals,
+ * prices the batch from its context sum (SpeculativeRoundCost.roundOf), adds its energy to one per-sequence
+ * accumulator (read when a sequence leaves), and pops the sequences that finish. Preempting a sequence takes its
+ * remaining shares back out (its draws are kept for when it returns).
  */
+import { Heap } from 'heap-js';
 import type { Step } from '../cost/step.js';
 import type { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
 import type { ContinuousConfig } from './continuousScheduler.js';
@@ -20,28 +30,59 @@ import type { AcceptanceSampler, AcceptanceStream } from './speculativeAcceptanc
 import { KvBlockPool } from './kvBlockPool.js';
 import type { LiveRequest } from './liveRequest.js';
 import { RequestQueue } from './requestQueue.js';
+import { RoundTotals } from './roundTotals.js';
 import type { Scheduler } from './scheduler.js';
 import type { AnyWork, WorkOutcome } from './work.js';
-import { addShares } from './requestShares.js';
+import { addShares, SHARE_COUNT } from './requestShares.js';
 
-/** A running request, the KV blocks it holds and its acceptance draws (no per-round lookup by id). */
-interface Row {
-  readonly r: LiveRequest;
-  held: number;
-  readonly stream: AcceptanceStream;
+/** A running request: where it joined the rounds and where it will finish. Kept across a preemption. */
+class Row {
+  /** Its rounds run before its latest preemption (its next round is its stream's round `used` + rounds since joining). */
+  used = 0;
+  /** The round it joined at, and the tokens in its KV caches then. */
+  joinRound = 0;
+  joinContext = 0;
+  /** The round it produces its last token in, and the tokens in its caches before that round. */
+  finishRound = 0;
+  finalContext = 0;
+  /** Admission order (the running list's order, and the order finished rows are reported in). */
+  sequence = 0;
+  joulesAtJoin = 0;
+  sharesAtJoin: Float64Array | null = null;
+  prev: Row | null = null;
+  next: Row | null = null;
+
+  constructor(
+    readonly r: LiveRequest,
+    readonly stream: AcceptanceStream,
+  ) {}
 }
 
-type Planned = { kind: 'prefill'; rows: Row[]; tokens: number[] } | { kind: 'round'; rows: Row[] };
+type Planned = { kind: 'prefill'; rows: Row[]; tokens: number[] } | { kind: 'round'; round: number; need: number; sequences: number };
 
 export class SpeculativeContinuousScheduler implements Scheduler {
   private readonly waiting = new RequestQueue();
-  /** Running requests in admission order: all of them are decoding between steps (prompts run whole). */
-  private running: Row[] = [];
-  /** Each running row's cached tokens before the round being planned (reused, so a round allocates little). */
-  private contexts: number[] = [];
+  /** Running rows in admission order (newest last: the preemption victim). */
+  private head: Row | null = null;
+  private tail: Row | null = null;
+  private runningRows = 0;
+  /** Rows of preempted requests, until they are admitted again (their draws are kept). */
+  private readonly parked = new Map<number, Row>();
+  private readonly finishing = new Heap<Row>((a, b) => a.finishRound - b.finishRound || a.sequence - b.sequence);
+  private readonly totals = new RoundTotals();
+  /** Rounds run so far (the next round's number). */
+  private round = 0;
+  /** Σ over running rows that have joined the rounds of the tokens in their caches before the next round. */
+  private contextSum = 0;
+  /** Round energy per running row, accumulated since the start (a row takes what accrued while it ran). */
+  private joulesPerRow = 0;
+  private sharesPerRow: Float64Array | null = null;
+  private admitSequence = 0;
   private readonly pool: KvBlockPool;
   private readonly gamma: number;
   private planned: Planned | null = null;
+  /** needForRoom[f]: blocks a row whose last block has f free slots needs for a round's γ + 1 verified tokens. */
+  private readonly needForRoom: Int32Array;
 
   constructor(
     private readonly config: ContinuousConfig,
@@ -51,6 +92,8 @@ export class SpeculativeContinuousScheduler implements Scheduler {
   ) {
     this.pool = new KvBlockPool(config.totalBlocks, config.blockTokens);
     this.gamma = cost.gamma;
+    const bt = config.blockTokens;
+    this.needForRoom = Int32Array.from({ length: bt }, (_, free) => Math.ceil(Math.max(0, this.gamma + 1 - free) / bt));
   }
 
   enqueue(request: LiveRequest): string | null {
@@ -71,34 +114,40 @@ export class SpeculativeContinuousScheduler implements Scheduler {
   }
 
   outstanding(): number {
-    return this.waiting.length + this.running.length;
+    return this.waiting.length + this.runningRows;
   }
 
   runningCount(): number {
-    return this.running.length;
+    return this.runningRows;
   }
 
   queuedCount(): number {
     return this.waiting.length;
   }
 
-  /** Tokens in a running request's KV caches: its prompt and every generated token but the last. */
-  private tokensInCache(r: LiveRequest): number {
-    return r.spec.inputTokens + r.generatedTokens - 1;
+  private append(row: Row): void {
+    row.prev = this.tail;
+    row.next = null;
+    if (this.tail) this.tail.next = row;
+    else this.head = row;
+    this.tail = row;
+    this.runningRows++;
   }
 
-  private setHeld(row: Row, blocks: number): void {
-    const held = row.held;
-    if (blocks > held) this.pool.allocate(blocks - held);
-    else if (blocks < held) this.pool.release(held - blocks);
-    row.held = blocks;
+  private unlink(row: Row): void {
+    if (row.prev) row.prev.next = row.next;
+    else this.head = row.next;
+    if (row.next) row.next.prev = row.prev;
+    else this.tail = row.prev;
+    row.prev = row.next = null;
+    this.runningRows--;
   }
 
   plan(nowSeconds: number): AnyWork | null {
     this.planned = null;
     const admitted = this.admit(nowSeconds);
     if (admitted) return admitted;
-    if (this.running.length === 0) return null;
+    if (this.runningRows === 0) return null;
     return this.planRound();
   }
 
@@ -107,19 +156,22 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     let budget = c.maxBatchedTokens;
     const rows: Row[] = [];
     const tokens: number[] = [];
-    while (this.waiting.length > 0 && this.running.length < c.maxRunningSequences) {
+    while (this.waiting.length > 0 && this.runningRows < c.maxRunningSequences) {
       const r = this.waiting.peek()!;
       const take = r.promptTokens;
       // A recomputed prompt may exceed the budget; it then runs alone.
       if (take > budget && !(r.preemptions > 0 && rows.length === 0)) break;
       const blocks = this.pool.blocksFor(take);
-      const watermark = this.running.length > 0 ? c.admissionWatermarkBlocks : 0;
+      const watermark = this.runningRows > 0 ? c.admissionWatermarkBlocks : 0;
       if (blocks > this.pool.freeBlocks - watermark) break;
       this.waiting.shift();
-      const row: Row = { r, held: 0, stream: this.acceptance.stream(r.spec.id) };
-      this.setHeld(row, blocks);
+      let row = this.parked.get(r.spec.id);
+      if (row) this.parked.delete(r.spec.id);
+      else row = new Row(r, this.acceptance.stream(r.spec.id));
+      row.sequence = this.admitSequence++;
+      this.pool.allocate(blocks);
       if (Number.isNaN(r.admittedSeconds)) r.admittedSeconds = nowSeconds;
-      this.running.push(row);
+      this.append(row);
       rows.push(row);
       tokens.push(take);
       budget -= take;
@@ -147,35 +199,80 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     };
   }
 
+  /**
+   * A row whose prompt has just run (it holds the blocks of its context) joins the rounds: its draws until its last
+   * token fix its context and blocks in every round from now to its finish, which go into the round totals.
+   */
+  private join(row: Row): void {
+    const r = row.r;
+    const bt = this.pool.blockTokens;
+    const needForRoom = this.needForRoom;
+    const totals = this.totals;
+    const stream = row.stream;
+    const output = r.spec.outputTokens;
+    const first = this.round;
+    const context0 = r.spec.inputTokens + r.generatedTokens - 1;
+    let generated = r.generatedTokens;
+    let context = context0;
+    // Free token slots in its last block: the blocks a round needs and gains follow from it without dividing.
+    let room = Math.ceil(context / bt) * bt - context;
+    let k = 0;
+    for (;; k++) {
+      const gained = stream.tokensOfRound(row.used + k);
+      totals.reach(first + k);
+      const need = needForRoom[room];
+      if (generated + gained >= output) {
+        totals.add(first + k, need, 0, 0, 1);
+        break;
+      }
+      let heldGrowth = 0;
+      if (gained <= room) room -= gained;
+      else {
+        heldGrowth = Math.ceil((gained - room) / bt);
+        room = heldGrowth * bt - (gained - room);
+      }
+      totals.add(first + k, need, gained, heldGrowth, 1);
+      generated += gained;
+      context += gained;
+    }
+    row.joinRound = first;
+    row.joinContext = context0;
+    row.finishRound = first + k;
+    row.finalContext = context;
+    row.joulesAtJoin = this.joulesPerRow;
+    row.sharesAtJoin = this.sharesPerRow ? this.sharesPerRow.slice() : null;
+    this.contextSum += context0;
+    this.finishing.push(row);
+  }
+
+  /** Settles the round energy a row took while it ran. */
+  private settle(row: Row): void {
+    const r = row.r;
+    r.energyJoules += this.joulesPerRow - row.joulesAtJoin;
+    const per = this.sharesPerRow;
+    if (per) {
+      const mine = (r.shares ??= new Float64Array(SHARE_COUNT));
+      const atJoin = row.sharesAtJoin;
+      for (let k = 0; k < SHARE_COUNT; k++) mine[k] += per[k] - (atJoin ? atJoin[k] : 0);
+    }
+    row.sharesAtJoin = null;
+  }
+
   private planRound(): AnyWork {
     // Room for every sequence's γ + 1 verified tokens; preempt the newest until it fits.
-    const g1 = this.gamma + 1;
-    for (;;) {
-      let need = 0;
-      for (const row of this.running) need += Math.max(0, this.pool.blocksFor(this.tokensInCache(row.r) + g1) - row.held);
-      if (need <= this.pool.freeBlocks || this.running.length === 1) break;
-      this.preempt(this.running[this.running.length - 1]);
-    }
-    const rows = this.running.slice();
-    const n = rows.length;
-    const contexts = this.contexts;
-    contexts.length = n;
-    let contextSum = 0;
-    for (let i = 0; i < n; i++) {
-      const row = rows[i];
-      const c = this.tokensInCache(row.r);
-      contexts[i] = c;
-      contextSum += c;
-      this.setHeld(row, this.pool.blocksFor(c + g1));
-    }
-    const cost = this.cost.round(contexts);
-    this.planned = { kind: 'round', rows };
+    const round = this.round;
+    while (this.totals.needAt(round) > this.pool.freeBlocks && this.runningRows > 1) this.preempt(this.tail!);
+    const need = this.totals.needAt(round);
+    this.pool.allocate(need);
+    const n = this.runningRows;
+    const cost = this.cost.roundOf(n, this.contextSum);
+    this.planned = { kind: 'round', round, need, sequences: n };
     return {
       kind: 'priced',
       label: `speculative round γ=${this.gamma}`,
       phase: 'decode',
       sequences: n,
-      contextSum0: contextSum,
+      contextSum0: this.contextSum,
       tokens: cost.tokens,
       seconds: cost.seconds,
       joules: cost.joules,
@@ -183,14 +280,36 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     };
   }
 
-  /** The victim is always the newest running request (the last row). */
+  /** The victim is always the newest running request: its remaining rounds are taken back out of the totals. */
   private preempt(row: Row): void {
     const r = row.r;
-    this.setHeld(row, 0);
-    this.running.pop();
+    const g1 = this.gamma + 1;
+    const bt = this.pool.blockTokens;
+    const ran = this.round - row.joinRound;
+    let context = row.joinContext;
+    for (let k = 0; k < ran; k++) context += row.stream.tokensOfRound(row.used + k);
+    const contextNow = context;
+    let held = Math.ceil(context / bt);
+    const heldNow = held;
+    for (let k = ran; k < row.finishRound - row.joinRound; k++) {
+      const gained = row.stream.tokensOfRound(row.used + k);
+      const nextHeld = Math.ceil((context + gained) / bt);
+      this.totals.add(row.joinRound + k, Math.ceil((context + g1) / bt) - held, gained, nextHeld - held, -1);
+      context += gained;
+      held = nextHeld;
+    }
+    this.totals.add(row.finishRound, Math.ceil((context + g1) / bt) - held, 0, 0, -1);
+    this.finishing.remove(row);
+    this.unlink(row);
+    this.settle(row);
+    this.contextSum -= contextNow;
+    this.pool.release(heldNow);
+    row.used += ran;
+    r.generatedTokens = contextNow - r.spec.inputTokens + 1;
     r.promptTokens = r.spec.inputTokens + r.generatedTokens;
     r.prefilledTokens = 0;
     r.preemptions++;
+    this.parked.set(r.spec.id, row);
     this.waiting.pushFront(r);
   }
 
@@ -199,38 +318,51 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     this.planned = null;
     if (!p) throw new Error('internal: speculative scheduler completed work it did not plan');
     const now = outcome.endSeconds;
-    let finished = 0;
     if (p.kind === 'prefill') {
       const total = p.tokens.reduce((a, b) => a + b, 0);
+      // Rows that finish with their prompt's token leave in the order they ran (admission order).
       for (let i = 0; i < p.rows.length; i++) {
-        const r = p.rows[i].r;
+        const row = p.rows[i];
+        const r = row.r;
         r.energyJoules += (outcome.joules * p.tokens[i]) / total;
         addShares(r, outcome.shares, p.tokens[i] / total);
         r.prefilledTokens = r.promptTokens;
         r.generatedTokens++;
         if (Number.isNaN(r.firstTokenSeconds)) r.firstTokenSeconds = now;
-        if (r.generatedTokens >= r.spec.outputTokens) finished++;
+        if (r.generatedTokens < r.spec.outputTokens) {
+          this.join(row);
+          continue;
+        }
+        this.pool.release(this.pool.blocksFor(r.promptTokens));
+        this.unlink(row);
+        this.acceptance.release(r.spec.id);
+        this.onFinished(r, now);
       }
-    } else {
-      const share = outcome.joules / p.rows.length;
-      for (const row of p.rows) {
-        const r = row.r;
-        r.energyJoules += share;
-        addShares(r, outcome.shares, 1 / p.rows.length);
-        r.generatedTokens = Math.min(r.spec.outputTokens, r.generatedTokens + row.stream.tokensThisRound());
-        if (r.generatedTokens >= r.spec.outputTokens) finished++;
-        // The rejected tokens' KV is dropped: keep only the blocks of what the cache now holds.
-        else this.setHeld(row, this.pool.blocksFor(this.tokensInCache(r)));
-      }
+      return;
     }
-    if (finished === 0) return;
-    // Finished rows leave in the order they ran (admission order), as they are reported.
-    const done = p.rows.filter((row) => row.r.generatedTokens >= row.r.spec.outputTokens);
-    this.running = this.running.filter((row) => row.r.generatedTokens < row.r.spec.outputTokens);
-    for (const row of done) {
-      this.setHeld(row, 0);
-      this.acceptance.release(row.r.spec.id);
-      this.onFinished(row.r, now);
+    const round = p.round;
+    const totals = this.totals;
+    this.joulesPerRow += outcome.joules / p.sequences;
+    if (outcome.shares) {
+      const per = (this.sharesPerRow ??= new Float64Array(SHARE_COUNT));
+      for (let k = 0; k < SHARE_COUNT; k++) per[k] += outcome.shares[k] * (1 / p.sequences);
+    }
+    // The round's verification blocks beyond what the rows keep are freed (the rejected tokens' KV is dropped).
+    this.pool.release(p.need - totals.heldGrowthAt(round));
+    this.contextSum += totals.growthAt(round);
+    totals.retire(round);
+    this.round = round + 1;
+    const bt = this.pool.blockTokens;
+    while (this.finishing.length > 0 && this.finishing.peek()!.finishRound <= round) {
+      const row = this.finishing.pop()!;
+      const r = row.r;
+      this.contextSum -= row.finalContext;
+      this.pool.release(Math.ceil(row.finalContext / bt));
+      this.unlink(row);
+      this.settle(row);
+      r.generatedTokens = r.spec.outputTokens;
+      this.acceptance.release(r.spec.id);
+      this.onFinished(r, now);
     }
   }
 }

@@ -9,30 +9,38 @@
  * (HF: the draft prefills and drafts, the target runs prompt + drafts in one forward). Every request returns with
  * its batch; round energy is shared equally among the rows.
  *
+ * Rows draw from their own streams, so when the batch forms every row's whole sequence of tokens per round is
+ * already fixed: each row's draws are taken then (the same draws, in the same order, as drawing round by round),
+ * and what the batch's context sum grows by in each round goes into one array. A round then reads one number;
+ * its price depends on the batch's context sum alone (SpeculativeRoundCost.roundOf), and its energy is kept as one
+ * per-row total handed out when the batch returns, so no round does work per row.
+ *
  * Memory: a row holds its padded prompt, the batch's output and up to γ unverified tokens in both the target's and
  * the draft's contiguous KV caches (StaticConfig.kvBytesPerToken is the sum of the two models' per-token bytes).
  */
 import type { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
-import type { AcceptanceSampler, AcceptanceStream } from './speculativeAcceptance.js';
+import type { AcceptanceSampler } from './speculativeAcceptance.js';
 import type { LiveRequest } from './liveRequest.js';
 import { BinnedQueue } from './binnedQueue.js';
 import type { Scheduler } from './scheduler.js';
 import type { StaticConfig } from './staticScheduler.js';
 import type { AnyWork, WorkOutcome } from './work.js';
-import { addShares } from './requestShares.js';
+import { addShares, SHARE_COUNT } from './requestShares.js';
 
 export class SpeculativeStaticScheduler implements Scheduler {
   private readonly waiting: BinnedQueue;
   private batch: LiveRequest[] = [];
-  private paddedInputTokens = 0;
-  private maxOutputTokens = 0;
-  /** Tokens each row has generated so far (parallel to batch). */
-  private generated: number[] = [];
-  /** Each row's acceptance draws (parallel to batch). */
-  private streams: AcceptanceStream[] = [];
-  /** Each row's cached tokens before the next round (reused round to round). */
-  private readonly rowContexts: number[] = [];
+  /** contextGrowth[k]: tokens the batch's rows gain in round k, in all (each row's draw, capped at the batch's output). */
+  private contextGrowth = new Int32Array(256);
+  /** Rounds the batch runs, the first (with the prompts) included: until its slowest row has the batch's output. */
+  private rounds = 0;
   private roundsDone = 0;
+  /** Σ over rows of the tokens in their KV caches before the next round. */
+  private contextSum = 0;
+  /** Round energy per row so far (every row takes the same share of every round), handed out when the batch ends. */
+  private joulesPerRow = 0;
+  /** The same for the shared quantities (requestShares.ts), once any round carried them. */
+  private sharesPerRow: Float64Array | null = null;
   /** Prompts of unequal length: left padding, so attention runs with a mask (as StaticScheduler). */
   private padded = false;
   private readonly gamma: number;
@@ -51,8 +59,6 @@ export class SpeculativeStaticScheduler implements Scheduler {
     const c = this.config;
     return rows * ((inputTokens + outputTokens + this.gamma) * c.kvBytesPerToken + (inputTokens + this.gamma) * c.activationBytesPerPromptToken);
   }
-
-
 
   enqueue(request: LiveRequest): string | null {
     const { inputTokens, outputTokens } = request.spec;
@@ -79,34 +85,17 @@ export class SpeculativeStaticScheduler implements Scheduler {
     return this.waiting.length;
   }
 
-
-
-  /** Tokens in each row's KV cache before the next round (rows that are done stay at their final context), and their sum. */
-  private contexts(): { contexts: number[]; sum: number } {
-    const cap = this.maxOutputTokens;
-    const out = this.rowContexts;
-    const n = this.generated.length;
-    out.length = n;
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const c = this.paddedInputTokens + Math.min(this.generated[i], cap) - 1;
-      out[i] = c;
-      sum += c;
-    }
-    return { contexts: out, sum };
-  }
-
   plan(nowSeconds: number): AnyWork | null {
     const g = this.gamma;
     if (this.batch.length > 0) {
-      const { contexts, sum } = this.contexts();
-      const c = this.cost.round(contexts, this.padded);
+      const n = this.batch.length;
+      const c = this.cost.roundOf(n, this.contextSum, this.padded);
       return {
         kind: 'priced',
         label: `speculative round γ=${g}`,
         phase: 'decode',
-        sequences: contexts.length,
-        contextSum0: sum,
+        sequences: n,
+        contextSum0: this.contextSum,
         tokens: c.tokens,
         seconds: c.seconds,
         joules: c.joules,
@@ -121,12 +110,13 @@ export class SpeculativeStaticScheduler implements Scheduler {
     if (!formed) return null;
     this.batch = formed.rows;
     const input = formed.paddedInputTokens;
-    this.paddedInputTokens = input;
-    this.maxOutputTokens = formed.maxOutputTokens;
     this.padded = formed.padded;
-    this.generated = new Array<number>(this.batch.length).fill(0);
-    this.streams = this.batch.map((r) => this.acceptance.stream(r.spec.id));
+    this.drawRounds(formed.maxOutputTokens);
+    // Before round 1 each row holds its padded prompt and what round 0 gave it, less the token not yet cached.
+    this.contextSum = this.batch.length * (input - 1) + this.contextGrowth[0];
     this.roundsDone = 0;
+    this.joulesPerRow = 0;
+    this.sharesPerRow = null;
     const prompts = new Array<number>(this.batch.length).fill(input);
     const c = this.cost.firstRound(prompts, this.padded);
     return {
@@ -142,29 +132,48 @@ export class SpeculativeStaticScheduler implements Scheduler {
     };
   }
 
+  /**
+   * Every row's draws for the whole batch, from its own stream: a row draws once a round until it has the batch's
+   * output `cap` (its later rounds add nothing); the batch runs until its last row gets there.
+   */
+  private drawRounds(cap: number): void {
+    if (this.contextGrowth.length < cap) this.contextGrowth = new Int32Array(Math.max(cap, 2 * this.contextGrowth.length));
+    const growth = this.contextGrowth;
+    growth.fill(0, 0, cap);
+    let rounds = 0;
+    for (const r of this.batch) {
+      const stream = this.acceptance.stream(r.spec.id);
+      let generated = 0;
+      let k = 0;
+      while (generated < cap) {
+        const gained = Math.min(stream.tokensThisRound(), cap - generated);
+        growth[k++] += gained;
+        generated += gained;
+      }
+      if (k > rounds) rounds = k;
+      // Every draw the request will use is taken: its stream can go.
+      this.acceptance.release(r.spec.id);
+    }
+    this.rounds = rounds;
+  }
+
   complete(_work: AnyWork, outcome: WorkOutcome): void {
     const rows = this.batch.length;
-    const share = outcome.joules / rows;
-    const cap = this.maxOutputTokens;
-    let allDone = true;
-    for (let i = 0; i < rows; i++) {
-      const r = this.batch[i];
-      r.energyJoules += share;
-      addShares(r, outcome.shares, 1 / rows);
-      if (this.generated[i] < cap) this.generated[i] += this.streams[i].tokensThisRound();
-      if (this.roundsDone === 0) r.firstTokenSeconds = outcome.endSeconds;
-      r.generatedTokens = Math.min(this.generated[i], r.spec.outputTokens);
-      if (this.generated[i] < cap) allDone = false;
+    this.joulesPerRow += outcome.joules / rows;
+    if (outcome.shares) {
+      const per = (this.sharesPerRow ??= new Float64Array(SHARE_COUNT));
+      for (let k = 0; k < SHARE_COUNT; k++) per[k] += outcome.shares[k] * (1 / rows);
     }
+    if (this.roundsDone === 0) for (const r of this.batch) r.firstTokenSeconds = outcome.endSeconds;
+    else this.contextSum += this.contextGrowth[this.roundsDone];
     this.roundsDone++;
-    if (!allDone) return;
+    if (this.roundsDone < this.rounds) return;
     const done = this.batch;
     this.batch = [];
-    this.generated = [];
-    this.streams = [];
     for (const r of done) {
+      r.energyJoules += this.joulesPerRow;
+      addShares(r, this.sharesPerRow ?? undefined, 1);
       r.generatedTokens = r.spec.outputTokens;
-      this.acceptance.release(r.spec.id);
       this.onFinished(r, outcome.endSeconds);
     }
   }
