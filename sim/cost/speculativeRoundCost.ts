@@ -12,7 +12,7 @@
  * the draft's steps read its own KV cache and the verification reads and writes the target's.
  */
 import type { Step } from './step.js';
-import type { StepCost, StepCostModel } from './stepCostModel.js';
+import type { CostLines, StepCost, StepCostModel } from './stepCostModel.js';
 
 export interface RoundCost extends StepCost {
   readonly draftSeconds: number;
@@ -25,7 +25,22 @@ export interface RoundCost extends StepCost {
   readonly tokens: number;
 }
 
+/** max_i (timeA[i] + timeB[i]·x). */
+function top(l: CostLines, x: number): number {
+  const a = l.timeA;
+  const b = l.timeB;
+  let m = a[0] + b[0] * x;
+  for (let i = 1; i < a.length; i++) {
+    const v = a[i] + b[i] * x;
+    if (v > m) m = v;
+  }
+  return m;
+}
+
 export class SpeculativeRoundCost {
+  /** A round's draft and verification lines in the context sum, by batch size (negative: masked). */
+  private readonly lines = new Map<number, { draft: CostLines; verify: CostLines }>();
+
   constructor(
     readonly target: StepCostModel,
     readonly draft: StepCostModel,
@@ -60,19 +75,35 @@ export class SpeculativeRoundCost {
   /**
    * One round of n sequences holding contextSum tokens in all: a round's cost reads nothing else of the contexts
    * (the draft's decode steps price the context sum; the verification's attention pairs are (γ + 1) · Σ L_i +
-   * n (γ + 1)(γ + 2) / 2), so it is O(1) whatever the batch, and equal to round(contexts).
+   * n (γ + 1)(γ + 2) / 2), so it is O(1) whatever the batch, and equal to round(contexts). Both parts are lines in
+   * the context sum, kept per batch size: a round reads γ + 1 maxima of a few lines and allocates one result.
    */
   roundOf(n: number, contextSum: number, masked = false): RoundCost {
-    const g1 = this.gamma + 1;
-    const d = this.draft.decodeRunCost(n, contextSum, 0, this.gamma, masked);
-    const v = this.target.uniformChunksCost(n, g1, contextSum, n * g1, masked);
+    const key = masked ? -n : n;
+    let lines = this.lines.get(key);
+    if (!lines) {
+      lines = { draft: this.draft.decodeStepLines(n, masked), verify: this.target.uniformChunksLines(n, this.gamma + 1, n * (this.gamma + 1), masked) };
+      this.lines.set(key, lines);
+    }
+    const d = lines.draft;
+    let draftSeconds = 0;
+    let draftDynamic = 0;
+    for (let k = 0; k < this.gamma; k++) {
+      const x = contextSum + n * k;
+      draftSeconds += top(d, x);
+      draftDynamic += d.dynamicA + d.dynamicB * x;
+    }
+    const draftJoules = d.gpus * (d.busyBaseWatts * draftSeconds + draftDynamic);
+    const v = lines.verify;
+    const verifySeconds = top(v, contextSum);
+    const verifyJoules = v.gpus * (v.busyBaseWatts * verifySeconds + v.dynamicA + v.dynamicB * contextSum);
     return {
-      seconds: d.seconds + v.seconds,
-      joules: d.joules + v.joules,
-      draftSeconds: d.seconds,
-      draftJoules: d.joules,
-      verifySeconds: v.seconds,
-      verifyJoules: v.joules,
+      seconds: draftSeconds + verifySeconds,
+      joules: draftJoules + verifyJoules,
+      draftSeconds,
+      draftJoules,
+      verifySeconds,
+      verifyJoules,
       prefillJoules: 0,
       tokens: n * (2 * this.gamma + 1),
     };

@@ -27,6 +27,17 @@ import { type ChunkTotals, chunkTotals, decodeOnlyStep, type StepDecodePart, uni
 
 const NO_CHUNKS: ChunkTotals = { chunks: 0, newTokens: 0, cachedTokens: 0, attentionPairs: 0 };
 
+/** A step's price as lines in one variable x: seconds = max_i (timeA[i] + timeB[i]·x), replica joules =
+ *  gpus · (busyBaseWatts · seconds + dynamicA + dynamicB·x). */
+export interface CostLines {
+  readonly timeA: Float64Array;
+  readonly timeB: Float64Array;
+  readonly dynamicA: number;
+  readonly dynamicB: number;
+  readonly gpus: number;
+  readonly busyBaseWatts: number;
+}
+
 export interface StepCost {
   readonly seconds: number;
   /** Energy of the whole replica (all its GPUs) during the step. */
@@ -167,6 +178,58 @@ export class StepCostModel {
     if (this.kc) return this.kernelClassStepCost(this.kc, t, step);
     const { flops, bytes, tokens, sequences } = this.chunkStepWork(t, step);
     return this.secondsAndJoules(flops / this.tp, bytes / this.tp, this.overheadSeconds(sequences, tokens), tokens, sequences);
+  }
+
+  /**
+   * The same step as uniformChunksCost, as lines in the cached sum x (a speculative verification, whose price is the
+   * same function of x round after round): seconds(x) = max over the time lines, replica joules(x) =
+   * gpus · (busyBaseWatts · seconds(x) + dynamic line) — the convention of the decode-run lines (cold plan time
+   * lifts every time line and its idle-power correction is in the dynamic line). Every part is a line in x.
+   */
+  uniformChunksLines(chunks: number, newPerChunk: number, chunksProducingToken: number, masked = false): CostLines {
+    const rest: StepDecodePart = { chunksProducingToken, decodeCount: 0, decodeContextSum: 0, ...(masked ? { masked: true } : {}) };
+    const p = this.params;
+    const cold = this.coldSeconds;
+    const coldJoules = (p.idleWatts - p.busyBaseWatts) * cold;
+    const legs = (x: number): { time: number[]; dynamic: number } => {
+      const t = uniformChunkTotals(chunks, newPerChunk, x);
+      if (this.kc) {
+        const { gpu, dynamic, host } = this.kernelClassParts(this.kc, t, rest);
+        const serial = this.kc.software.hostSerialSeconds + cold;
+        return { time: [serial + host, serial + gpu, serial + dynamic / this.capHeadroomWatts], dynamic: dynamic + coldJoules };
+      }
+      const { flops, bytes, tokens, sequences } = this.chunkStepWork(t, rest);
+      const f = flops / this.tp;
+      const b = bytes / this.tp;
+      const overhead = this.overheadSeconds(sequences, tokens);
+      const dynamic = p.joulesPerFlop * f + p.joulesPerByte * b;
+      const slow = this.timeOnlyPerGpu(tokens);
+      return {
+        time: [
+          cold + overhead + (f + slow.flops) / p.computeFlopsPerSecond,
+          cold + overhead + (b + slow.bytes) / p.memoryBytesPerSecond,
+          cold + dynamic / this.capHeadroomWatts,
+          cold + this.hostSeconds(sequences),
+        ],
+        dynamic: dynamic + coldJoules,
+      };
+    };
+    const at0 = legs(0);
+    const at1 = legs(1);
+    return {
+      timeA: Float64Array.from(at0.time),
+      timeB: Float64Array.from(at1.time, (v, i) => v - at0.time[i]),
+      dynamicA: at0.dynamic,
+      dynamicB: at1.dynamic - at0.dynamic,
+      gpus: this.tp,
+      busyBaseWatts: p.busyBaseWatts,
+    };
+  }
+
+  /** The lines of one decode step of n sequences in its context sum x (what a decode run's curve is built from). */
+  decodeStepLines(n: number, masked = false): CostLines {
+    const base = this.decodeLines(n, masked);
+    return { timeA: base.timeA, timeB: base.timeB, dynamicA: base.dynamicJoules.a, dynamicB: base.dynamicJoules.b, gpus: this.tp, busyBaseWatts: this.params.busyBaseWatts };
   }
 
   /** Per-GPU seconds by class, GPU seconds and dynamic joules of a step under the kernel-class model. */

@@ -14,7 +14,7 @@ function sequencesOf(work: Exclude<AnyWork, { kind: 'wait' }>): number {
 /** Host-busy seconds of `work` (after `stepsDone` steps), never more than the work's own `seconds`. */
 export function hostBusySeconds(params: CostParameters, work: AnyWork, stepsDone: number, seconds: number): number {
   if (work.kind === 'wait') return 0;
-  const steps = work.kind === 'decodeRun' ? stepsDone : 1;
+  const steps = work.kind === 'decodeRun' ? stepsDone : work.kind === 'priced' ? (work.rounds ?? 1) : 1;
   const perStep =
     params.stepOverheadSeconds + (params.overlappedOverheadSeconds ?? 0) + params.perSequenceOverheadSeconds * sequencesOf(work);
   return Math.min(seconds, steps * perStep);

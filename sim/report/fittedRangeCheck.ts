@@ -6,7 +6,7 @@
 import type { FittedRange } from '../cost/costParameters.js';
 import { prefillTokens } from '../cost/step.js';
 import type { WorkObserver } from '../serving/replica.js';
-import type { Work } from '../serving/work.js';
+import type { RunnableWork } from '../serving/work.js';
 
 function outside(x: number, r: readonly [number, number]): boolean {
   return x < r[0] || x > r[1];
@@ -30,7 +30,7 @@ export class FittedRangeCheck implements WorkObserver {
     if (forward) this.counts = (replica, t, running, queued) => forward.call(next, replica, t, running, queued);
   }
 
-  work(replica: number, start: number, end: number, w: Work, stepsDone: number, joules: number): void {
+  work(replica: number, start: number, end: number, w: RunnableWork, stepsDone: number, joules: number): void {
     this.next?.work(replica, start, end, w, stepsDone, joules);
     let batch: number;
     let tokens: number;
@@ -42,6 +42,12 @@ export class FittedRangeCheck implements WorkObserver {
       let cached = 0;
       for (let i = 0; i < s.chunkCachedTokens.length; i++) cached += s.chunkCachedTokens[i] + s.chunkNewTokens[i];
       contextSteps = outside((cached + s.decodeContextSum) / batch, this.range.contextTokens) ? stepsDone : 0;
+    } else if (w.kind === 'priced' && w.roundContextSums) {
+      // A stretch of speculative rounds: each round judged at its own context, as one round per event would be.
+      batch = tokens = w.sequences;
+      contextSteps = 0;
+      const sums = w.roundContextSums;
+      for (let k = 0; k < stepsDone; k++) if (outside(sums[k] / batch, this.range.contextTokens)) contextSteps++;
     } else {
       batch = tokens = w.sequences;
       contextSteps = runStepsOutside(w.contextSum0, w.sequences, stepsDone, this.range.contextTokens);

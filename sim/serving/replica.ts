@@ -284,7 +284,7 @@ export class Replica implements EventTarget {
       this.workSeconds = c.seconds;
       this.workJoules = c.joules;
     } else if (w.kind === 'priced') {
-      this.plannedSteps = 1;
+      this.plannedSteps = w.rounds ?? 1;
       this.workSeconds = w.seconds;
       this.workJoules = w.joules;
     } else {
@@ -332,7 +332,9 @@ export class Replica implements EventTarget {
       }
     } else if (w.kind === 'priced') {
       ctx.ledger.addBusy(this.index, seconds, w.prefillJoules, joules - w.prefillJoules);
-      if (ctx.timeSeries) {
+      // A stretch of rounds is all decode; its energy lands in intervals as each round spent it.
+      if (w.joulesAt && w.prefillJoules === 0) ctx.timeSeries?.addDecodeRun(this.index, start, endSeconds, joules, w.joulesAt);
+      else if (ctx.timeSeries) {
         if (w.prefillJoules > 0) ctx.timeSeries.addEnergy(this.index, 'prefill', start, endSeconds, w.prefillJoules);
         if (joules - w.prefillJoules > 0) ctx.timeSeries.addEnergy(this.index, 'decode', start, endSeconds, joules - w.prefillJoules);
       }
@@ -345,7 +347,8 @@ export class Replica implements EventTarget {
     ctx.observer?.work(this.index, start, endSeconds, w, this.plannedSteps, joules);
     let shares: Float64Array | undefined;
     if (ctx.accounting) {
-      shares = ctx.accounting.busy(this.index, start, endSeconds, w, this.plannedSteps, joules, w.kind === 'decodeRun' ? this.runJoulesAt : undefined);
+      const joulesAt = w.kind === 'decodeRun' ? this.runJoulesAt : w.kind === 'priced' ? w.joulesAt : undefined;
+      shares = ctx.accounting.busy(this.index, start, endSeconds, w, this.plannedSteps, joules, joulesAt);
     }
     this.lastBusyEndSeconds = endSeconds;
     this.work = null;

@@ -8,6 +8,8 @@
  * A ring of typed arrays: the rounds in use are [current, latest finish], and the ring doubles when a row reaches
  * further ahead than it holds.
  */
+import type { AcceptanceStream } from './speculativeAcceptance.js';
+
 export class RoundTotals {
   private mask = 255;
   private growth: Float64Array = new Float64Array(256);
@@ -17,6 +19,56 @@ export class RoundTotals {
   private first = 0;
   /** One past the latest round any row has written. */
   private end = 0;
+  /** needForRoom[f]: blocks a row whose last block has f free slots needs for a round's γ + 1 verified tokens. */
+  private readonly needForRoom: Int32Array;
+  /** What the last addRow found: the tokens in the row's caches before its last round. */
+  lastContext = 0;
+
+  constructor(
+    gamma: number,
+    private readonly blockTokens: number,
+  ) {
+    this.needForRoom = Int32Array.from({ length: blockTokens }, (_, free) => Math.ceil(Math.max(0, gamma + 1 - free) / blockTokens));
+  }
+
+  /**
+   * Adds (sign 1) or takes back (sign −1) a row's shares of rounds first, first + 1, … up to the round whose tokens
+   * reach `outputTokens`: before round first it has `generated` tokens and `context` in its caches (holding the
+   * blocks of that context), and its rounds draw stream.tokensOfRound(firstDraw), (firstDraw + 1), …. Returns that
+   * last round (and leaves the context before it in lastContext). Taking back from the current round what was
+   * added when the row joined removes exactly its remaining shares: the draws are the same.
+   */
+  addRow(first: number, stream: AcceptanceStream, firstDraw: number, generated: number, outputTokens: number, context: number, sign: number): number {
+    // At most one round per missing token.
+    this.reach(first + outputTokens - generated - 1);
+    const mask = this.mask;
+    const growth = this.growth;
+    const need = this.need;
+    const heldGrowth = this.heldGrowth;
+    const needForRoom = this.needForRoom;
+    const bt = this.blockTokens;
+    // Free token slots in its last block: the blocks a round needs and gains follow from it without dividing.
+    let room = Math.ceil(context / bt) * bt - context;
+    let k = 0;
+    for (;; k++) {
+      const i = (first + k) & mask;
+      const gained = stream.tokensOfRound(firstDraw + k);
+      need[i] += sign * needForRoom[room];
+      if (generated + gained >= outputTokens) break;
+      let blocks = 0;
+      if (gained <= room) room -= gained;
+      else {
+        blocks = Math.ceil((gained - room) / bt);
+        room = blocks * bt - (gained - room);
+      }
+      growth[i] += sign * gained;
+      heldGrowth[i] += sign * blocks;
+      generated += gained;
+      context += gained;
+    }
+    this.lastContext = context;
+    return first + k;
+  }
 
   /** Makes room for rounds up to `round` (inclusive). */
   reach(round: number): void {
@@ -37,15 +89,6 @@ export class RoundTotals {
     this.need = move(this.need);
     this.heldGrowth = move(this.heldGrowth);
     this.mask = mask;
-  }
-
-  /** A row in round r: it needs `need` more blocks for the round, then its context grows by `growth` tokens and its
-   *  held blocks by `heldGrowth` (both 0 in its last round, after which it leaves). `sign` −1 takes a share back. */
-  add(round: number, need: number, growth: number, heldGrowth: number, sign: number): void {
-    const i = round & this.mask;
-    this.need[i] += sign * need;
-    this.growth[i] += sign * growth;
-    this.heldGrowth[i] += sign * heldGrowth;
   }
 
   needAt(round: number): number {

@@ -103,6 +103,29 @@ export class AcceptanceStream {
     return accepted + 1;
   }
 
+  /**
+   * From round `firstRound` on, one round at a time until `tokens` tokens are gained: adds each round's gain (the
+   * last one cut to what was missing) into gains[k] for its k-th round from there; returns the rounds. (A static
+   * batch's rows, drawn in one tight loop.)
+   */
+  addGains(firstRound: number, tokens: number, gains: Int32Array): number {
+    const key1 = this.key1;
+    const key2 = this.key2;
+    const t = this.thresholds;
+    const gamma = t.length;
+    let gained = 0;
+    let k = 0;
+    while (gained < tokens) {
+      const h = fmix32(fmix32((firstRound + k) ^ key1) + key2) ^ 0x80000000;
+      let accepted = 0;
+      while (accepted < gamma && h < t[accepted]) accepted++;
+      const g = Math.min(accepted + 1, tokens - gained);
+      gains[k++] += g;
+      gained += g;
+    }
+    return k;
+  }
+
   /** Tokens the next round yields (its rounds in order, from the first). */
   tokensThisRound(): number {
     return this.tokensOfRound(this.round++);

@@ -69,7 +69,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
   /** Rows of preempted requests, until they are admitted again (their draws are kept). */
   private readonly parked = new Map<number, Row>();
   private readonly finishing = new Heap<Row>((a, b) => a.finishRound - b.finishRound || a.sequence - b.sequence);
-  private readonly totals = new RoundTotals();
+  private readonly totals: RoundTotals;
   /** Rounds run so far (the next round's number). */
   private round = 0;
   /** Σ over running rows that have joined the rounds of the tokens in their caches before the next round. */
@@ -81,8 +81,6 @@ export class SpeculativeContinuousScheduler implements Scheduler {
   private readonly pool: KvBlockPool;
   private readonly gamma: number;
   private planned: Planned | null = null;
-  /** needForRoom[f]: blocks a row whose last block has f free slots needs for a round's γ + 1 verified tokens. */
-  private readonly needForRoom: Int32Array;
 
   constructor(
     private readonly config: ContinuousConfig,
@@ -92,8 +90,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
   ) {
     this.pool = new KvBlockPool(config.totalBlocks, config.blockTokens);
     this.gamma = cost.gamma;
-    const bt = config.blockTokens;
-    this.needForRoom = Int32Array.from({ length: bt }, (_, free) => Math.ceil(Math.max(0, this.gamma + 1 - free) / bt));
+    this.totals = new RoundTotals(this.gamma, config.blockTokens);
   }
 
   enqueue(request: LiveRequest): string | null {
@@ -205,43 +202,14 @@ export class SpeculativeContinuousScheduler implements Scheduler {
    */
   private join(row: Row): void {
     const r = row.r;
-    const bt = this.pool.blockTokens;
-    const needForRoom = this.needForRoom;
-    const totals = this.totals;
-    const stream = row.stream;
-    const output = r.spec.outputTokens;
-    const first = this.round;
-    const context0 = r.spec.inputTokens + r.generatedTokens - 1;
-    let generated = r.generatedTokens;
-    let context = context0;
-    // Free token slots in its last block: the blocks a round needs and gains follow from it without dividing.
-    let room = Math.ceil(context / bt) * bt - context;
-    let k = 0;
-    for (;; k++) {
-      const gained = stream.tokensOfRound(row.used + k);
-      totals.reach(first + k);
-      const need = needForRoom[room];
-      if (generated + gained >= output) {
-        totals.add(first + k, need, 0, 0, 1);
-        break;
-      }
-      let heldGrowth = 0;
-      if (gained <= room) room -= gained;
-      else {
-        heldGrowth = Math.ceil((gained - room) / bt);
-        room = heldGrowth * bt - (gained - room);
-      }
-      totals.add(first + k, need, gained, heldGrowth, 1);
-      generated += gained;
-      context += gained;
-    }
-    row.joinRound = first;
-    row.joinContext = context0;
-    row.finishRound = first + k;
-    row.finalContext = context;
+    const context = r.spec.inputTokens + r.generatedTokens - 1;
+    row.joinRound = this.round;
+    row.joinContext = context;
+    row.finishRound = this.totals.addRow(this.round, row.stream, row.used, r.generatedTokens, r.spec.outputTokens, context, 1);
+    row.finalContext = this.totals.lastContext;
     row.joulesAtJoin = this.joulesPerRow;
     row.sharesAtJoin = this.sharesPerRow ? this.sharesPerRow.slice() : null;
-    this.contextSum += context0;
+    this.contextSum += context;
     this.finishing.push(row);
   }
 
@@ -283,30 +251,19 @@ export class SpeculativeContinuousScheduler implements Scheduler {
   /** The victim is always the newest running request: its remaining rounds are taken back out of the totals. */
   private preempt(row: Row): void {
     const r = row.r;
-    const g1 = this.gamma + 1;
-    const bt = this.pool.blockTokens;
     const ran = this.round - row.joinRound;
     let context = row.joinContext;
     for (let k = 0; k < ran; k++) context += row.stream.tokensOfRound(row.used + k);
-    const contextNow = context;
-    let held = Math.ceil(context / bt);
-    const heldNow = held;
-    for (let k = ran; k < row.finishRound - row.joinRound; k++) {
-      const gained = row.stream.tokensOfRound(row.used + k);
-      const nextHeld = Math.ceil((context + gained) / bt);
-      this.totals.add(row.joinRound + k, Math.ceil((context + g1) / bt) - held, gained, nextHeld - held, -1);
-      context += gained;
-      held = nextHeld;
-    }
-    this.totals.add(row.finishRound, Math.ceil((context + g1) / bt) - held, 0, 0, -1);
+    const generated = context - r.spec.inputTokens + 1;
+    this.totals.addRow(this.round, row.stream, row.used + ran, generated, r.spec.outputTokens, context, -1);
     this.finishing.remove(row);
     this.unlink(row);
     this.settle(row);
-    this.contextSum -= contextNow;
-    this.pool.release(heldNow);
+    this.contextSum -= context;
+    this.pool.release(this.pool.blocksFor(context));
     row.used += ran;
-    r.generatedTokens = contextNow - r.spec.inputTokens + 1;
-    r.promptTokens = r.spec.inputTokens + r.generatedTokens;
+    r.generatedTokens = generated;
+    r.promptTokens = r.spec.inputTokens + generated;
     r.prefilledTokens = 0;
     r.preemptions++;
     this.parked.set(r.spec.id, row);

@@ -13,7 +13,9 @@
  * already fixed: each row's draws are taken then (the same draws, in the same order, as drawing round by round),
  * and what the batch's context sum grows by in each round goes into one array. A round then reads one number;
  * its price depends on the batch's context sum alone (SpeculativeRoundCost.roundOf), and its energy is kept as one
- * per-row total handed out when the batch returns, so no round does work per row.
+ * per-row total handed out when the batch returns, so no round does work per row. The rows never change between
+ * the first round and the last, so the rounds after the first are one event (a stretch, priced round by round in
+ * one loop; max_run_steps caps its length, and 1 gives the step-by-step reference path).
  *
  * Memory: a row holds its padded prompt, the batch's output and up to γ unverified tokens in both the target's and
  * the draft's contiguous KV caches (StaticConfig.kvBytesPerToken is the sum of the two models' per-token bytes).
@@ -41,6 +43,11 @@ export class SpeculativeStaticScheduler implements Scheduler {
   private joulesPerRow = 0;
   /** The same for the shared quantities (requestShares.ts), once any round carried them. */
   private sharesPerRow: Float64Array | null = null;
+  /** The stretch of rounds in flight: its rounds, their cumulative seconds and joules (from 0), their context sums. */
+  private stretchRounds = 0;
+  private stretchSeconds = new Float64Array(64);
+  private stretchJoules = new Float64Array(64);
+  private stretchContextSums = new Float64Array(64);
   /** Prompts of unequal length: left padding, so attention runs with a mask (as StaticScheduler). */
   private padded = false;
   private readonly gamma: number;
@@ -85,23 +92,73 @@ export class SpeculativeStaticScheduler implements Scheduler {
     return this.waiting.length;
   }
 
+  /**
+   * The batch's next rounds as one event: they run back to back with the same rows (a static batch takes no one in
+   * and lets no one go until its end), so every round up to the batch's end, or max_run_steps of them (1: the
+   * step-by-step reference path), is priced in one loop that reads one number per round.
+   */
+  private planRounds(): AnyWork {
+    const g = this.gamma;
+    const n = this.batch.length;
+    const m = Math.min(this.rounds - this.roundsDone, this.config.maxRunSteps ?? Number.MAX_SAFE_INTEGER);
+    if (this.stretchSeconds.length < m + 1) {
+      const size = Math.max(m + 1, 2 * this.stretchSeconds.length);
+      this.stretchSeconds = new Float64Array(size);
+      this.stretchJoules = new Float64Array(size);
+      this.stretchContextSums = new Float64Array(size);
+    }
+    const growth = this.contextGrowth;
+    let sum = this.contextSum;
+    let seconds = 0;
+    let joules = 0;
+    let tokens = 0;
+    for (let j = 0; j < m; j++) {
+      const c = this.cost.roundOf(n, sum, this.padded);
+      this.stretchContextSums[j] = sum;
+      seconds += c.seconds;
+      joules += c.joules;
+      tokens += c.tokens;
+      this.stretchSeconds[j + 1] = seconds;
+      this.stretchJoules[j + 1] = joules;
+      sum += growth[this.roundsDone + j];
+    }
+    this.stretchRounds = m;
+    return {
+      kind: 'priced',
+      label: m === 1 ? `speculative round γ=${g}` : `speculative rounds ×${m} γ=${g}`,
+      phase: 'decode',
+      sequences: n,
+      contextSum0: this.contextSum,
+      tokens,
+      seconds,
+      joules,
+      prefillJoules: 0,
+      ...(m > 1 ? { rounds: m, joulesAt: this.stretchJoulesAt, roundContextSums: this.stretchContextSums } : {}),
+    };
+  }
+
+  /** Joules of the stretch in flight in its first `elapsed` seconds: each round spends its own evenly. */
+  private readonly stretchJoulesAt = (elapsed: number): number => {
+    const t = this.stretchSeconds;
+    const e = this.stretchJoules;
+    const m = this.stretchRounds;
+    if (elapsed >= t[m]) return e[m];
+    if (elapsed <= 0) return 0;
+    // The round in progress at `elapsed`: the last j with t[j] <= elapsed.
+    let lo = 0;
+    let hi = m;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (t[mid] <= elapsed) lo = mid;
+      else hi = mid;
+    }
+    const span = t[lo + 1] - t[lo];
+    return span > 0 ? e[lo] + ((e[lo + 1] - e[lo]) * (elapsed - t[lo])) / span : e[lo];
+  };
+
   plan(nowSeconds: number): AnyWork | null {
     const g = this.gamma;
-    if (this.batch.length > 0) {
-      const n = this.batch.length;
-      const c = this.cost.roundOf(n, this.contextSum, this.padded);
-      return {
-        kind: 'priced',
-        label: `speculative round γ=${g}`,
-        phase: 'decode',
-        sequences: n,
-        contextSum0: this.contextSum,
-        tokens: c.tokens,
-        seconds: c.seconds,
-        joules: c.joules,
-        prefillJoules: 0,
-      };
-    }
+    if (this.batch.length > 0) return this.planRounds();
     const formed = this.waiting.takeBatch(
       this.config.batchSize,
       (rows, input, output) => this.batchBytes(rows, input, output) <= this.config.batchMemoryBytes,
@@ -142,14 +199,7 @@ export class SpeculativeStaticScheduler implements Scheduler {
     growth.fill(0, 0, cap);
     let rounds = 0;
     for (const r of this.batch) {
-      const stream = this.acceptance.stream(r.spec.id);
-      let generated = 0;
-      let k = 0;
-      while (generated < cap) {
-        const gained = Math.min(stream.tokensThisRound(), cap - generated);
-        growth[k++] += gained;
-        generated += gained;
-      }
+      const k = this.acceptance.stream(r.spec.id).addGains(0, cap, growth);
       if (k > rounds) rounds = k;
       // Every draw the request will use is taken: its stream can go.
       this.acceptance.release(r.spec.id);
@@ -164,9 +214,13 @@ export class SpeculativeStaticScheduler implements Scheduler {
       const per = (this.sharesPerRow ??= new Float64Array(SHARE_COUNT));
       for (let k = 0; k < SHARE_COUNT; k++) per[k] += outcome.shares[k] * (1 / rows);
     }
-    if (this.roundsDone === 0) for (const r of this.batch) r.firstTokenSeconds = outcome.endSeconds;
-    else this.contextSum += this.contextGrowth[this.roundsDone];
-    this.roundsDone++;
+    if (this.roundsDone === 0) {
+      for (const r of this.batch) r.firstTokenSeconds = outcome.endSeconds;
+      this.roundsDone = 1;
+    } else {
+      for (let j = 0; j < this.stretchRounds; j++) this.contextSum += this.contextGrowth[this.roundsDone + j];
+      this.roundsDone += this.stretchRounds;
+    }
     if (this.roundsDone < this.rounds) return;
     const done = this.batch;
     this.batch = [];

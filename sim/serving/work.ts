@@ -32,8 +32,8 @@ export interface WaitWork {
 
 /**
  * Work the scheduler priced itself because it spans more than one model or step: a speculative-decoding round
- * (γ draft decode steps and one target verification step) or a prefill on both the target and the draft. One
- * event, not interruptible. `sequences` and `contextSum0` describe it as a batch for observers (sequences in the
+ * (γ draft decode steps and one target verification step), a stretch of such rounds with unchanged rows, or a
+ * prefill on both the target and the draft. One event, not interruptible. `sequences` and `contextSum0` describe it as a batch for observers (sequences in the
  * round, Σ context before it).
  */
 export interface PricedWork {
@@ -50,6 +50,12 @@ export interface PricedWork {
   readonly joules: number;
   /** The part of `joules` spent on prompt (prefill) work. */
   readonly prefillJoules: number;
+  /** Rounds it runs back to back with the same rows (a stretch of speculative rounds); absent: 1. */
+  readonly rounds?: number;
+  /** With rounds > 1: the work's joules in its first `elapsed` seconds (each round spends its own evenly). */
+  readonly joulesAt?: (elapsedSeconds: number) => number;
+  /** With rounds > 1: each round's context sum (the first is contextSum0), for observers that judge round by round. */
+  readonly roundContextSums?: ArrayLike<number>;
 }
 
 /** Energy of finished work as the replica measured it, for the scheduler to attribute to requests. */

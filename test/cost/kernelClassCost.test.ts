@@ -9,6 +9,7 @@ import { fitCommand } from '../../calibration/fit/fitCommand.js';
 import type { KernelClassParameters } from '../../sim/cost/kernelClassCost.js';
 import { decodeOnlyStep } from '../../sim/cost/step.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
+import { SpeculativeRoundCost } from '../../sim/cost/speculativeRoundCost.js';
 import { loadGpu } from '../../sim/model/gpu.js';
 import { expectClose, tinyParams, tinyWork } from '../core/helpers.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -212,4 +213,44 @@ describe('host time fitted on one machine (--host-from) and class powers on the 
     expect(() => fitCommand(all.slice(0, 2), { out: join(dir, 'x.json'), hostFrom: [all[2]] })).toThrow(/--host-from: .*hf-eager-s2\.json is not one of the measurement files given/);
     expect(() => fitCommand(all.slice(0, 2), { out: join(dir, 'y.json'), refitPower: true })).toThrow(/--refit-power: needs --rates-from/);
   }, 120_000);
+});
+
+describe('a speculative round from its lines in the context sum = priced directly', () => {
+  // The round's lines are built from two evaluations of each part; priced directly, the draft's γ decode steps are a
+  // decode run and the verification a step of n chunks of γ + 1 tokens on the cached contexts.
+  const models: [string, StepCostModel][] = [
+    ['kernel-class', new StepCostModel(work, tinyParams({ busyBaseWatts: 150, idleWatts: 100, kernelClasses: kc() }))],
+    ['kernel-class, packed attention, cold shapes, power cap', new StepCostModel(work, tinyParams({ busyBaseWatts: 150, powerCapWatts: 400, coldShapeSeconds: 0.003, kernelClasses: kc({ attention: 'packed-masked-materialized' }) }))],
+    ['roofline, cold shapes, packed', new StepCostModel(work, tinyParams({ coldShapeSeconds: 0.002, packedAttentionFlopsFactor: 2, overlappedOverheadSeconds: 0.03 }))],
+    ['roofline under a low cap', new StepCostModel(work, tinyParams({ powerCapWatts: 260 }))],
+  ];
+  for (const [label, target] of models) {
+    it(label, () => {
+      const draft = new StepCostModel(work, tinyParams({ stepOverheadSeconds: 0.004, kernelClasses: kc({ hostSerialSeconds: 0.0005 }) }));
+      for (const gamma of [1, 4, 7]) {
+        const round = new SpeculativeRoundCost(target, draft, gamma);
+        for (const n of [1, 3, 32, 200]) {
+          for (const sum of [0, 17, 5000, 2_000_000]) {
+            for (const masked of [false, true]) {
+              const c = round.roundOf(n, sum, masked);
+              const d = draft.decodeRunCost(n, sum, 0, gamma, masked);
+              const v = target.uniformChunksCost(n, gamma + 1, sum, n * (gamma + 1), masked);
+              // A line's slope is the difference of two evaluations: rounding of order ε · f(0) · x (a few 1e-12 at 2M
+              // context tokens), the same as the decode-run lines'.
+              expectClose(c.draftSeconds, d.seconds, 1e-10);
+              expectClose(c.draftJoules, d.joules, 1e-10);
+              expectClose(c.verifySeconds, v.seconds, 1e-10);
+              expectClose(c.verifyJoules, v.joules, 1e-10);
+              // And the verification priced from its per-chunk arrays.
+              const contexts = Array.from({ length: n }, (_, i) => Math.floor(sum / n) + (i < sum % n ? 1 : 0));
+              const step = new SpeculativeRoundCost(target, draft, gamma).verifyStep(contexts, masked);
+              const direct = target.stepCost(step);
+              expectClose(v.seconds, direct.seconds, 1e-12);
+              expectClose(v.joules, direct.joules, 1e-12);
+            }
+          }
+        }
+      }
+    });
+  }
 });

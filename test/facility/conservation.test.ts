@@ -134,3 +134,39 @@ describe('IT × PUE = facility at each instant, with a PUE series', () => {
     expect(out.summary.facility!.mean_pue).toBeLessThan(1.3);
   }, 60_000);
 });
+
+describe('speculative rounds as stretches = one round per event, with carbon, price and the time series', () => {
+  it('static speculative batches: max_run_steps 1 and the stretches agree to 1e-9, interval by interval', () => {
+    const facility = { node: 'dgx-h100', pue: 1.25, region: 'us-pjm', start: '2022-11-16T18:59:00Z', price_usd_per_kwh: 0.2 };
+    const cluster = (steps?: number) => ({
+      gpu: 'h100-sxm',
+      stack: 'hf-eager',
+      replicas: 2,
+      scheduler: { kind: 'speculative', draft_model: 'llama-3.2-1b', speculative_base: 'static', batch_size: 6, ...(steps ? { max_run_steps: steps } : {}) },
+    });
+    const fast = runScenario(scenario(cluster(), facility));
+    const slow = runScenario(scenario(cluster(1), facility));
+    expect(fast.result.eventsFired).toBeLessThan(slow.result.eventsFired / 3);
+    const a = fast.summary;
+    const b = slow.summary;
+    expectClose(a.energy_j, b.energy_j, 1e-9);
+    expectClose(a.makespan_s, b.makespan_s, 1e-9);
+    const f = a.facility!;
+    const g = b.facility!;
+    expectClose(f.operational_kgco2e, g.operational_kgco2e, 1e-9);
+    expectClose(f.attributed_operational_kgco2e, g.attributed_operational_kgco2e, 1e-9);
+    expectClose(f.cost_usd, g.cost_usd, 1e-9);
+    expectClose(f.attributed_cost_usd, g.attributed_cost_usd, 1e-9);
+    expectClose(f.energy_j.facility, g.energy_j.facility, 1e-9);
+    expectClose(f.attributed_energy_j.facility, g.attributed_energy_j.facility, 1e-9);
+    expectClose(f.node.host_busy_s, g.node.host_busy_s, 1e-9);
+    expect(fast.result.timeSeries.length).toBe(slow.result.timeSeries.length);
+    fast.result.timeSeries.forEach((row, i) => {
+      const other = slow.result.timeSeries[i];
+      for (let r = 0; r < 2; r++) {
+        expectClose(row.decodeJoules[r], other.decodeJoules[r], 1e-9, 1e-6);
+        expectClose(row.prefillJoules[r], other.prefillJoules[r], 1e-9, 1e-6);
+      }
+    });
+  }, 60_000);
+});

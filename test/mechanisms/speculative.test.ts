@@ -184,10 +184,11 @@ describe('speculative scheduling end to end (hand-made models)', () => {
     const specs = [spec(0, 0, 8, 10), spec(1, 0, 6, 4), spec(2, 0, 8, 7)];
     const { result, rec } = runWith(
       specs,
-      (onFinished) => new SpeculativeStaticScheduler(staticConfig({ batchSize: 3 }), round, sampler, onFinished),
+      (onFinished) => new SpeculativeStaticScheduler(staticConfig({ batchSize: 3, maxRunSteps: 1 }), round, sampler, onFinished),
       { work: targetWork, params },
     );
-    // Longest output 10: 3 tokens after the first round, then 6, 9, 12 → 4 events for the batch.
+    // Longest output 10: 3 tokens after the first round, then 6, 9, 12 → 4 events for the batch (one round each:
+    // the step-by-step path).
     expect(rec.works.map((w) => w.work.kind)).toEqual(['priced', 'priced', 'priced', 'priced']);
     const first = round.firstRound([8, 8, 8]);
     expectClose(rec.works[0].end - rec.works[0].start, first.seconds, 1e-12);
@@ -202,11 +203,16 @@ describe('speculative scheduling end to end (hand-made models)', () => {
     const t = result.ledger.totals();
     expectClose(rows.reduce((a, r) => a + r.energy, 0) + t.idle, t.total, 1e-9);
     expectClose(t.prefill, first.prefillJoules, 1e-12);
+    // The fast path: the first round, then the three others as one stretch, priced round by round.
+    const fast = runWith(specs, (f) => new SpeculativeStaticScheduler(staticConfig({ batchSize: 3 }), round, new AcceptanceSampler({ kind: 'constant', rate: 1 }, 2, 1), f), { work: targetWork, params });
+    expect(fast.rec.works.map((w) => w.stepsDone)).toEqual([1, 3]);
+    expectClose(fast.rec.works[1].joules, rec.works[1].joules + rec.works[2].joules + rec.works[3].joules, 1e-12);
+    expectClose(fast.rec.works[1].end, rec.works[3].end, 1e-12);
   });
 
   it('static at α = 0: one token a round, output − 1 rounds after the first', () => {
     const sampler = new AcceptanceSampler({ kind: 'constant', rate: 0 }, 2, 1);
-    const { rec } = runWith([spec(0, 0, 5, 6)], (f) => new SpeculativeStaticScheduler(staticConfig({ batchSize: 1 }), round, sampler, f), { work: targetWork, params });
+    const { rec } = runWith([spec(0, 0, 5, 6)], (f) => new SpeculativeStaticScheduler(staticConfig({ batchSize: 1, maxRunSteps: 1 }), round, sampler, f), { work: targetWork, params });
     expect(rec.works.length).toBe(6);
   });
 
