@@ -78,28 +78,67 @@ function hashString(text: string): number {
 
 const TWO_TO_32 = 4294967296;
 
+/**
+ * A rate's thresholds α^j · 2^32 − 2^31 (j = 1 … γ): a round accepts j drafts or more when its hash h (an unsigned
+ * 32-bit number, compared as h − 2^31 so that it stays a signed int32) is below the j-th. `byTopByte` answers from
+ * the hash's top 8 bits alone wherever no threshold falls inside their range (all but at most γ of the 256), so a
+ * round costs one table read, not a loop whose exit the processor cannot predict.
+ */
+export interface AcceptanceTable {
+  readonly thresholds: Float64Array;
+  /** Accepted drafts for hashes with this top byte (of h − 2^31 as an int32, read unsigned); −1: compare. */
+  readonly byTopByte: Int8Array;
+}
+
+export function acceptanceTable(alpha: number, gamma: number): AcceptanceTable {
+  const thresholds = new Float64Array(gamma);
+  let p = 1;
+  for (let j = 0; j < gamma; j++) {
+    p *= alpha;
+    thresholds[j] = p * TWO_TO_32 - 2 ** 31;
+  }
+  const accepted = (x: number) => {
+    let a = 0;
+    while (a < gamma && x < thresholds[a]) a++;
+    return a;
+  };
+  const byTopByte = new Int8Array(256);
+  for (let c = 0; c < 256; c++) {
+    const lo = c < 128 ? c * 2 ** 24 : c * 2 ** 24 - TWO_TO_32;
+    const hi = lo + 2 ** 24 - 1;
+    const a = accepted(lo);
+    byTopByte[c] = a === accepted(hi) ? a : -1;
+  }
+  return { thresholds, byTopByte };
+}
+
 /** One request's draws: its acceptance rate and the keys of its round uniforms. */
 export class AcceptanceStream {
   /** Rounds drawn so far by tokensThisRound (the next round's counter). */
   private round = 0;
+  private readonly thresholds: Float64Array;
+  private readonly byTopByte: Int8Array;
 
   constructor(
     private readonly key1: number,
     private readonly key2: number,
     readonly alpha: number,
-    /** α^j · 2^32 − 2^31 for j = 1 … γ: a round accepts j drafts or more when its hash h (an unsigned 32-bit
-     *  number, compared here as h − 2^31 so that it stays a signed int32) is below the j-th. */
-    private readonly thresholds: Float64Array,
-  ) {}
+    table: AcceptanceTable,
+  ) {
+    this.thresholds = table.thresholds;
+    this.byTopByte = table.byTopByte;
+  }
 
   /** Tokens the request's k-th round yields (k = 0, 1, …): accepted drafts (0 … γ) + the target's own token. */
   tokensOfRound(k: number): number {
     // h ⊕ 2^31 as a signed int32 is h − 2^31: unsigned order becomes signed order.
     const h = fmix32(fmix32(k ^ this.key1) + this.key2) ^ 0x80000000;
-    const t = this.thresholds;
-    const gamma = t.length;
-    let accepted = 0;
-    while (accepted < gamma && h < t[accepted]) accepted++;
+    let accepted = this.byTopByte[h >>> 24];
+    if (accepted < 0) {
+      const t = this.thresholds;
+      accepted = 0;
+      while (accepted < t.length && h < t[accepted]) accepted++;
+    }
     return accepted + 1;
   }
 
@@ -109,17 +148,10 @@ export class AcceptanceStream {
    * batch's rows, drawn in one tight loop.)
    */
   addGains(firstRound: number, tokens: number, gains: Int32Array): number {
-    const key1 = this.key1;
-    const key2 = this.key2;
-    const t = this.thresholds;
-    const gamma = t.length;
     let gained = 0;
     let k = 0;
     while (gained < tokens) {
-      const h = fmix32(fmix32((firstRound + k) ^ key1) + key2) ^ 0x80000000;
-      let accepted = 0;
-      while (accepted < gamma && h < t[accepted]) accepted++;
-      const g = Math.min(accepted + 1, tokens - gained);
+      const g = Math.min(this.tokensOfRound(firstRound + k), tokens - gained);
       gains[k++] += g;
       gained += g;
     }
@@ -132,23 +164,12 @@ export class AcceptanceStream {
   }
 }
 
-/** α^j · 2^32 − 2^31 for j = 1 … γ (see AcceptanceStream). */
-function acceptanceThresholds(alpha: number, gamma: number): Float64Array {
-  const t = new Float64Array(gamma);
-  let p = 1;
-  for (let j = 0; j < gamma; j++) {
-    p *= alpha;
-    t[j] = p * TWO_TO_32 - 2 ** 31;
-  }
-  return t;
-}
-
 export class AcceptanceSampler {
   private readonly streams = new Map<number, AcceptanceStream>();
   /** The seed's part of every request's keys. */
   private readonly seedKey: number;
-  /** Thresholds of the fixed α (constant / per_token), shared by every stream. */
-  private readonly fixedThresholds: Float64Array | null;
+  /** The fixed α's table (constant / per_token), shared by every stream. */
+  private readonly fixedTable: AcceptanceTable | null;
 
   constructor(
     readonly config: AcceptanceConfig,
@@ -156,7 +177,7 @@ export class AcceptanceSampler {
     readonly seed: number,
   ) {
     this.seedKey = hashString(`${seed}/speculative`);
-    this.fixedThresholds = config.kind === 'per_request' ? null : acceptanceThresholds(config.rate, gamma);
+    this.fixedTable = config.kind === 'per_request' ? null : acceptanceTable(config.rate, gamma);
   }
 
   /** The request's stream (made on first use); a scheduler may keep it while the request runs. */
@@ -168,9 +189,9 @@ export class AcceptanceSampler {
     const c = this.config;
     if (c.kind === 'per_request') {
       const alpha = this.drawAlpha(new Random(`${this.seed}/speculative/${requestId}`));
-      s = new AcceptanceStream(key1, key2, alpha, acceptanceThresholds(alpha, this.gamma));
+      s = new AcceptanceStream(key1, key2, alpha, acceptanceTable(alpha, this.gamma));
     } else {
-      s = new AcceptanceStream(key1, key2, c.rate, this.fixedThresholds!);
+      s = new AcceptanceStream(key1, key2, c.rate, this.fixedTable!);
     }
     this.streams.set(requestId, s);
     return s;

@@ -2,10 +2,11 @@
  * Speculative decoding: the round's cost by hand (γ draft decode steps + one verification step), tokens per round,
  * seeded draws, both batching bases end to end, and the seed paper's direction on an H100 (finding 2).
  */
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { SpeculativeRoundCost } from '../../sim/cost/speculativeRoundCost.js';
 import { StepCostModel } from '../../sim/cost/stepCostModel.js';
-import { AcceptanceSampler, expectedTokensPerRound } from '../../sim/serving/speculativeAcceptance.js';
+import { AcceptanceSampler, acceptanceTable, expectedTokensPerRound } from '../../sim/serving/speculativeAcceptance.js';
 import { SpeculativeContinuousScheduler } from '../../sim/serving/speculativeContinuousScheduler.js';
 import { SpeculativeStaticScheduler } from '../../sim/serving/speculativeStaticScheduler.js';
 import type { AnyWork } from '../../sim/serving/work.js';
@@ -114,6 +115,26 @@ describe('tokens per round', () => {
     let chiPairs = 0;
     for (let a = 1; a <= gamma + 1; a++) for (let b = 1; b <= gamma + 1; b++) chiPairs += ((pairs.get(`${a},${b}`) ?? 0) - m * p(a) * p(b)) ** 2 / (m * p(a) * p(b));
     expect(chiPairs).toBeLessThan(39.3);
+  });
+
+  it('the top-byte table answers exactly as comparing with every threshold, at bucket edges too', () => {
+    const rng = seedrandom('acceptance-table');
+    for (const [alpha, gamma] of [[0, 4], [1, 4], [0.5, 8], [0.7, 4], [0.999, 64], [0.25, 3], [rng(), 1 + Math.floor(rng() * 20)]] as const) {
+      const { thresholds, byTopByte } = acceptanceTable(alpha, gamma);
+      const loop = (h: number) => {
+        let a = 0;
+        while (a < gamma && h < thresholds[a]) a++;
+        return a;
+      };
+      let answered = 0;
+      for (let c = 0; c < 256; c++) {
+        const lo = c < 128 ? c * 2 ** 24 : c * 2 ** 24 - 2 ** 32;
+        if (byTopByte[c] < 0) continue;
+        answered++;
+        for (const h of [lo, lo + 1, lo + 2 ** 23, lo + 2 ** 24 - 2, lo + 2 ** 24 - 1, lo + Math.floor(rng() * 2 ** 24)]) expect(loop(h), `α ${alpha}, h ${h}`).toBe(byTopByte[c]);
+      }
+      expect(answered).toBeGreaterThanOrEqual(256 - gamma);
+    }
   });
 
   it('a round can be drawn by its number: tokensOfRound(k) is the k-th tokensThisRound', () => {
