@@ -184,6 +184,17 @@ export class AcceptanceSampler {
   stream(requestId: number): AcceptanceStream {
     let s = this.streams.get(requestId);
     if (s) return s;
+    s = this.freshStream(requestId);
+    this.streams.set(requestId, s);
+    return s;
+  }
+
+  /**
+   * The request's stream, made anew and not kept here: a scheduler that holds it for the request's whole life
+   * (its draws are a function of the request and the round number, so any copy draws the same).
+   */
+  freshStream(requestId: number): AcceptanceStream {
+    let s: AcceptanceStream;
     const key1 = fmix32(this.seedKey ^ fmix32((requestId >>> 0) ^ 0x9e3779b9));
     const key2 = fmix32(key1 + (Math.floor(requestId / TWO_TO_32) >>> 0) + 0x7f4a7c15);
     const c = this.config;
@@ -193,7 +204,6 @@ export class AcceptanceSampler {
     } else {
       s = new AcceptanceStream(key1, key2, c.rate, this.fixedTable!);
     }
-    this.streams.set(requestId, s);
     return s;
   }
 

@@ -164,7 +164,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
       this.waiting.shift();
       let row = this.parked.get(r.spec.id);
       if (row) this.parked.delete(r.spec.id);
-      else row = new Row(r, this.acceptance.stream(r.spec.id));
+      else row = new Row(r, this.acceptance.freshStream(r.spec.id));
       row.sequence = this.admitSequence++;
       this.pool.allocate(blocks);
       if (Number.isNaN(r.admittedSeconds)) r.admittedSeconds = nowSeconds;
@@ -292,7 +292,6 @@ export class SpeculativeContinuousScheduler implements Scheduler {
         }
         this.pool.release(this.pool.blocksFor(r.promptTokens));
         this.unlink(row);
-        this.acceptance.release(r.spec.id);
         this.onFinished(r, now);
       }
       return;
@@ -318,7 +317,6 @@ export class SpeculativeContinuousScheduler implements Scheduler {
       this.unlink(row);
       this.settle(row);
       r.generatedTokens = r.spec.outputTokens;
-      this.acceptance.release(r.spec.id);
       this.onFinished(r, now);
     }
   }

@@ -199,10 +199,8 @@ export class SpeculativeStaticScheduler implements Scheduler {
     growth.fill(0, 0, cap);
     let rounds = 0;
     for (const r of this.batch) {
-      const k = this.acceptance.stream(r.spec.id).addGains(0, cap, growth);
+      const k = this.acceptance.freshStream(r.spec.id).addGains(0, cap, growth);
       if (k > rounds) rounds = k;
-      // Every draw the request will use is taken: its stream can go.
-      this.acceptance.release(r.spec.id);
     }
     this.rounds = rounds;
   }
