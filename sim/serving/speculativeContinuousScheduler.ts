@@ -150,6 +150,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
 
   private admit(nowSeconds: number): AnyWork | null {
     const c = this.config;
+    if (this.waiting.length === 0 || this.runningRows >= c.maxRunningSequences) return null;
     let budget = c.maxBatchedTokens;
     const rows: Row[] = [];
     const tokens: number[] = [];
