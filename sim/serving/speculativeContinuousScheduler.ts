@@ -22,11 +22,11 @@
  * accumulator (read when a sequence leaves), and pops the sequences that finish. Preempting a sequence takes its
  * remaining shares back out (its draws are kept for when it returns).
  */
-import { Heap } from 'heap-js';
 import type { Step } from '../cost/step.js';
 import type { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
 import type { ContinuousConfig } from './continuousScheduler.js';
 import type { AcceptanceSampler, AcceptanceStream } from './speculativeAcceptance.js';
+import { FinishQueue } from './finishQueue.js';
 import { KvBlockPool } from './kvBlockPool.js';
 import type { LiveRequest } from './liveRequest.js';
 import { RequestQueue } from './requestQueue.js';
@@ -68,7 +68,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
   private runningRows = 0;
   /** Rows of preempted requests, until they are admitted again (their draws are kept). */
   private readonly parked = new Map<number, Row>();
-  private readonly finishing = new Heap<Row>((a, b) => a.finishRound - b.finishRound || a.sequence - b.sequence);
+  private readonly finishing = new FinishQueue<Row>();
   private readonly totals: RoundTotals;
   /** Rounds run so far (the next round's number). */
   private round = 0;
