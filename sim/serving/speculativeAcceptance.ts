@@ -12,13 +12,13 @@
  *                          draw against it (some prompts are easy for the draft, some are not).
  *
  * One uniform per round, by inverse CDF: P(accepted ≥ j) = α^j, so a round with uniform u accepts
- * #{j ≤ γ : u < α^j} drafts — the same distribution as γ per-token draws stopped at the first rejection, for a
- * fifth of the draws. The uniform of a request's k-th round is a counter-based hash of (scenario seed, request id,
- * k): u = h / 2^32 with h = fmix32(fmix32(k ⊕ key₁) + key₂ mod 2^32), fmix32 being MurmurHash3's 32-bit finaliser and the
- * two keys hashed from the seed and the id. So a request's draws do not depend on which replica, batch or round it
- * lands in (runs are deterministic; two configurations of the same workload see the same acceptance sequences:
- * common random numbers), and drawing one costs a few integer multiplies. A per-request α is drawn once from the
- * request's own seedrandom stream (`seed/speculative/id`).
+ * #{j ≤ γ : u < α^j} drafts — the same distribution as γ per-token draws stopped at the first rejection, with one
+ * uniform instead of up to γ (2.5 on average at α = 0.7, γ = 4). The uniform of a request's k-th round is a
+ * counter-based hash of (scenario seed, request id, k): u = h / 2^32 with h = fmix32(fmix32(k ⊕ key₁) + key₂ mod
+ * 2^32), fmix32 being MurmurHash3's 32-bit finaliser and the two keys hashed from the seed and the id. So a request's
+ * draws do not depend on which replica, batch or round it lands in (runs are deterministic; two configurations of
+ * the same workload see the same acceptance sequences: common random numbers), and drawing one costs a few integer
+ * multiplies. A per-request α is drawn once from the request's own seedrandom stream (`seed/speculative/id`).
  */
 import { Random } from '../workload/random.js';
 

@@ -17,10 +17,10 @@
  * whole future is fixed: its tokens per round (drawn then, the same draws in the same order as drawing round by
  * round), the round it finishes in, and its context and KV blocks in every round up to it. It adds its share of
  * each round into RoundTotals (what the context sum grows by, the blocks it needs for the γ + 1 verified tokens,
- * what its held blocks grow by), and waits in a heap keyed by its finish round. A round then reads those totals,
- * prices the batch from its context sum (SpeculativeRoundCost.roundOf), adds its energy to one per-sequence
- * accumulator (read when a sequence leaves), and pops the sequences that finish. Preempting a sequence takes its
- * remaining shares back out (its draws are kept for when it returns).
+ * what its held blocks grow by), and waits in a heap keyed by its finish round (FinishQueue). A round then reads
+ * those totals, prices the batch from its context sum (SpeculativeRoundCost.roundOf), adds its energy to one
+ * per-sequence accumulator (read when a sequence leaves), and pops the sequences that finish. Preempting a sequence
+ * takes its remaining shares back out (its row, with its place in its draws, is kept for when it returns).
  */
 import type { Step } from '../cost/step.js';
 import type { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
@@ -37,7 +37,7 @@ import { addShares, SHARE_COUNT } from './requestShares.js';
 
 /** A running request: where it joined the rounds and where it will finish. Kept across a preemption. */
 class Row {
-  /** Its rounds run before its latest preemption (its next round is its stream's round `used` + rounds since joining). */
+  /** Rounds it ran before its latest preemption: its next round draws its stream's round `used` + rounds since joining. */
   used = 0;
   /** The round it joined at, and the tokens in its KV caches then. */
   joinRound = 0;
@@ -58,7 +58,9 @@ class Row {
   ) {}
 }
 
-type Planned = { kind: 'prefill'; rows: Row[]; tokens: number[] } | { kind: 'round'; round: number; need: number; sequences: number };
+type Planned =
+  | { kind: 'prefill'; rows: Row[]; tokens: number[] }
+  | { kind: 'round'; round: number; need: number; sequences: number };
 
 export class SpeculativeContinuousScheduler implements Scheduler {
   private readonly waiting = new RequestQueue();
@@ -206,7 +208,8 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     const context = r.spec.inputTokens + r.generatedTokens - 1;
     row.joinRound = this.round;
     row.joinContext = context;
-    row.finishRound = this.totals.addRow(this.round, row.stream, row.used, r.generatedTokens, r.spec.outputTokens, context, 1);
+    const output = r.spec.outputTokens;
+    row.finishRound = this.totals.addRow(this.round, row.stream, row.used, r.generatedTokens, output, context, 1);
     row.finalContext = this.totals.lastContext;
     row.joulesAtJoin = this.joulesPerRow;
     row.sharesAtJoin = this.sharesPerRow ? this.sharesPerRow.slice() : null;
