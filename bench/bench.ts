@@ -156,7 +156,7 @@ async function main(): Promise<void> {
       speed.push(speedCase('100k, 8 replicas × tp 2, continuous', under100k, { ...continuous, replicas: 8, tp: 2 }, repeats, noTarget));
     }
     if (want('speculative')) {
-      // On a 20k trace: speculative rounds are one event each today, and 100k of them take minutes on a busy machine.
+      // On a 20k trace, the size the speculative target was set on (a continuous base still runs one event per round).
       const reference = speedCase('20k, 16 replicas, continuous (reference for speculative)', under20k, continuous, repeats, noTarget);
       speed.push(reference);
       const speculative = { kind: 'speculative', draft_model: 'llama-3.2-1b', gamma: 4, acceptance: { kind: 'per_token', rate: 0.7 } };
