@@ -21,8 +21,13 @@ export function callPlugin<T>(module: string, call: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof PolicyError) throw e;
-    const message = e instanceof Error ? e.message : String(e);
-    throw new PolicyError(module, `${call} threw: ${message.split(/\r?\n/)[0]}`);
+    throw pluginFailure(module, call, e);
   }
+}
+
+/** What callPlugin throws for `e` thrown by a plug-in's `call` (for hot paths that inline its try/catch). */
+export function pluginFailure(module: string, call: string, e: unknown): PolicyError {
+  if (e instanceof PolicyError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new PolicyError(module, `${call} threw: ${message.split(/\r?\n/)[0]}`);
 }

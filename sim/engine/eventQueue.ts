@@ -40,6 +40,15 @@ export class EventQueue {
   private sequence = 0;
   /** Cancelled entries still in the heap (dropped when they surface). */
   private cancelledInHeap = 0;
+  /**
+   * One event kept outside the heap (scheduleOutside): a stream that always has exactly its next event pending (the
+   * arrivals) need not sift it through the heap. It takes its sequence number like any event, so the order of
+   * firing is the same as if it were in the heap.
+   */
+  private outsideTarget: EventTarget | null = null;
+  private outsideTime = 0;
+  private outsideSequence = 0;
+  private outsideToken = 0;
   /** Events fired so far (a benchmark figure). */
   fired = 0;
   nowSeconds = 0;
@@ -59,6 +68,21 @@ export class EventQueue {
   }
 
   /**
+   * Schedules the one event kept outside the heap (at most one may be pending; it cannot be cancelled). Fires in the
+   * same order as schedule() would put it.
+   */
+  scheduleOutside(timeSeconds: number, target: EventTarget, token = 0): void {
+    if (!(timeSeconds >= this.nowSeconds)) {
+      throw new Error(`event scheduled in the past: ${timeSeconds} < now ${this.nowSeconds}`);
+    }
+    if (this.outsideTarget !== null) throw new Error('internal: an event outside the heap is already pending');
+    this.outsideTarget = target;
+    this.outsideTime = timeSeconds;
+    this.outsideSequence = this.sequence++;
+    this.outsideToken = token;
+  }
+
+  /**
    * Withdraws a scheduled event that has not fired. The entry stays in the heap, marked, and is dropped when it
    * reaches the top: cheaper than removing it, and the heap stays about one entry per replica deep.
    */
@@ -70,7 +94,7 @@ export class EventQueue {
   }
 
   get pending(): number {
-    return this.size - this.cancelledInHeap;
+    return this.size - this.cancelledInHeap + (this.outsideTarget === null ? 0 : 1);
   }
 
   /**
@@ -81,6 +105,19 @@ export class EventQueue {
     const stopAt = this.fired + maxEvents;
     for (;;) {
       if (this.fired >= stopAt) return this.pending === 0;
+      const outside = this.outsideTarget;
+      if (outside !== null) {
+        const t = this.outsideTime;
+        const top = this.size > 0 ? this.heap[0] : -1;
+        if (top < 0 || t < this.times[top] || (t === this.times[top] && this.outsideSequence < this.sequences[top])) {
+          this.outsideTarget = null;
+          this.nowSeconds = t;
+          this.fired++;
+          outside.onEvent(t, this.outsideToken);
+          if (onProgress && (this.fired & 0xffff) === 0) onProgress(this.fired, this.nowSeconds);
+          continue;
+        }
+      }
       if (this.size === 0) return true;
       const slot = this.popTop();
       const target = this.targets[slot]!;

@@ -4,8 +4,8 @@
  * `base + count · counter`, its decode energy is an accumulator read on leaving, and KV blocks are tracked by phase
  * in the pool. Joining, leaving and finishing cost O(log n); a run costs O(1) plus the block pool's O(block size).
  */
-import { Heap } from 'heap-js';
 import type { KvBlockPool } from './kvBlockPool.js';
+import { FinishOrder } from './finishOrder.js';
 import type { LiveRequest } from './liveRequest.js';
 import { SHARE_COUNT } from './requestShares.js';
 
@@ -19,7 +19,9 @@ export class DecodeSet {
   private joulesPerMember = 0;
   /** The same for the shared quantities (requestShares.ts), once any work carried them. */
   private sharesPerMember: Float64Array | null = null;
-  private readonly finishHeap = new Heap<LiveRequest>((a, b) => a.finishCounter - b.finishCounter || a.spec.id - b.spec.id);
+  private readonly finishHeap = new FinishOrder();
+  /** Tokens the member popFinished() last returned held in the KV cache. */
+  lastTokensInCache = 0;
 
   constructor(private readonly pool: KvBlockPool) {}
 
@@ -43,7 +45,7 @@ export class DecodeSet {
 
   /** Steps until the first member produces its last token (the set must not be empty). */
   stepsToFirstFinish(): number {
-    return this.finishHeap.peek()!.finishCounter - this.steps;
+    return this.finishHeap.firstCounter() - this.steps;
   }
 
   /** r has just produced a token from its prompt and continues decoding. */
@@ -100,11 +102,15 @@ export class DecodeSet {
     this.steps += steps;
   }
 
-  /** Hands every member that has produced its last token to `finish`, with the tokens it holds in the cache. */
-  popFinished(finish: (r: LiveRequest, tokensInCache: number) => void): void {
-    while (this.finishHeap.length > 0 && this.finishHeap.peek()!.finishCounter <= this.steps) {
-      const r = this.finishHeap.pop()!;
-      finish(r, this.leave(r));
-    }
+  /**
+   * The next member that has produced its last token, taken out of the set (its cached tokens in lastTokensInCache),
+   * or null when none has. A loop, not a callback, so settling a step allocates nothing.
+   */
+  popFinished(): LiveRequest | null {
+    const heap = this.finishHeap;
+    if (heap.length === 0 || heap.firstCounter() > this.steps) return null;
+    const r = heap.pop();
+    this.lastTokensInCache = this.leave(r);
+    return r;
   }
 }

@@ -24,8 +24,8 @@ export abstract class PagedBatcher implements Scheduler {
   protected readonly decodes: DecodeSet;
   protected admitSequence = 0;
   // The step in flight: prompt chunks, and whether it also carries the decodes.
-  protected chunkRequests: LiveRequest[] = [];
-  protected chunkTokens: number[] = [];
+  protected readonly chunkRequests: LiveRequest[] = [];
+  protected readonly chunkTokens: number[] = [];
   protected stepHasDecodes = false;
 
   constructor(
@@ -60,9 +60,10 @@ export abstract class PagedBatcher implements Scheduler {
     return this.pool.freeBlocks;
   }
 
+  /** Empties the step's lists in place: the step in flight is settled (complete) before the next is planned. */
   protected resetStep(): void {
-    this.chunkRequests = [];
-    this.chunkTokens = [];
+    if (this.chunkRequests.length > 0) this.chunkRequests.length = 0;
+    if (this.chunkTokens.length > 0) this.chunkTokens.length = 0;
     this.stepHasDecodes = false;
   }
 
@@ -122,10 +123,21 @@ export abstract class PagedBatcher implements Scheduler {
         if (r.generatedTokens >= r.spec.outputTokens) this.finish(r, now, r.promptTokens);
         else this.afterFirstToken(r, now);
       }
-      if (anyPromptDone) this.prefilling = this.prefilling.filter((r) => r.prefilledTokens < r.promptTokens);
+      if (anyPromptDone) this.dropPrefilled();
     }
     this.resetStep();
-    this.decodes.popFinished((r, tokensInCache) => this.finish(r, now, tokensInCache));
+    for (let r = this.decodes.popFinished(); r !== null; r = this.decodes.popFinished()) this.finish(r, now, this.decodes.lastTokensInCache);
+  }
+
+  /** Drops the requests whose prompt is done from the prefilling list, in place (keeping order). */
+  private dropPrefilled(): void {
+    const list = this.prefilling;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (r.prefilledTokens < r.promptTokens) list[kept++] = r;
+    }
+    list.length = kept;
   }
 
   /** r has its first token and more to produce: it decodes here (a prefill-only replica hands it off instead). */

@@ -23,6 +23,44 @@ describe('EventQueue', () => {
     expect(q.pending).toBe(0);
   });
 
+  it('the event kept outside the heap fires exactly where schedule() would have put it (time, then sequence)', () => {
+    // The same script twice: once with every event in the heap, once with a stream's events outside it.
+    const script = (outside: boolean): string[] => {
+      const q = new EventQueue();
+      const log: string[] = [];
+      const plain = (name: string): EventTarget => ({ onEvent: (t) => log.push(`${name}@${t}`) });
+      let n = 0;
+      const times = [1, 1, 2, 2, 2, 3.5, 5];
+      const stream: EventTarget = {
+        onEvent: (t) => {
+          log.push(`stream${n}@${t}`);
+          // Heap events at the same instant, scheduled before and after the stream's next one.
+          q.schedule(t, plain(`same-before${n}`));
+          const next = times[++n];
+          if (next !== undefined) {
+            if (outside) q.scheduleOutside(next, stream);
+            else q.schedule(next, stream);
+          }
+          q.schedule(next ?? t, plain(`tie-after${n}`));
+        },
+      };
+      q.schedule(1, plain('early-tie'));
+      if (outside) q.scheduleOutside(times[0], stream);
+      else q.schedule(times[0], stream);
+      q.schedule(1, plain('late-tie'));
+      q.schedule(2, plain('at2'));
+      const cancelled = q.schedule(1.5, plain('cancelled'));
+      q.cancel(cancelled);
+      expect(q.pending).toBe(4);
+      q.run();
+      expect(q.pending).toBe(0);
+      return [...log, `fired ${q.fired}`];
+    };
+    const inHeap = script(false);
+    expect(script(true)).toEqual(inHeap);
+    expect(inHeap).toContain('stream6@5');
+  });
+
   it('events scheduled while running, at the current time, run after those already queued for that time', () => {
     const q = new EventQueue();
     const log: string[] = [];
