@@ -62,8 +62,9 @@ export abstract class PagedBatcher implements Scheduler {
 
   /** Empties the step's lists in place: the step in flight is settled (complete) before the next is planned. */
   protected resetStep(): void {
-    if (this.chunkRequests.length > 0) this.chunkRequests.length = 0;
-    if (this.chunkTokens.length > 0) this.chunkTokens.length = 0;
+    // pop, not a length assignment (a slow runtime call): these hold a request or two.
+    while (this.chunkRequests.length > 0) this.chunkRequests.pop();
+    while (this.chunkTokens.length > 0) this.chunkTokens.pop();
     this.stepHasDecodes = false;
   }
 
@@ -137,7 +138,7 @@ export abstract class PagedBatcher implements Scheduler {
       const r = list[i];
       if (r.prefilledTokens < r.promptTokens) list[kept++] = r;
     }
-    list.length = kept;
+    while (list.length > kept) list.pop();
   }
 
   /** r has its first token and more to produce: it decodes here (a prefill-only replica hands it off instead). */
