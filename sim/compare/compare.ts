@@ -5,7 +5,9 @@
  * one. Results come back in variant order whatever order the workers finish in.
  */
 import { ensureOutputDir, writeOutputFiles } from '../io/outputFile.js';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError, isInputError } from '../errors.js';
@@ -17,7 +19,7 @@ import { parseScenario } from '../scenario/loadScenario.js';
 import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
 import type { CompareResult, CompareVariant, DeltaPct } from '../report/compareResult.js';
 import { type Axis, checkAxes, crossProduct, type VariantSpec, type VaryAxes, variantDirName } from './vary.js';
-import { runVariantJob, type VariantFailure, type VariantJob, type VariantOutcome } from './runVariant.js';
+import { describeFailure, runVariantJob, type VariantFailure, type VariantJob, type VariantOutcome } from './runVariant.js';
 
 /** More variants than this is almost surely a typo in a cross product. */
 export const MAX_VARIANTS = 256;
@@ -119,23 +121,32 @@ function workerEntry(): { file: URL; workerData?: unknown } {
   if (here.endsWith('.ts')) {
     return { file: new URL('./devWorkerBoot.mjs', here), workerData: { entry: new URL('./compareWorker.ts', here).href } };
   }
+  // The library build (dist/sim/) starts its workers from the CLI's one-file bundle when the build made it: a worker
+  // then reads one file instead of resolving and loading each module (the bundle is written by the same build).
+  const bundled = new URL('../../bundle/compareWorker.js', here);
+  if (here.endsWith('/dist/sim/compare/compare.js') && existsSync(fileURLToPath(bundled))) return { file: bundled };
   return { file: new URL('./compareWorker.js', here) };
 }
 
 /**
- * Worker threads that run variant jobs, each taking the next job as it finishes one. Started before the variants
- * are checked, so their module loading overlaps that work.
+ * Runs variant jobs over `lanes` lanes: worker threads, each taking the next job as it finishes one, and (by default)
+ * this thread as one of the lanes. This thread runs its jobs in slices (runScenarioInSlices), so the workers' results
+ * and their next jobs pass between slices; it already has every module loaded, so a pool of N lanes starts only N − 1
+ * threads, each of which must load and compile the simulator afresh (a share of a short comparison's time). Workers
+ * are started before the variants are checked, so their module loading overlaps that work.
  */
 export class WorkerPool {
   private readonly workers: Worker[] = [];
+  private readonly local: boolean;
 
-  constructor(count: number) {
+  constructor(lanes: number, opts: { readonly localLane?: boolean } = {}) {
+    this.local = (opts.localLane ?? true) && lanes > 1;
     const { file, workerData } = workerEntry();
-    for (let i = 0; i < count; i++) this.workers.push(new Worker(file, { workerData }));
+    for (let i = this.local ? 1 : 0; i < lanes; i++) this.workers.push(new Worker(file, { workerData }));
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.workers.length + (this.local ? 1 : 0);
   }
 
   close(): void {
@@ -171,10 +182,31 @@ export class WorkerPool {
         settled = true;
         this.close();
         if (failures.length) {
-          // The failure of the earliest variant, whichever worker met it first.
+          // The failure of the earliest variant, whichever lane met it first.
           failures.sort((a, b) => a.index - b.index);
           reject(failureError(failures[0], labels[failures[0].index]));
         } else resolve(results);
+      };
+      /** Takes a finished job's message; false when the run is over (settled or failed). */
+      const receive = (m: { ok?: VariantOutcome; failed?: VariantFailure }): boolean => {
+        inFlight--;
+        if (m.failed) failures.push(m.failed);
+        else if (m.ok) {
+          if (keepResults) results[m.ok.index] = m.ok;
+          try {
+            onOutcome?.(m.ok);
+          } catch (e) {
+            fail(e);
+            return false;
+          }
+          done++;
+          onDone?.(done, jobs.length, labels[m.ok.index]);
+        }
+        if (done === jobs.length) {
+          settle();
+          return false;
+        }
+        return !settled;
       };
       const feed = (w: Worker) => {
         if (failures.length === 0 && next < jobs.length) {
@@ -184,21 +216,7 @@ export class WorkerPool {
       };
       for (const w of this.workers) {
         w.on('message', (m: { ok?: VariantOutcome; failed?: VariantFailure }) => {
-          inFlight--;
-          if (m.failed) failures.push(m.failed);
-          else if (m.ok) {
-            if (keepResults) results[m.ok.index] = m.ok;
-            try {
-              onOutcome?.(m.ok);
-            } catch (e) {
-              fail(e);
-              return;
-            }
-            done++;
-            onDone?.(done, jobs.length, labels[m.ok.index]);
-          }
-          if (done === jobs.length) settle();
-          else feed(w);
+          if (receive(m)) feed(w);
         });
         w.on('error', fail);
         w.on('exit', (code) => {
@@ -206,6 +224,24 @@ export class WorkerPool {
         });
       }
       for (const w of this.workers) feed(w);
+      if (this.local) {
+        const runLocal = async () => {
+          while (!settled && failures.length === 0 && next < jobs.length) {
+            const job = jobs[next++];
+            inFlight++;
+            let m: { ok?: VariantOutcome; failed?: VariantFailure };
+            try {
+              m = { ok: await runVariantJob(job, { sliced: true }) };
+            } catch (e) {
+              m = { failed: describeFailure(job.index, e) };
+            }
+            if (!receive(m)) return;
+          }
+          settle();
+        };
+        // After the workers have their first jobs.
+        setImmediate(() => void runLocal().catch(fail));
+      }
     });
   }
 }

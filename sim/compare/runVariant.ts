@@ -5,7 +5,7 @@
 import { isInputError } from '../errors.js';
 import type { RunReportData } from '../report/reportData.js';
 import type { Summary } from '../report/summary.js';
-import { runScenario } from '../run/runScenario.js';
+import { runScenario, runScenarioInSlices } from '../run/runScenario.js';
 import { parseScenario } from '../scenario/loadScenario.js';
 import { loadScenarioPolicies } from '../scenario/loadPolicies.js';
 
@@ -39,10 +39,15 @@ export type VariantFailure =
   | { readonly index: number; readonly input: { file: string; place: string; detail: string } }
   | { readonly index: number; readonly internal: string };
 
-export async function runVariantJob(job: VariantJob): Promise<VariantOutcome> {
+/**
+ * Runs one job. `sliced`: return to the event loop every so many events (the same simulation, the same bytes), so a
+ * thread that also hands jobs to workers keeps them fed.
+ */
+export async function runVariantJob(job: VariantJob, opts: { readonly sliced?: boolean } = {}): Promise<VariantOutcome> {
   const loaded = parseScenario(structuredClone(job.raw), job.file, job.baseDir, job.overrides);
   const report = job.report ?? true;
-  const out = runScenario(loaded, { outDir: job.outDir, report, plugins: await loadScenarioPolicies(loaded) });
+  const runOptions = { outDir: job.outDir, report, plugins: await loadScenarioPolicies(loaded) };
+  const out = opts.sliced ? await runScenarioInSlices(loaded, runOptions) : runScenario(loaded, runOptions);
   return { index: job.index, summary: out.summary, powerCapWatts: out.resolved.cost.powerCapWatts, report: report ? out.report! : null };
 }
 

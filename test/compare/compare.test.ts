@@ -35,6 +35,12 @@ describe('compare on worker threads', () => {
     expect(files(dirA)).toEqual(files(dirB));
     expect(files(dirA)).toContain('/02-gpu-a100-sxm-batch-size-64/summary.json');
     for (const f of files(dirA)) expect(readFileSync(join(dirA, f)).equals(readFileSync(join(dirB, f))), f).toBe(true);
+    // Three lanes (this thread and two workers) over four variants: the same bytes again.
+    const dirC = tempDir('cmp-par3');
+    const par3 = await runCompare(base, axes, { workers: 3, outDir: dirC });
+    expect(par3.workers).toBe(3);
+    expect(files(dirC)).toEqual(files(dirB));
+    for (const f of files(dirC)) expect(readFileSync(join(dirC, f)).equals(readFileSync(join(dirB, f))), f).toBe(true);
     for (const d of ['01-gpu-a100-sxm-batch-size-8', '04-gpu-h100-sxm-batch-size-64']) {
       for (const f of ['summary.json', 'requests.csv', 'timeseries.csv', 'report.html']) expect(existsSync(join(dirA, d, f)), `${d}/${f}`).toBe(true);
     }
