@@ -164,14 +164,22 @@ export class TimeSeries {
     const w = this.widthSeconds;
     const count = endSeconds > 0 ? Math.ceil(endSeconds / w - 1e-12) : 1;
     const at = (series: number[][], r: number, b: number) => series[r][b] ?? 0;
+    const replicas = this.replicas;
     const out: TimeSeriesRow[] = [];
     for (let b = 0; b < count; b++) {
       const start = b * w;
       const end = Math.min((b + 1) * w, Math.max(endSeconds, start));
       const span = end - start;
-      const pick = (series: number[][]) => Array.from({ length: this.replicas }, (_, r) => at(series, r, b));
-      const avg = (series: number[][]) =>
-        Array.from({ length: this.replicas }, (_, r) => (span > 0 ? at(series, r, b) / span : 0));
+      const pick = (series: number[][]) => {
+        const row = new Array<number>(replicas);
+        for (let r = 0; r < replicas; r++) row[r] = at(series, r, b);
+        return row;
+      };
+      const avg = (series: number[][]) => {
+        const row = new Array<number>(replicas);
+        for (let r = 0; r < replicas; r++) row[r] = span > 0 ? at(series, r, b) / span : 0;
+        return row;
+      };
       out.push({
         startSeconds: start,
         endSeconds: end,

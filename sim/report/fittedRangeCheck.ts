@@ -94,8 +94,14 @@ export class FittedRangeCheck implements WorkObserver {
 export function runStepsOutside(contextSum0: number, n: number, steps: number, range: readonly [number, number]): number {
   const lo = range[0];
   const hi = range[1];
-  // Most runs lie wholly inside: the first step not below and the last not above (the same expression as below).
-  if (steps === 0 || (steps > 0 && contextSum0 / n >= lo && (contextSum0 + n * (steps - 1)) / n <= hi)) return 0;
+  // Most runs lie wholly on one side of each edge: decide those from the first and last steps (the same expression
+  // the searches below test, and the mean only grows with k, so the answers are the searches' own).
+  if (steps > 0) {
+    const first = contextSum0 / n;
+    const last = (contextSum0 + n * (steps - 1)) / n;
+    if (first >= lo && last <= hi) return 0;
+    if (lo <= hi && (last < lo || first > hi)) return steps;
+  } else if (steps === 0) return 0;
   // First k with mean(k) >= lo (the steps before it are below the range).
   let a = 0;
   let b = steps;
