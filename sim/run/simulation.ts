@@ -8,7 +8,7 @@ import { EnergyLedger } from '../accounting/energyLedger.js';
 import { RequestMetrics, type RequestRowWriter } from '../accounting/requestMetrics.js';
 import { TimeSeries, type TimeSeriesRow } from '../accounting/timeSeries.js';
 import { PolicyError, callPlugin, pluginFailure } from '../policyError.js';
-import { LiveRequest } from '../serving/liveRequest.js';
+import type { LiveRequest } from '../serving/liveRequest.js';
 import type { AdmissionPolicy, Router } from '../serving/policyApi.js';
 import { PowerControl, type PowerControlSetup } from '../serving/powerControl.js';
 import { Replica, type ReplicaContext, type ReplicaPower, type WorkObserver } from '../serving/replica.js';
@@ -252,7 +252,7 @@ export function startSimulation(setup: SimulationSetup): SteppedSimulation {
         if (why) throw new InputError(disagg!.decodeSource.file, disagg!.decodeSource.place, `request ${spec.id} (${spec.inputTokens} + ${spec.outputTokens} tokens) ${why}; give the decode pool more memory (tp, gpu) or a fp8 KV cache`);
       }
       const index = route(spec, now);
-      const reason = entry[index].arrive(new LiveRequest(spec), now);
+      const reason = entry[index].arriveSpec(spec, now);
       if (reason !== null) metrics.onRejected(spec, reason, index);
     },
     (now) => {

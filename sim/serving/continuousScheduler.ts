@@ -56,7 +56,20 @@ export class ContinuousScheduler extends PagedBatcher {
   }
 
   enqueue(request: LiveRequest): string | null {
-    const { inputTokens, outputTokens } = request.spec;
+    const reason = this.refusal(request.spec);
+    if (reason === null) this.waiting.push(request);
+    return reason;
+  }
+
+  enqueueSpec(spec: RequestSpec): string | null {
+    const reason = this.refusal(spec);
+    if (reason === null) this.waiting.pushSpec(spec);
+    return reason;
+  }
+
+  /** Why a request can never run here, or null when it can. */
+  protected refusal(spec: RequestSpec): string | null {
+    const { inputTokens, outputTokens } = spec;
     const c = this.config;
     const blocks = this.pool.blocksFor(inputTokens + outputTokens - 1);
     if (blocks > c.totalBlocks) {
@@ -68,7 +81,6 @@ export class ContinuousScheduler extends PagedBatcher {
     if (!c.chunkedPrefill && inputTokens > c.maxBatchedTokens) {
       return `prompt of ${inputTokens} tokens exceeds max batched tokens ${c.maxBatchedTokens} without chunked prefill`;
     }
-    this.waiting.push(request);
     return null;
   }
 

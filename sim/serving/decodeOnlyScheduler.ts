@@ -6,6 +6,7 @@
  * prompt here, as vLLM would on a decode instance.
  */
 import { ContinuousScheduler, type ContinuousConfig } from './continuousScheduler.js';
+import type { RequestSpec } from '../workload/request.js';
 import type { LiveRequest } from './liveRequest.js';
 import type { Work, WorkOutcome } from './work.js';
 
@@ -42,6 +43,11 @@ export class DecodeOnlyScheduler extends ContinuousScheduler {
     this.pool.allocate(this.pool.blocksFor(r.spec.inputTokens));
     this.reserved++;
     this.reservations.add(r);
+  }
+
+  /** Arrivals from the workload never come here (the prefill pool takes them). */
+  override enqueueSpec(spec: RequestSpec): string | null {
+    throw new Error(`internal: request ${spec.id} arrived from the workload at a decode replica`);
   }
 
   /** Only transferred requests come here, each after its reservation. */

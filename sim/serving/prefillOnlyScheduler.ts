@@ -4,6 +4,7 @@
  * free) but keeps its KV blocks until its transfer to a decode replica has ended (releaseHandedOff).
  */
 import { ContinuousScheduler, type ContinuousConfig } from './continuousScheduler.js';
+import type { RequestSpec } from '../workload/request.js';
 import type { LiveRequest } from './liveRequest.js';
 
 export class PrefillOnlyScheduler extends ContinuousScheduler {
@@ -20,14 +21,13 @@ export class PrefillOnlyScheduler extends ContinuousScheduler {
   }
 
   /** Only the prompt's KV cache lives here: a request fits when its prompt does. */
-  override enqueue(request: LiveRequest): string | null {
-    const { inputTokens, outputTokens } = request.spec;
+  protected override refusal(spec: RequestSpec): string | null {
+    const { inputTokens, outputTokens } = spec;
     const c = this.config;
     const blocks = this.pool.blocksFor(inputTokens);
     if (blocks > c.totalBlocks) return `its prompt needs ${blocks} KV blocks of ${c.blockTokens} tokens; a prefill replica's whole cache holds ${c.totalBlocks}`;
     if (inputTokens + outputTokens > c.maxContextTokens) return `input + output = ${inputTokens + outputTokens} tokens exceeds the model context of ${c.maxContextTokens}`;
     if (!c.chunkedPrefill && inputTokens > c.maxBatchedTokens) return `prompt of ${inputTokens} tokens exceeds max batched tokens ${c.maxBatchedTokens} without chunked prefill`;
-    this.waiting.push(request);
     return null;
   }
 

@@ -7,7 +7,8 @@ import { DecodeRunCurve } from '../cost/decodeRunCurve.js';
 import type { StepCostModel } from '../cost/stepCostModel.js';
 import { prefillTokens } from '../cost/step.js';
 import type { EventHandle, EventQueue, EventTarget } from '../engine/eventQueue.js';
-import type { LiveRequest } from './liveRequest.js';
+import { LiveRequest } from './liveRequest.js';
+import type { RequestSpec } from '../workload/request.js';
 import type { GpuSetting } from './policyApi.js';
 import type { Scheduler } from './scheduler.js';
 import type { AnyWork, PricedWork, Work } from './work.js';
@@ -188,6 +189,21 @@ export class Replica implements EventTarget {
   arrive(request: LiveRequest, nowSeconds: number): string | null {
     const reason = this.scheduler.enqueue(request, nowSeconds);
     if (reason !== null) return reason;
+    this.arrived(nowSeconds);
+    return null;
+  }
+
+  /** A request from the workload arrives, as its spec (the scheduler makes its LiveRequest when it needs one). */
+  arriveSpec(spec: RequestSpec, nowSeconds: number): string | null {
+    const s = this.scheduler;
+    const reason = s.enqueueSpec ? s.enqueueSpec(spec, nowSeconds) : s.enqueue(new LiveRequest(spec), nowSeconds);
+    if (reason !== null) return reason;
+    this.arrived(nowSeconds);
+    return null;
+  }
+
+  /** A request was accepted: wake, start, or cut the decode run in flight. */
+  private arrived(nowSeconds: number): void {
     if (this.state === 'asleep') this.wake(nowSeconds);
     const w = this.work;
     if (this.state !== 'awake') {
@@ -201,7 +217,6 @@ export class Replica implements EventTarget {
       }
     } else if (w.kind === 'decodeRun' && w.interruptible) this.cutRunAt(nowSeconds);
     this.reportCounts(nowSeconds);
-    return null;
   }
 
   onEvent(timeSeconds: number, token: number): void {

@@ -48,6 +48,22 @@ export class RequestQueue {
     this.count++;
   }
 
+  /** A fresh arrival given as its spec: kept as numbers deep in the queue, else made into a request and held. */
+  pushSpec(s: RequestSpec): void {
+    if (this.count < KEEP_OBJECTS || !plainSpec(s)) {
+      this.push(new LiveRequest(s));
+      return;
+    }
+    if (this.count === this.capacity) this.grow();
+    const slot = (this.head + this.count) % this.capacity;
+    this.ids[slot] = s.id;
+    this.arrivals[slot] = s.arrivalSeconds;
+    this.inputs[slot] = s.inputTokens;
+    this.outputs[slot] = s.outputTokens;
+    this.heldAt[slot] = -1;
+    this.count++;
+  }
+
   pushFront(r: LiveRequest): void {
     if (this.count === this.capacity) this.grow();
     this.head = (this.head - 1 + this.capacity) % this.capacity;

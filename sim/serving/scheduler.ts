@@ -1,3 +1,4 @@
+import type { RequestSpec } from '../workload/request.js';
 import type { LiveRequest } from './liveRequest.js';
 import type { AnyWork, WorkOutcome } from './work.js';
 
@@ -12,6 +13,12 @@ export interface Scheduler {
    * (requestQueue.ts), so read a request's outcome from the one onFinished reports.
    */
   enqueue(request: LiveRequest, nowSeconds: number): string | null;
+  /**
+   * The same for a request arriving from the workload, given as its spec: a scheduler that has this makes the
+   * request's LiveRequest only when it needs one (a long queue keeps a fresh request as four numbers), instead of
+   * one being made for every arrival and dropped at once.
+   */
+  enqueueSpec?(spec: RequestSpec, nowSeconds: number): string | null;
   /** The next work, or null when there is nothing to do. */
   plan(nowSeconds: number): AnyWork | null;
   /** The planned work finished (a decode run possibly after fewer steps than planned). */

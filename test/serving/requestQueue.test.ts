@@ -25,6 +25,22 @@ describe('RequestQueue', () => {
     expect(q.length).toBe(0);
   });
 
+  it('an arrival pushed as its spec is the same as one pushed as a fresh request, short queue or deep', () => {
+    const bySpec = new RequestQueue();
+    const byRequest = new RequestQueue();
+    const n = 3 * KEEP_OBJECTS;
+    for (let i = 0; i < n; i++) {
+      const r = fresh(i);
+      // Some specs carry prefix ids (never kept as numbers).
+      const spec: RequestSpec = i % 50 === 7 ? { ...r.spec, prefixBlockIds: [i], prefixBlockTokens: 16 } : r.spec;
+      bySpec.pushSpec(spec);
+      byRequest.push(new LiveRequest(spec));
+    }
+    expect(bySpec.length).toBe(n);
+    for (let i = 0; i < n; i++) expect(fields(bySpec.shift()!)).toEqual(fields(byRequest.shift()!));
+    expect(bySpec.length).toBe(0);
+  });
+
   it('random pushes, front pushes and shifts over a deep queue: the same requests in the same order, fields equal', () => {
     const random = rng('request-queue');
     const q = new RequestQueue();
