@@ -93,6 +93,34 @@ export class EventQueue {
     this.cancelledInHeap++;
   }
 
+  /**
+   * Withdraws the event `handle` (if it has not fired) and schedules `target` at `timeSeconds` instead: the same as
+   * cancel() then schedule(), and it fires in the same order (it takes the next sequence number), but the withdrawn
+   * entry does not linger in the heap to be popped later. A decode run cut short by an arrival moves its end this way.
+   */
+  reschedule(handle: EventHandle, timeSeconds: number, target: EventTarget, token = 0): EventHandle {
+    const slot = handle % SLOT_SPAN;
+    const live = slot < this.used && this.generations[slot] === (handle - slot) / SLOT_SPAN && this.cancelled[slot] === 0 && this.targets[slot] !== null;
+    if (!live || !(timeSeconds >= this.nowSeconds)) {
+      this.cancel(handle);
+      return this.schedule(timeSeconds, target, token);
+    }
+    // The heap is about one entry per replica deep: a scan finds the slot's place.
+    const heap = this.heap;
+    let position = 0;
+    while (heap[position] !== slot) position++;
+    const earlier = timeSeconds < this.times[slot];
+    this.times[slot] = timeSeconds;
+    this.sequences[slot] = this.sequence++;
+    this.tokens[slot] = token;
+    this.targets[slot] = target;
+    // A new generation: the old handle no longer names this event.
+    this.generations[slot]++;
+    if (earlier) this.siftUp(position, slot);
+    else this.siftDownFrom(position, slot);
+    return this.generations[slot] * SLOT_SPAN + slot;
+  }
+
   get pending(): number {
     return this.size - this.cancelledInHeap + (this.outsideTarget === null ? 0 : 1);
   }
@@ -198,8 +226,15 @@ export class EventQueue {
     const top = heap[0];
     const n = --this.size;
     if (n === 0) return top;
-    const slot = heap[n];
-    let i = 0;
+    this.siftDownFrom(0, heap[n]);
+    return top;
+  }
+
+  /** Puts `slot` at `position` or below it, moving earlier children up (the heap has `size` entries). */
+  private siftDownFrom(position: number, slot: number): void {
+    const heap = this.heap;
+    const n = this.size;
+    let i = position;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
@@ -211,6 +246,5 @@ export class EventQueue {
       i = child;
     }
     heap[i] = slot;
-    return top;
   }
 }

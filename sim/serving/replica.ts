@@ -324,9 +324,10 @@ export class Replica implements EventTarget {
     this.workSeconds = curve.secondsUpTo(steps);
     this.workJoules = curve.joules(0, steps);
     this.token++;
-    if (this.pendingEvent !== null) this.context.events.cancel(this.pendingEvent);
     // The cut lands at or after now; rounding in the closed-form sum must not put it a hair before.
-    this.pendingEvent = this.context.events.schedule(Math.max(nowSeconds, this.workStartSeconds + this.workSeconds), this, this.token);
+    const end = Math.max(nowSeconds, this.workStartSeconds + this.workSeconds);
+    const events = this.context.events;
+    this.pendingEvent = this.pendingEvent !== null ? events.reschedule(this.pendingEvent, end, this, this.token) : events.schedule(end, this, this.token);
   }
 
   private finishWork(endSeconds: number): void {

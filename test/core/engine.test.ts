@@ -1,3 +1,4 @@
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { EventQueue, type EventTarget } from '../../sim/engine/eventQueue.js';
 import { runStatic, spec } from './helpers.js';
@@ -59,6 +60,39 @@ describe('EventQueue', () => {
     const inHeap = script(false);
     expect(script(true)).toEqual(inHeap);
     expect(inHeap).toContain('stream6@5');
+  });
+
+  it('reschedule() fires exactly as cancel() then schedule() would (random script against the reference)', () => {
+    const run = (inPlace: boolean): string[] => {
+      const random = seedrandom('reschedule');
+      const q = new EventQueue();
+      const log: string[] = [];
+      const handles: number[] = [];
+      let made = 0;
+      const target = (name: string): EventTarget => ({
+        onEvent: (t, token) => {
+          log.push(`${name}@${t}#${token}`);
+          // Each firing schedules a few more and moves some pending ones (earlier, later, to the same time).
+          for (let k = 0; k < 2 && made < 3000; k++) handles.push(q.schedule(t + Math.floor(random() * 8) / 4, target(`e${made++}`), made));
+          for (let k = 0; k < 2 && handles.length > 0 && made < 3000; k++) {
+            const i = Math.floor(random() * handles.length);
+            const when = t + Math.floor(random() * 8) / 4;
+            const who = target(`moved${made++}`);
+            if (inPlace) handles[i] = q.reschedule(handles[i], when, who, made);
+            else {
+              q.cancel(handles[i]);
+              handles[i] = q.schedule(when, who, made);
+            }
+          }
+        },
+      });
+      for (let i = 0; i < 5; i++) handles.push(q.schedule(i / 4, target(`seed${i}`), i));
+      q.run();
+      return [...log, `fired ${q.fired}`, `pending ${q.pending}`];
+    };
+    const reference = run(false);
+    expect(reference.length).toBeGreaterThan(1000);
+    expect(run(true)).toEqual(reference);
   });
 
   it('events scheduled while running, at the current time, run after those already queued for that time', () => {
