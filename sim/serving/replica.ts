@@ -98,6 +98,12 @@ export class Replica implements EventTarget {
   private readonly timers: EventTarget = { onEvent: (t, token) => this.onTimer(t, token) };
   private timerToken = 0;
   private readonly settings = new Map<number, GpuSetting>();
+  private readonly outcome: { endSeconds: number; stepsDone: number; joules: number; shares: Float64Array | undefined } = {
+    endSeconds: 0,
+    stepsDone: 0,
+    joules: 0,
+    shares: undefined,
+  };
 
   constructor(
     readonly index: number,
@@ -368,6 +374,12 @@ export class Replica implements EventTarget {
     }
     this.lastBusyEndSeconds = endSeconds;
     this.work = null;
-    this.scheduler.complete(w, shares ? { endSeconds, stepsDone: this.plannedSteps, joules, shares } : { endSeconds, stepsDone: this.plannedSteps, joules });
+    // One outcome object per replica, refilled for each piece of work: schedulers read it during complete() only.
+    const outcome = this.outcome;
+    outcome.endSeconds = endSeconds;
+    outcome.stepsDone = this.plannedSteps;
+    outcome.joules = joules;
+    outcome.shares = shares;
+    this.scheduler.complete(w, outcome);
   }
 }

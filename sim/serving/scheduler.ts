@@ -21,7 +21,8 @@ export interface Scheduler {
   enqueueSpec?(spec: RequestSpec, nowSeconds: number): string | null;
   /** The next work, or null when there is nothing to do. */
   plan(nowSeconds: number): AnyWork | null;
-  /** The planned work finished (a decode run possibly after fewer steps than planned). */
+  /** The planned work finished (a decode run possibly after fewer steps than planned). The replica reuses the
+   *  outcome object for its next piece of work: read it here, do not keep it. */
   complete(work: AnyWork, outcome: WorkOutcome): void;
   /** Requests waiting or running here (the least-outstanding router reads it). */
   outstanding(): number;
