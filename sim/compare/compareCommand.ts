@@ -117,7 +117,7 @@ export function registerCompareCommand(program: Command, deps: CompareCommandDep
       return x;
     })
     .option('--lifetime-years <y>', 'facility: years the embodied carbon is spread over', positiveNumber('--lifetime-years'))
-    .option('--workers <n>', 'worker threads (default: min(variants, available CPUs); 1 = one after another in this thread)', positiveInteger('--workers'))
+    .option('--workers <n>', 'variants run at once: this thread and N - 1 worker threads (default: min(variants, available CPUs); 1 = one after another in this thread)', positiveInteger('--workers'))
     .option('--json', 'print compare.json on stdout instead of the table')
     .option('--out <dir>', 'write a folder per variant (summary.json, requests.csv, timeseries.csv, report.html), compare.json and report.html')
     .option('--no-progress', 'no progress lines on stderr')

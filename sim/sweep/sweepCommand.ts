@@ -96,7 +96,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--shard <i/n>', 'run the i-th of n slices, 0 ≤ i < n (default: SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX, else the whole sweep)')
     .option('--shard-count <n>', 'the number of shards when the index comes from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job’s completions)', positiveInteger('--shard-count'))
     .requiredOption('--out <dir>', 'folder for plan.json and variants/<id>.json (may be shared by every shard)')
-    .option('--workers <n>', 'worker threads (default: min(variants to run, available CPUs))', positiveInteger('--workers'))
+    .option('--workers <n>', 'variants run at once: this thread and N - 1 worker threads (default: min(variants to run, available CPUs))', positiveInteger('--workers'))
     .option('--json', 'with one shard: print compare.json instead of the table')
     .option('--no-progress', 'no progress lines on stderr')
     .action((file: string, flags: RunFlags) => runCommand(file, flags));
