@@ -5,7 +5,7 @@
  * in the pool. Joining, leaving and finishing cost O(log n); a run costs O(1) plus the block pool's O(block size).
  */
 import type { KvBlockPool } from './kvBlockPool.js';
-import { FinishOrder } from './finishOrder.js';
+import { TwoKeyHeap } from './twoKeyHeap.js';
 import type { LiveRequest } from './liveRequest.js';
 import { SHARE_COUNT } from './requestShares.js';
 
@@ -19,7 +19,8 @@ export class DecodeSet {
   private joulesPerMember = 0;
   /** The same for the shared quantities (requestShares.ts), once any work carried them. */
   private sharesPerMember: Float64Array | null = null;
-  private readonly finishHeap = new FinishOrder();
+  /** Members by (the step counter of their last token, request id). */
+  private readonly finishHeap = new TwoKeyHeap<LiveRequest>();
   /** Tokens the member popFinished() last returned held in the KV cache. */
   lastTokensInCache = 0;
 
@@ -45,7 +46,7 @@ export class DecodeSet {
 
   /** Steps until the first member produces its last token (the set must not be empty). */
   stepsToFirstFinish(): number {
-    return this.finishHeap.firstCounter() - this.steps;
+    return this.finishHeap.firstKey() - this.steps;
   }
 
   /** r has just produced a token from its prompt and continues decoding. */
@@ -59,7 +60,7 @@ export class DecodeSet {
     this.base += input + r.decodeOffset - 1;
     this.size++;
     this.pool.addDecoding(input + r.generatedTokens - 1, this.steps);
-    this.finishHeap.push(r);
+    this.finishHeap.push(r, r.finishCounter, r.spec.id);
   }
 
   /** Takes r out (its finish entry already popped); settles its tokens and energy; returns its cached tokens. */
@@ -108,8 +109,8 @@ export class DecodeSet {
    */
   popFinished(): LiveRequest | null {
     const heap = this.finishHeap;
-    if (heap.length === 0 || heap.firstCounter() > this.steps) return null;
-    const r = heap.pop();
+    if (heap.length === 0 || heap.firstKey() > this.steps) return null;
+    const r = heap.pop()!;
     this.lastTokensInCache = this.leave(r);
     return r;
   }

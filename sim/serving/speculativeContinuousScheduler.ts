@@ -17,7 +17,7 @@
  * whole future is fixed: its tokens per round (drawn then, the same draws in the same order as drawing round by
  * round), the round it finishes in, and its context and KV blocks in every round up to it. It adds its share of
  * each round into RoundTotals (what the context sum grows by, the blocks it needs for the γ + 1 verified tokens,
- * what its held blocks grow by), and waits in a heap keyed by its finish round (FinishQueue). A round then reads
+ * what its held blocks grow by), and waits in a heap keyed by its finish round (TwoKeyHeap). A round then reads
  * those totals, prices the batch from its context sum (SpeculativeRoundCost.roundOf), adds its energy to one
  * per-sequence accumulator (read when a sequence leaves), and pops the sequences that finish. Preempting a sequence
  * takes its remaining shares back out (its row, with its place in its draws, is kept for when it returns).
@@ -26,7 +26,7 @@ import type { Step } from '../cost/step.js';
 import type { SpeculativeRoundCost } from '../cost/speculativeRoundCost.js';
 import type { ContinuousConfig } from './continuousScheduler.js';
 import type { AcceptanceSampler, AcceptanceStream } from './speculativeAcceptance.js';
-import { FinishQueue } from './finishQueue.js';
+import { TwoKeyHeap } from './twoKeyHeap.js';
 import { KvBlockPool } from './kvBlockPool.js';
 import type { LiveRequest } from './liveRequest.js';
 import { RequestQueue } from './requestQueue.js';
@@ -70,7 +70,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
   private runningRows = 0;
   /** Rows of preempted requests, until they are admitted again (their draws are kept). */
   private readonly parked = new Map<number, Row>();
-  private readonly finishing = new FinishQueue<Row>();
+  private readonly finishing = new TwoKeyHeap<Row>();
   private readonly totals: RoundTotals;
   /** Rounds run so far (the next round's number). */
   private round = 0;
@@ -214,7 +214,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     row.joulesAtJoin = this.joulesPerRow;
     row.sharesAtJoin = this.sharesPerRow ? this.sharesPerRow.slice() : null;
     this.contextSum += context;
-    this.finishing.push(row);
+    this.finishing.push(row, row.finishRound, row.sequence);
   }
 
   /** Settles the round energy a row took while it ran. */
@@ -313,7 +313,7 @@ export class SpeculativeContinuousScheduler implements Scheduler {
     totals.retire(round);
     this.round = round + 1;
     const bt = this.pool.blockTokens;
-    while (this.finishing.length > 0 && this.finishing.peek()!.finishRound <= round) {
+    while (this.finishing.length > 0 && this.finishing.firstKey() <= round) {
       const row = this.finishing.pop()!;
       const r = row.r;
       this.contextSum -= row.finalContext;
