@@ -21,6 +21,7 @@ import {
   stepClassWork,
 } from '../../sim/cost/kernelClassCost.js';
 import type { Gpu } from '../../sim/model/gpu.js';
+import { kernelClassRates } from '../../sim/cost/kernelProfileParameters.js';
 import { errorStats, type PreparedRecord, prepareRecord } from './fitProfile.js';
 import type { MeasurementRecord } from './measurementSchema.js';
 import { nelderMead } from './nelderMead.js';
@@ -91,16 +92,7 @@ const RATE_KEYS = ['gemm_tflops', 'gemm_bandwidth_gb_s', 'attention_tflops', 'at
 type RateKey = (typeof RATE_KEYS)[number];
 
 function ratesFrom(v: Record<RateKey, number>): KernelClassRates {
-  return {
-    gemmFlopsPerSecond: v.gemm_tflops * 1e12,
-    gemmBytesPerSecond: v.gemm_bandwidth_gb_s * 1e9,
-    attentionFlopsPerSecond: v.attention_tflops * 1e12,
-    attentionBytesPerSecond: v.attention_bandwidth_gb_s * 1e9,
-    maskedAttentionFlopsPerSecond: v.masked_attention_tflops * 1e12,
-    maskedAttentionBytesPerSecond: v.masked_attention_bandwidth_gb_s * 1e9,
-    copyBytesPerSecond: v.copy_bandwidth_gb_s * 1e9,
-    kernelFloorSeconds: v.kernel_floor_us * 1e-6,
-  };
+  return kernelClassRates(v);
 }
 
 function paramsWith(shape: SoftwareShape, rates: KernelClassRates, passes: number, kernelsPerStep: number): KernelClassParameters {

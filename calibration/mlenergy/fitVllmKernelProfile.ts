@@ -14,6 +14,7 @@
  * Llama model code. Every choice is written into the profile's `identification`.
  */
 import { carryRates as carryClassRates } from '../../sim/cost/kernelRateCarry.js';
+import { kernelClassRates } from '../../sim/cost/kernelProfileParameters.js';
 import type { CostParameters } from '../../sim/cost/costParameters.js';
 import type { KernelClassParameters } from '../../sim/cost/kernelClassCost.js';
 import type { ModelWork } from '../../sim/cost/modelWork.js';
@@ -72,14 +73,7 @@ export function carryRates(rates: KernelRates, source: Gpu, target: Gpu): Kernel
 export function kernelClassesOf(setup: VllmFitSetup, v: VllmFitted): KernelClassParameters {
   const r = setup.carriedRates;
   return {
-    rates: {
-      gemmFlopsPerSecond: r.gemm_tflops * 1e12,
-      gemmBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9,
-      attentionFlopsPerSecond: r.attention_tflops * 1e12,
-      attentionBytesPerSecond: v.attention_bandwidth_gb_s * 1e9,
-      copyBytesPerSecond: r.copy_bandwidth_gb_s * 1e9,
-      kernelFloorSeconds: r.kernel_floor_us * 1e-6,
-    },
+    rates: kernelClassRates({ ...r, attention_bandwidth_gb_s: v.attention_bandwidth_gb_s }),
     powers: { gemmWatts: v.gemm_active_w, gemmComputeWatts: v.gemm_compute_active_w, attentionWatts: v.attention_active_w, copyWatts: v.copy_active_w },
     software: {
       attention: 'fused',

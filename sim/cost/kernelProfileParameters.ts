@@ -6,24 +6,29 @@
  */
 import type { Gpu } from '../model/gpu.js';
 import type { CostParameters } from './costParameters.js';
-import type { KernelClassParameters } from './kernelClassCost.js';
+import type { KernelClassParameters, KernelClassRates } from './kernelClassCost.js';
 import type { KernelProfile } from './kernelProfileSchema.js';
-import { carryRates } from './kernelRateCarry.js';
+import { carryRates, type ProfileRates } from './kernelRateCarry.js';
 
-function kernelClasses(p: KernelProfile, r: KernelProfile['rates'], powerScale: number): KernelClassParameters {
+/** A profile's achieved rates (file units: TFLOP/s, GB/s, µs) as the cost model's (per second). */
+export function kernelClassRates(r: ProfileRates): KernelClassRates {
+  return {
+    gemmFlopsPerSecond: r.gemm_tflops * 1e12,
+    gemmBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9,
+    attentionFlopsPerSecond: r.attention_tflops * 1e12,
+    attentionBytesPerSecond: r.attention_bandwidth_gb_s * 1e9,
+    ...(r.masked_attention_tflops !== undefined ? { maskedAttentionFlopsPerSecond: r.masked_attention_tflops * 1e12 } : {}),
+    ...(r.masked_attention_bandwidth_gb_s !== undefined ? { maskedAttentionBytesPerSecond: r.masked_attention_bandwidth_gb_s * 1e9 } : {}),
+    copyBytesPerSecond: r.copy_bandwidth_gb_s * 1e9,
+    kernelFloorSeconds: r.kernel_floor_us * 1e-6,
+  };
+}
+
+function kernelClasses(p: KernelProfile, r: ProfileRates, powerScale: number): KernelClassParameters {
   const w = p.power;
   const s = p.software;
   return {
-    rates: {
-      gemmFlopsPerSecond: r.gemm_tflops * 1e12,
-      gemmBytesPerSecond: r.gemm_bandwidth_gb_s * 1e9,
-      attentionFlopsPerSecond: r.attention_tflops * 1e12,
-      attentionBytesPerSecond: r.attention_bandwidth_gb_s * 1e9,
-      ...(r.masked_attention_tflops !== undefined ? { maskedAttentionFlopsPerSecond: r.masked_attention_tflops * 1e12 } : {}),
-      ...(r.masked_attention_bandwidth_gb_s !== undefined ? { maskedAttentionBytesPerSecond: r.masked_attention_bandwidth_gb_s * 1e9 } : {}),
-      copyBytesPerSecond: r.copy_bandwidth_gb_s * 1e9,
-      kernelFloorSeconds: r.kernel_floor_us * 1e-6,
-    },
+    rates: kernelClassRates(r),
     powers: {
       gemmWatts: w.gemm_active_w * powerScale,
       gemmComputeWatts: w.gemm_compute_active_w * powerScale,
